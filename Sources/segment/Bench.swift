@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import SegmentBLAS
+import SegmentKit
+
+/// `segment bench`: the benchmarks behind `make bench`, each measured side by side in one run and
+/// reported as ratios, then appended with machine facts to a JSON-lines file.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the benchmarks side by side and append the results to a JSON-lines file.",
+        discussion: """
+        Stages: 'linalg' (GEMM 891,221x85 · (20x85)ᵀ, SYRK of 891,221x85, eigen-decomposition of \
+        85x85 and 300x300 on both backends and as direct OpenBLAS calls).
+        Times are the best of --repeat runs, interleaved so both sides see the same machine load.
+        """
+    )
+
+    @Option(name: .long, help: "Rows of the tall matrices (default: the AZDIAS population size).")
+    var rows: Int = 891_221
+
+    @Option(name: .long, help: "Threads for both backends.")
+    var threads: Int = ProcessInfoCompat.activeProcessorCount
+
+    @Option(name: .long, help: "Timed runs per measurement; the best is reported.")
+    var `repeat`: Int = 5
+
+    @Option(name: .long, help: "JSON-lines file the results are appended to.")
+    var results: String = "bench/results.jsonl"
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Stages to run (linalg).")
+    var stages: [String] = ["linalg"]
+
+    func validate() throws {
+        guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        for s in stages where !["linalg"].contains(s) {
+            throw ValidationError("unknown stage '\(s)' for --stages (known: linalg)")
+        }
+    }
+
+    func run() throws {
+        var report = BenchReport(threads: threads)
+        if stages.contains("linalg") {
+            try LinalgBench(rows: rows, threads: threads, repeats: `repeat`).run(into: &report)
+        }
+        report.printTable()
+        try report.append(to: results)
+        print("results appended to \(results)")
+    }
+}

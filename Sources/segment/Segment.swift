@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Segment: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segment",
+        abstract: "Find customer segments by clustering a general population and comparing where customers fall.",
+        subcommands: [Bench.self]
+    )
+}
