@@ -72,13 +72,15 @@ public struct CSVLoader: Sendable {
 
         let p = schema.count
         let isText = schema.features.map(\.isText)
-        var values = Matrix(rows: index.rows, columns: p, repeating: 0)
+        // Every cell is written by the parser (a row with a missing field is an error), so the
+        // result is not zero-filled first: the page faults happen in the parallel parse instead.
+        var values = Matrix(uninitializedRows: index.rows, columns: p)
         let segments = index.segments
         let workers = min(threads, segments.count)
         var results = [SegmentResult?](repeating: nil, count: segments.count)
         let parser = RowParser(file: name, header: header, fileToSchema: fileToSchema, isText: isText,
                                delimiter: delim, columns: p)
-        try values.withUnsafeMutableBufferPointer { out in
+        values.withUnsafeMutableBufferPointer { out in
             let outBase = UncheckedSendable(out.baseAddress!)
             let fileRef = UncheckedSendable(file)
             results.withUnsafeMutableBufferPointer { res in
@@ -200,14 +202,18 @@ public struct CSVLoader: Sendable {
                         return
                     }
                 }
+                // memchr finds the line ends; a line has content unless it is empty or all CR.
+                let base = buf.baseAddress!
                 while i < n {
-                    let b = buf[i]
-                    if b == UInt8(ascii: "\n") {
-                        endLine(at: offset + i + 1)
-                    } else if b != UInt8(ascii: "\r") {
-                        lineHasContent = true
+                    let hit = memchr(base + i, Int32(UInt8(ascii: "\n")), n - i)
+                    let stop = hit.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? n
+                    if !lineHasContent {
+                        var k = i
+                        while k < stop && base[k] == UInt8(ascii: "\r") { k += 1 }
+                        if k < stop { lineHasContent = true }
                     }
-                    i += 1
+                    if stop < n { endLine(at: offset + stop + 1) }
+                    i = stop + 1
                 }
             }
             offset += n
@@ -285,22 +291,36 @@ struct SegmentResult {
     var dictionaries: [LocalDictionary] = []
 }
 
-/// A small dictionary for text cells: codes of up to 7 bytes are keyed by their packed bytes, so a
-/// lookup costs no allocation; longer ones go through a `String` key.
+/// A small dictionary for text cells. Codes of up to 7 bytes (all the real ones: `W`, `XX`, `8A`,
+/// `54`) are keyed by their packed bytes in an open-addressing table, so a lookup is a multiply and
+/// a compare, with no allocation; longer codes go through a `String` key.
 struct LocalDictionary {
     var strings: [String] = []
-    var packed: [UInt64: Int] = [:]
-    var long: [String: Int] = [:]
+    private var keys = [UInt64](repeating: 0, count: 128)     // 0 = free slot
+    private var slots = [Int32](repeating: 0, count: 128)
+    private var used = 0
+    private var long: [String: Int] = [:]
 
     /// The index of the cell's text, inserting it when new; nil for invalid UTF-8.
+    @inline(__always)
     mutating func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         if bytes.count <= 7 {
             var key = UInt64(bytes.count) << 56
-            for (k, b) in bytes.enumerated() { key |= UInt64(b) << (8 * UInt64(k)) }
-            if let i = packed[key] { return i }
+            for k in 0..<bytes.count { key |= UInt64(bytes[k]) << (8 * UInt64(k)) }
+            let mask = keys.count - 1
+            var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            while true {
+                let k = keys[h]
+                if k == key { return Int(slots[h]) }
+                if k == 0 { break }
+                h = (h + 1) & mask
+            }
             guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
             strings.append(s)
-            packed[key] = strings.count - 1
+            keys[h] = key
+            slots[h] = Int32(strings.count - 1)
+            used += 1
+            if used * 2 > keys.count { grow() }
             return strings.count - 1
         }
         guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
@@ -308,6 +328,19 @@ struct LocalDictionary {
         strings.append(s)
         long[s] = strings.count - 1
         return strings.count - 1
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldSlots = slots
+        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        slots = [Int32](repeating: 0, count: oldKeys.count * 2)
+        let mask = keys.count - 1
+        for (k, v) in zip(oldKeys, oldSlots) where k != 0 {
+            var h = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            while keys[h] != 0 { h = (h + 1) & mask }
+            keys[h] = k
+            slots[h] = v
+        }
     }
 }
 
@@ -323,6 +356,18 @@ struct RowParser: Sendable {
 
     func parse(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, firstRow: Int, expectedRows: Int,
                out: UnsafeMutablePointer<Double>, result: inout SegmentResult) {
+        // Per field of a line: the schema column for a numeric cell (>= 0), -1 to skip the field, or
+        // -2 for a text column (which goes through `store`). Read through a pointer in the hot loop.
+        let fastTable = fileToSchema.map { c in c < 0 ? -1 : (isText[c] ? -2 : c) }
+        fastTable.withUnsafeBufferPointer { table in
+            parseRows(bytes, table: table.baseAddress!, firstLine: firstLine, firstRow: firstRow,
+                      expectedRows: expectedRows, out: out, result: &result)
+        }
+    }
+
+    private func parseRows(_ bytes: UnsafeBufferPointer<UInt8>, table: UnsafePointer<Int>, firstLine: Int,
+                           firstRow: Int, expectedRows: Int,
+                           out: UnsafeMutablePointer<Double>, result: inout SegmentResult) {
         let n = bytes.count
         let base = bytes.baseAddress!
         let expected = fileToSchema.count
@@ -332,15 +377,10 @@ struct RowParser: Sendable {
         let quote = UInt8(ascii: "\""), nl = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
         var unquoted = [UInt8]()
 
-        func fail(_ kind: DataError.Kind, field: Int?) {
-            let col = field.flatMap { $0 < header.count ? header[$0] : nil }
-            result.error = DataError(file: file, line: line, column: col, field: field.map { $0 + 1 }, kind: kind)
-        }
 
         while i < n && row < firstRow + expectedRows {
             // Find the line's end; skip blank lines (as pass 1 did).
-            var end = i
-            while end < n && base[end] != nl { end += 1 }
+            let end = memchr(base + i, Int32(nl), n - i).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? n
             var lineEnd = end
             if lineEnd > i && base[lineEnd - 1] == cr { lineEnd -= 1 }
             var blank = true
@@ -354,6 +394,41 @@ struct RowParser: Sendable {
                 // One field: [p, fieldEnd) raw or unquoted into `unquoted`.
                 var cellStart = p, cellEnd = p
                 var quoted = false
+                // Fast path: an unquoted plain number ("3", "-1", "2.0") in a numeric column,
+                // parsed while scanning for the delimiter.
+                if field < expected {
+                    let col = table[field]
+                    if col >= 0 {
+                        var q = p
+                        var neg = false
+                        if q < lineEnd && base[q] == UInt8(ascii: "-") { neg = true; q += 1 }
+                        var m: UInt64 = 0
+                        var nd = 0
+                        while q < lineEnd, base[q] &- 48 < 10, nd < 15 { m = m &* 10 &+ UInt64(base[q] &- 48); q += 1; nd += 1 }
+                        // Fractional digits; "2.0" (the common case) needs no division.
+                        var frac = 0
+                        var f: UInt64 = 0
+                        if nd > 0 && q < lineEnd && base[q] == UInt8(ascii: ".") {
+                            q += 1
+                            while q < lineEnd, base[q] &- 48 < 10, nd < 15 { f = f &* 10 &+ UInt64(base[q] &- 48); q += 1; nd += 1; frac += 1 }
+                        }
+                        if nd > 0 && (q == lineEnd || base[q] == delimiter) {
+                            var v = Double(m)
+                            if f != 0 { v = Double(m &* NumberParser.pow10Int[frac] &+ f) / NumberParser.pow10[frac] }
+                            rowOut[col] = neg ? -v : v
+                            field += 1
+                            p = q
+                            if p >= lineEnd { break }
+                            p += 1
+                            if p == lineEnd {
+                                if field < expected, fileToSchema[field] >= 0 { rowOut[fileToSchema[field]] = .nan }
+                                field += 1
+                                break
+                            }
+                            continue
+                        }
+                    }
+                }
                 if p < lineEnd && base[p] == quote {
                     quoted = true
                     unquoted.removeAll(keepingCapacity: true)
@@ -366,11 +441,11 @@ struct RowParser: Sendable {
                         }
                         unquoted.append(base[q]); q += 1
                     }
-                    if !closed { fail(.unterminatedQuote, field: field); return }
+                    if !closed { result.error = error(.unterminatedQuote, line: line, field: field); return }
                     if q < lineEnd && base[q] != delimiter {
                         var stop = q
                         while stop < lineEnd && base[stop] != delimiter && stop - q < 20 { stop += 1 }
-                        fail(.unexpectedAfterQuote(String(decoding: UnsafeBufferPointer(start: base + q, count: stop - q), as: UTF8.self)), field: field)
+                        result.error = error(.unexpectedAfterQuote(String(decoding: UnsafeBufferPointer(start: base + q, count: stop - q), as: UTF8.self)), line: line, field: field)
                         return
                     }
                     p = q
@@ -390,7 +465,7 @@ struct RowParser: Sendable {
                             problem = store(UnsafeBufferPointer(start: base + cellStart, count: cellEnd - cellStart),
                                             col: col, rowOut: rowOut, dictionaries: &result.dictionaries)
                         }
-                        if let problem { fail(problem, field: field); return }
+                        if let problem { result.error = error(problem, line: line, field: field); return }
                     }
                 }
                 field += 1
@@ -406,13 +481,19 @@ struct RowParser: Sendable {
                 }
             }
             if field != expected {
-                fail(.raggedRow(expected: expected, found: field), field: nil)
+                result.error = error(.raggedRow(expected: expected, found: field), line: line, field: nil)
                 return
             }
             row += 1
             line += 1
             i = end + 1
         }
+    }
+
+    /// The error for a bad cell or row, placed by line and (0-based) field.
+    private func error(_ kind: DataError.Kind, line: Int, field: Int?) -> DataError {
+        let col = field.flatMap { $0 < header.count ? header[$0] : nil }
+        return DataError(file: file, line: line, column: col, field: field.map { $0 + 1 }, kind: kind)
     }
 
     /// Stores one cell; returns what is wrong with it, or nil when it is fine.
@@ -490,6 +571,7 @@ enum NumberParser {
     }
 
     static let pow10: [Double] = (0...22).map { Double("1e\($0)")! }
+    static let pow10Int: [UInt64] = (0...18).map { k in (0..<k).reduce(UInt64(1)) { a, _ in a * 10 } }
 
     /// The general path through strtod for exponents and long mantissas; syntax checked first.
     static func slow(_ s: UnsafeBufferPointer<UInt8>) -> Double? {

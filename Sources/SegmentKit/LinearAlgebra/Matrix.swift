@@ -66,6 +66,14 @@ public struct Matrix: Sendable, Equatable, Codable {
         }
     }
 
+    /// A matrix whose elements are left unset, for a producer that writes every one of them
+    /// (the CSV loader): saves a pass over memory that would only be overwritten.
+    init(uninitializedRows rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+        self._storage = [Double](unsafeUninitializedCapacity: rows * columns) { _, count in count = rows * columns }
+    }
+
     /// The identity matrix of size n.
     public static func identity(_ n: Int) -> Matrix {
         var m = Matrix(rows: n, columns: n)

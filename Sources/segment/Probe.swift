@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import SegmentKit
+
+/// `segment _probe-load`: loads files in a fresh process and reports time and peak memory as JSON.
+/// The benchmark runs it as a child process so the peak-memory figure belongs to loading alone.
+struct ProbeLoad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_probe-load",
+        abstract: "Load files and print time and peak memory as JSON (used by the benchmark).",
+        shouldDisplay: false
+    )
+
+    @Argument(help: "Files to load with the embedded AZDIAS schema.")
+    var files: [String]
+
+    @Option(name: .long, help: "Worker threads.")
+    var threads: Int = ProcessInfoCompat.activeProcessorCount
+
+    func run() throws {
+        let loader = CSVLoader(schema: .azdias, threads: threads)
+        let start = DispatchTime.now().uptimeNanoseconds
+        var bytes = 0, cells = 0
+        var tables: [RawTable] = []
+        for f in files {
+            let t = try loader.load(path: f)
+            bytes += t.bytes
+            cells += t.values.count
+            tables.append(t)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let out: [String: Double] = [
+            "seconds": seconds, "bytes": Double(bytes), "matrixBytes": Double(cells * 8),
+            "peakRSS": Double(ProcessInfoCompat.peakResidentBytes ?? 0),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+        withExtendedLifetime(tables) {}
+    }
+}
