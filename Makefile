@@ -9,15 +9,21 @@ SWIFT      ?= swift
 SWIFT_CPU  ?= native
 SWIFTFLAGS ?= -Xswiftc -target-cpu -Xswiftc $(SWIFT_CPU)
 THREADS    ?= $(shell nproc 2>/dev/null || echo 2)
+PYTHON     ?= python3
+# Tests build optimised (-c release, with -enable-testing for @testable) in their own scratch
+# folder, so `make test` and `make run` do not invalidate each other's builds.
+TESTFLAGS  ?= -c release --scratch-path .build-test -Xswiftc -enable-testing
+VENV       := .build-venv
 
 DATA       ?= data
 OUT        ?= out
+SEED       ?= 42
 BENCH_OUT  ?= bench/results.jsonl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps build test run bench install uninstall clean
+.PHONY: help deps build test data run bench install uninstall clean
 
 help:
 	@echo "make deps       install OpenBLAS and LAPACKE (Debian: libopenblas-dev liblapacke-dev) if missing"
@@ -42,14 +48,26 @@ build: deps
 	$(SWIFT) build -c release $(SWIFTFLAGS)
 
 test: deps
-	$(SWIFT) build --build-tests $(SWIFTFLAGS)
-	$(SWIFT) test --skip-build $(SWIFTFLAGS)
+	$(SWIFT) build --build-tests $(TESTFLAGS) $(SWIFTFLAGS)
+	$(SWIFT) test --skip-build $(TESTFLAGS) $(SWIFTFLAGS)
 
-run: build
-	$(BIN_DIR)/segment bench --stages linalg --repeat 1 --results $(OUT)/linalg.jsonl
+# The default data set: generated once, at full size, from the published facts.
+$(DATA)/azdias.csv:
+	$(BIN_DIR)/segment generate --output $(DATA) --seed $(SEED)
 
-bench: build
-	$(BIN_DIR)/segment bench --threads $(THREADS) --results $(BENCH_OUT)
+data: build $(DATA)/azdias.csv
+
+run: build $(DATA)/azdias.csv
+	$(BIN_DIR)/segment check $(DATA)/azdias.csv
+
+# pandas and scikit-learn for the side-by-side figures, in a private virtualenv (PyPI).
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q pandas scikit-learn || rm -rf $(VENV)
+
+bench: build $(DATA)/azdias.csv
+	-@$(MAKE) --no-print-directory $(VENV)/bin/python
+	$(BIN_DIR)/segment bench --threads $(THREADS) --data $(DATA) --results $(BENCH_OUT) \
+	  $$( [ -x $(VENV)/bin/python ] && echo --python $(VENV)/bin/python )
 
 install: build
 	install -d $(DESTDIR)$(prefix)/bin
@@ -59,4 +77,4 @@ uninstall:
 	rm -f $(DESTDIR)$(prefix)/bin/segment
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-test

@@ -10,7 +10,8 @@ struct Bench: ParsableCommand {
         abstract: "Run the benchmarks side by side and append the results to a JSON-lines file.",
         discussion: """
         Stages: 'linalg' (GEMM 891,221x85 · (20x85)ᵀ, SYRK of 891,221x85, eigen-decomposition of \
-        85x85 and 300x300 on both backends and as direct OpenBLAS calls).
+        85x85 and 300x300 on both backends and as direct OpenBLAS calls); 'load' (both data files \
+        by segment and by pandas.read_csv, with throughput and peak memory).
         Times are the best of --repeat runs, interleaved so both sides see the same machine load.
         """
     )
@@ -27,20 +28,31 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "JSON-lines file the results are appended to.")
     var results: String = "bench/results.jsonl"
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Stages to run (linalg).")
-    var stages: [String] = ["linalg"]
+    @Option(name: .long, parsing: .upToNextOption, help: "Stages to run (linalg, load).")
+    var stages: [String] = ["linalg", "load"]
+
+    @Option(name: .long, help: "Folder with azdias.csv and customers.csv (make data writes them).")
+    var data: String = "data"
+
+    @Option(name: .long, help: "A python with pandas (and scikit-learn) for the side-by-side figures.")
+    var python: String?
 
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
-        for s in stages where !["linalg"].contains(s) {
-            throw ValidationError("unknown stage '\(s)' for --stages (known: linalg)")
+        for s in stages where !Self.knownStages.contains(s) {
+            throw ValidationError("unknown stage '\(s)' for --stages (known: \(Self.knownStages.joined(separator: ", ")))")
         }
     }
 
+    static let knownStages = ["linalg", "load"]
+
     func run() throws {
         var report = BenchReport(threads: threads)
+        if stages.contains("load") {
+            try LoadBench(dataDirectory: data, python: python, threads: threads, repeats: `repeat`).run(into: &report)
+        }
         if stages.contains("linalg") {
             try LinalgBench(rows: rows, threads: threads, repeats: `repeat`).run(into: &report)
         }

@@ -24,16 +24,19 @@ struct BenchReport {
     mutating func add(_ r: BenchRecord) { records.append(r) }
 
     func printTable() {
-        let header = String(format: "%-8@ %-38@ %-16@ %10@ %9@ %8@  %@", "stage", "benchmark", "variant",
-                            "time", "GFLOP/s", "ratio", "vs")
-        print(header)
-        print(String(repeating: "-", count: 110))
+        func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+            s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
+        }
+        print(pad("stage", 7) + pad("benchmark", 34) + pad("variant", 18) + pad("time", 11, right: true)
+              + pad("GFLOP/s", 9, right: true) + pad("ratio", 9, right: true) + "  vs")
+        print(String(repeating: "-", count: 112))
         for r in records {
-            let t = r.seconds >= 1 ? String(format: "%8.3f s", r.seconds) : String(format: "%7.2f ms", r.seconds * 1000)
-            let g = r.gflops.map { String(format: "%9.2f", $0) } ?? String(repeating: " ", count: 9)
-            let ratio = r.ratioToReference.map { String(format: "%7.2fx", $0) } ?? "        "
-            print(String(format: "%-8@ %-38@ %-16@ %10@ %@ %@  %@", r.stage, r.name, r.variant, t, g, ratio, r.reference ?? ""))
-            if let note = r.note { print("         \(note)") }
+            let t = r.seconds.isNaN ? "-" : (r.seconds >= 1 ? String(format: "%.3f s", r.seconds) : String(format: "%.2f ms", r.seconds * 1000))
+            let g = r.gflops.map { String(format: "%.2f", $0) } ?? ""
+            let ratio = r.ratioToReference.map { String(format: "%.2fx", $0) } ?? ""
+            print(pad(r.stage, 7) + pad(r.name, 34) + pad(r.variant, 18) + pad(t, 11, right: true)
+                  + pad(g, 9, right: true) + pad(ratio, 9, right: true) + "  " + (r.reference ?? ""))
+            if let note = r.note { print("       " + note) }
         }
     }
 

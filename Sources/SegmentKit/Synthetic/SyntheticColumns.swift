@@ -3,6 +3,9 @@ import Foundation
 /// The per-column models of the generator, built once from the reference facts, and the row
 /// generator that uses them. See `SyntheticGenerator` for what is reproduced.
 struct SyntheticColumns: Sendable {
+    /// Built once per process: the set-up (calibration sample, describe fits) takes a moment.
+    static let shared = SyntheticColumns()
+
     // MARK: co-missing blocks
 
     /// Row flags: which co-missing blocks a row belongs to.
@@ -382,9 +385,12 @@ struct SyntheticColumns: Sendable {
         var truth: [UInt8]
         var segmentCounts: [Int]
         var highMissingCounts: [Int]
+        /// When asked for: every cell's code as text, nil for an empty cell (row-major).
+        var codes: [String?] = []
     }
 
-    func generate(kind: SyntheticGenerator.Kind, rows: Range<Int>, rng: inout SplitMix64, rareRow: Int) -> Chunk {
+    func generate(kind: SyntheticGenerator.Kind, rows: Range<Int>, rng: inout SplitMix64, rareRow: Int,
+                  recordCodes: Bool = false) -> Chunk {
         let segs = LatentModel.segments
         let dims = LatentModel.axes.count
         let sd = LatentModel.withinSegmentSD
@@ -411,6 +417,7 @@ struct SyntheticColumns: Sendable {
         var cell = [Int](repeating: 0, count: columns.count)   // alphabet index, -1 = empty
         var z = [Double](repeating: 0, count: dims)
         var rareDone = false
+        var codes: [String?] = []
 
         for row in rows {
             // Segment and latent position.
@@ -482,9 +489,12 @@ struct SyntheticColumns: Sendable {
                 if k >= 0 { bytes.append(contentsOf: columns[c].alphabet[k]) }
             }
             bytes.append(UInt8(ascii: "\n"))
+            if recordCodes {
+                for c in 0..<columns.count { codes.append(cell[c] >= 0 ? columns[c].alphabetText[cell[c]] : nil) }
+            }
             truth.append(contentsOf: Array("\(row);\(s);\(flags.contains(.high) ? 1 : 0)\n".utf8))
         }
-        return Chunk(bytes: bytes, truth: truth, segmentCounts: segCounts, highMissingCounts: highCounts)
+        return Chunk(bytes: bytes, truth: truth, segmentCounts: segCounts, highMissingCounts: highCounts, codes: codes)
     }
 
     /// The value a missing cell gets, or nil when the cell is not missing.

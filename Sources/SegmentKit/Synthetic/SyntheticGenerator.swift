@@ -52,7 +52,7 @@ public struct SyntheticGenerator: Sendable {
     public func write(to directory: String) throws -> SyntheticTruth {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         func path(_ n: String) -> String { (directory as NSString).appendingPathComponent(n) }
-        let model = SyntheticColumns()
+        let model = SyntheticColumns.shared
         let pop = try writeFile(kind: .population, rows: populationRows, model: model,
                                 data: path(FileName.population), truth: path(FileName.truthPopulation))
         let cus = try writeFile(kind: .customers, rows: customerRows, model: model,
@@ -67,6 +67,25 @@ public struct SyntheticGenerator: Sendable {
     }
 
     public enum Kind: Sendable { case population, customers }
+
+    /// The codes the generator writes for one file, cell by cell (row-major; nil = empty cell), the
+    /// truth a loader round-trip is checked against. Generated in memory: for small sizes.
+    public func expectedCodes(_ kind: Kind) -> [String?] {
+        let model = SyntheticColumns.shared
+        let rows = kind == .population ? populationRows : customerRows
+        let salt: UInt64 = kind == .population ? 0x5EED_0001 : 0x5EED_0002
+        var pick = SplitMix64.stream(seed: seed, 0xB00D)
+        let rareRow = kind == .population && rows > 0 ? pick.nextInt(below: rows) : -1
+        var out: [String?] = []
+        var c = 0
+        while c * Self.chunkRows < rows {
+            let lo = c * Self.chunkRows, hi = min(rows, lo + Self.chunkRows)
+            var rng = SplitMix64.stream(seed: seed ^ salt, UInt64(c))
+            out += model.generate(kind: kind, rows: lo..<hi, rng: &rng, rareRow: rareRow, recordCodes: true).codes
+            c += 1
+        }
+        return out
+    }
 
     private func writeFile(kind: Kind, rows: Int, model: SyntheticColumns, data: String, truth: String) throws -> SyntheticTruth.FileTruth {
         let out = try AtomicFile(path: data)

@@ -1,0 +1,90 @@
+import Foundation
+import SegmentKit
+
+/// The load stage: both files loaded by `segment` (in a child process, so its peak memory is the
+/// loader's own) and by `pandas.read_csv(sep=';')`, interleaved run by run.
+struct LoadBench {
+    let dataDirectory: String
+    let python: String?
+    let threads: Int
+    let repeats: Int
+
+    var files: [String] {
+        [SyntheticGenerator.FileName.population, SyntheticGenerator.FileName.customers]
+            .map { (dataDirectory as NSString).appendingPathComponent($0) }
+    }
+
+    func run(into report: inout BenchReport) throws {
+        for f in files where !FileManager.default.fileExists(atPath: f) {
+            throw BenchError("no \(f): generate the data first (make data)")
+        }
+        // Each side runs in blocks (one warm-up, then `repeats` timed runs, best kept), both in this
+        // one bench run. Not interleaved run by run: on this VM the first process to touch memory
+        // that another process just freed pays for it again, which would charge one side for the
+        // other's memory.
+        var ours: [[String: Double]] = [], theirs: [[String: Double]] = []
+        let script = pandasScript()
+        for round in 0...repeats {
+            let r = try runJSON(selfExecutable(), ["_probe-load", "--threads", String(threads)] + files)
+            if round > 0 { ours.append(r) }
+        }
+        if let python, let script {
+            for round in 0...repeats {
+                let r = try runJSON(python, [script] + files)
+                if round > 0 { theirs.append(r) }
+            }
+        }
+        let best = ours.min { $0["seconds"]! < $1["seconds"]! }!
+        let bytes = best["bytes"]!, matrix = best["matrixBytes"]!
+        report.add(BenchRecord(stage: "load", name: "load population + customers", variant: "segment",
+                               seconds: best["seconds"]!, gflops: nil, ratioToReference: nil, reference: nil,
+                               note: String(format: "%.0f MB/s of input (target >= 400); peak memory %.0f MB = %.2fx the loaded matrix (%.0f MB; target <= 1.3x)",
+                                            bytes / best["seconds"]! / 1e6, best["peakRSS"]! / 1e6,
+                                            best["peakRSS"]! / matrix, matrix / 1e6)))
+        if let pbest = theirs.min(by: { $0["seconds"]! < $1["seconds"]! }) {
+            report.add(BenchRecord(stage: "load", name: "load population + customers", variant: "pandas.read_csv",
+                                   seconds: pbest["seconds"]!, gflops: nil,
+                                   ratioToReference: pbest["seconds"]! / best["seconds"]!, reference: "segment (speed-up; target >= 6)",
+                                   note: String(format: "peak memory %.0f MB", pbest["peakRSS"]! / 1e6)))
+        } else {
+            report.add(BenchRecord(stage: "load", name: "load population + customers", variant: "pandas.read_csv",
+                                   seconds: .nan, gflops: nil, ratioToReference: nil, reference: nil,
+                                   note: "skipped: no python with pandas (pass --python, or run make bench)"))
+        }
+    }
+
+    /// The pandas script shipped in bench/, found next to the working directory or the executable.
+    private func pandasScript() -> String? {
+        let candidates = ["bench/pandas_load.py",
+                          URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent()
+                              .appendingPathComponent("../../../bench/pandas_load.py").standardized.path]
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+func selfExecutable() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}
+
+/// Runs a program and decodes the last line of its standard output as a JSON object of numbers.
+func runJSON(_ program: String, _ arguments: [String]) throws -> [String: Double] {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: program)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw BenchError("\(program) \(arguments.first ?? "") exited \(p.terminationStatus)") }
+    let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    guard let obj = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] else {
+        throw BenchError("\(program) printed no JSON")
+    }
+    return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import SegmentKit
+
+/// A three-column schema that covers a numeric, a float-formatted and a text column.
+let tinySchema = FeatureSchema(features: [
+    Feature(name: "A", informationLevel: "person", type: .ordinal, missingCodes: [.number(-1)]),
+    Feature(name: "B", informationLevel: "person", type: .numeric, missingCodes: []),
+    Feature(name: "CAMEO_DEU_2015", informationLevel: "microcell_rr4", type: .categorical, missingCodes: [.text("XX")]),
+])
+
+func load(_ text: String, schema: FeatureSchema = tinySchema, threads: Int = 1, segmentRows: Int = 16_384,
+          delimiter: UInt8? = nil) throws -> RawTable {
+    var loader = CSVLoader(schema: schema, delimiter: delimiter, threads: threads)
+    loader.segmentRows = segmentRows
+    return try loader.load(bytes: Array(text.utf8), name: "t.csv")
+}
+
+func loadBytes(_ bytes: [UInt8]) throws -> RawTable {
+    try CSVLoader(schema: tinySchema, threads: 1).load(bytes: bytes, name: "t.csv")
+}
+
+@Suite("CSV loader")
+struct CSVLoaderTests {
+    @Test("cells: integers, floats, empty, text codes, quotes; columns matched by name")
+    func cells() throws {
+        let t = try load("CAMEO_DEU_2015;A;B;LNR\n8A;3;2.0;17\n\"XX\";-1;;18\n1A;\"4\";963.0;19\n")
+        #expect(t.rowCount == 3)
+        #expect(t.ignoredColumns == ["LNR"])
+        #expect(t.values[0, 0] == 3 && t.values[0, 1] == 2)
+        #expect(t.values[1, 0] == -1 && t.values[1, 1].isNaN)
+        #expect(t.values[2, 0] == 4 && t.values[2, 1] == 963)
+        #expect(t.dictionaries[2] == ["1A", "8A", "XX"])
+        #expect(t.code(row: 0, column: 2) == .text("8A"))
+        #expect(t.code(row: 1, column: 2) == .text("XX"))
+        #expect(t.code(row: 1, column: 1) == nil)
+        #expect(t.text(row: 2, column: 1) == "963")
+    }
+
+    @Test("CRLF, a BOM, blank lines, no final newline, comma delimiter")
+    func variants() throws {
+        let base = try load("A;B;CAMEO_DEU_2015\n1;2;3A\n4;;9E\n")
+        for text in ["\u{FEFF}A;B;CAMEO_DEU_2015\r\n1;2;3A\r\n4;;9E\r\n",
+                     "A;B;CAMEO_DEU_2015\n1;2;3A\n\n4;;9E",
+                     "A,B,CAMEO_DEU_2015\n1,2,3A\n4,,9E\n",
+                     "A;B;CAMEO_DEU_2015\n1;2;3A\r\n4;;9E\n\n\n"] {
+            let t = try load(text)
+            #expect(t.rowCount == 2)
+            #expect(t.values.storage.map { $0.isNaN ? -999 : $0 } == base.values.storage.map { $0.isNaN ? -999 : $0 })
+            #expect(t.dictionaries == base.dictionaries)
+            #expect(t.text(row: 1, column: 0) == "4" && t.text(row: 1, column: 1) == "" && t.text(row: 1, column: 2) == "9E")
+        }
+    }
+
+    @Test("parallel segments give the same table as one thread", arguments: [1, 2, 3])
+    func parallel(_ threads: Int) throws {
+        var lines = ["A;CAMEO_DEU_2015;B"]
+        var g = SplitMix64(seed: 5)
+        let codes = ["1A", "2B", "XX", "9E", ""]
+        for _ in 0..<1000 {
+            lines.append("\(g.nextInt(below: 9) - 1);\(codes[g.nextInt(below: 5)]);\(g.nextInt(below: 3) == 0 ? "" : "\(g.nextInt(below: 500)).0")")
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        let one = try load(text, threads: 1, segmentRows: 100_000)
+        let many = try load(text, threads: threads, segmentRows: 37)
+        #expect(one.dictionaries == many.dictionaries)
+        #expect(one.values.storage.map { $0.isNaN ? -999 : $0 } == many.values.storage.map { $0.isNaN ? -999 : $0 })
+    }
+
+    @Test("a ragged row names the line and the counts")
+    func ragged() {
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015\n1;2;3A\n1;2\n") }) {
+            $0.description == "t.csv:3: expected 3 fields, found 2"
+        }
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015\n1;2;3A;4\n") }) {
+            $0.kind == .raggedRow(expected: 3, found: 4) && $0.line == 2
+        }
+    }
+
+    @Test("text in a numeric column shows the text, the line and the column")
+    func textInNumeric() {
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015\n1;2;3A\n1;abc;3A\n") }) {
+            $0.description == "t.csv:3: column 'B' (field 2): text in a numeric column: \"abc\""
+        }
+    }
+
+    @Test("inf, nan and out-of-range numbers are rejected", arguments: ["inf", "nan", "NaN", "-inf", "1e400", "0x10", "1.2.3", "--1"])
+    func nonFinite(_ cell: String) {
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015\n1;\(cell);3A\n") }) { e in
+            e.line == 2 && e.column == "B" && (e.kind == .notANumber(cell) || e.kind == .notFinite(cell))
+        }
+    }
+
+    @Test("exponents and signs in numeric cells are numbers")
+    func exponents() throws {
+        let t = try load("A;B;CAMEO_DEU_2015\n+1;1e3;3A\n-2;2.5E-1;3A\n")
+        #expect(t.values[0, 0] == 1 && t.values[0, 1] == 1000)
+        #expect(t.values[1, 0] == -2 && t.values[1, 1] == 0.25)
+    }
+
+    @Test("an unterminated quote, and text after a closing quote")
+    func quotes() {
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015\n1;2;\"3A\n") }) {
+            $0.description == "t.csv:2: column 'CAMEO_DEU_2015' (field 3): unterminated quote"
+        }
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015\n1;\"2\"x;3A\n") }) {
+            $0.line == 2 && $0.column == "B" && $0.kind == .unexpectedAfterQuote("x")
+        }
+    }
+
+    @Test("an empty file, a header only, an empty header")
+    func empty() {
+        expectDataError({ _ = try load("") }) { $0.description == "t.csv: the file is empty" }
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015\n") }) { $0.kind == .headerOnly }
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015") }) { $0.kind == .headerOnly }
+        expectDataError({ _ = try load("A;B;CAMEO_DEU_2015\n\n\r\n") }) { $0.kind == .headerOnly }
+    }
+
+    @Test("invalid UTF-8 in a text cell, a numeric cell and the header")
+    func invalidUTF8() {
+        let head = Array("A;B;CAMEO_DEU_2015\n".utf8)
+        expectDataError({ _ = try loadBytes(head + Array("1;2;".utf8) + [0xC3, 0x28] + [0x0A]) }) {
+            $0.kind == .invalidUTF8 && $0.line == 2 && $0.column == "CAMEO_DEU_2015"
+        }
+        expectDataError({ _ = try loadBytes(head + Array("1;".utf8) + [0xFF] + Array(";3A\n".utf8)) }) {
+            $0.kind == .invalidUTF8 && $0.line == 2 && $0.column == "B"
+        }
+        expectDataError({ _ = try loadBytes([0x41, 0xFF, 0x3B] + Array("B;CAMEO_DEU_2015\n1;2;3\n".utf8)) }) {
+            $0.kind == .invalidUTF8 && $0.line == 1
+        }
+    }
+
+    @Test("missing, duplicated and unknown columns")
+    func header() throws {
+        expectDataError({ _ = try load("A;CAMEO_DEU_2015\n1;3A\n") }) {
+            $0.description == "t.csv:1: 1 schema column is missing from the header: B"
+        }
+        expectDataError({ _ = try load("A;B;B;CAMEO_DEU_2015\n1;2;2;3A\n") }) {
+            $0.description == "t.csv:1: the header names a column more than once: B"
+        }
+        let t = try load("X;A;Y;B;CAMEO_DEU_2015\n0;1;0;2;3A\n")
+        #expect(t.ignoredColumns == ["X", "Y"])
+        #expect(t.values.row(0) == [1, 2, t.values[0, 2]])
+    }
+
+    @Test("the first bad row in file order is reported, whichever worker found it")
+    func firstError() {
+        var lines = ["A;B;CAMEO_DEU_2015"]
+        for i in 0..<500 { lines.append(i == 123 || i == 456 ? "1;oops\(i);3A" : "1;2;3A") }
+        let text = lines.joined(separator: "\n")
+        expectDataError({ _ = try load(text, threads: 3, segmentRows: 10) }) {
+            $0.line == 125 && $0.kind == .notANumber("oops123")
+        }
+    }
+
+    @Test("a directory or a missing path is a clear error, and a file is opened read-only")
+    func paths() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segment-loader-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let loader = CSVLoader(schema: tinySchema, threads: 1)
+        expectDataError({ _ = try loader.load(path: dir.path) }) { $0.kind == .isDirectory }
+        expectDataError({ _ = try loader.load(path: dir.path + "/none.csv") }) {
+            $0.description == "\(dir.path)/none.csv: cannot open the file: no such file or directory"
+        }
+        let file = dir.appendingPathComponent("ro.csv")
+        try "A;B;CAMEO_DEU_2015\n1;2;3A\n".write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file.path)
+        let before = try Data(contentsOf: file)
+        #expect(try loader.load(path: file.path).rowCount == 1)
+        #expect(try Data(contentsOf: file) == before)
+    }
+}
