@@ -11,7 +11,8 @@ struct Bench: ParsableCommand {
         discussion: """
         Stages: 'linalg' (GEMM 891,221x85 · (20x85)ᵀ, SYRK of 891,221x85, eigen-decomposition of \
         85x85 and 300x300 on both backends and as direct OpenBLAS calls); 'load' (both data files \
-        by segment and by pandas.read_csv, with throughput and peak memory).
+        by segment and by pandas.read_csv, with throughput and peak memory); 'clean' (cleaning steps 1-5 \
+        by segment and by the equivalent pandas steps).
         Times are the best of --repeat runs, interleaved so both sides see the same machine load.
         """
     )
@@ -28,8 +29,8 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "JSON-lines file the results are appended to.")
     var results: String = "bench/results.jsonl"
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Stages to run (linalg, load).")
-    var stages: [String] = ["linalg", "load"]
+    @Option(name: .long, parsing: .upToNextOption, help: "Stages to run (linalg, load, clean).")
+    var stages: [String] = ["linalg", "load", "clean"]
 
     @Option(name: .long, help: "Folder with azdias.csv and customers.csv (make data writes them).")
     var data: String = "data"
@@ -46,12 +47,15 @@ struct Bench: ParsableCommand {
         }
     }
 
-    static let knownStages = ["linalg", "load"]
+    static let knownStages = ["linalg", "load", "clean"]
 
     func run() throws {
         var report = BenchReport(threads: threads)
         if stages.contains("load") {
             try LoadBench(dataDirectory: data, python: python, threads: threads, repeats: `repeat`).run(into: &report)
+        }
+        if stages.contains("clean") {
+            try CleanBench(dataDirectory: data, python: python, threads: threads, repeats: `repeat`).run(into: &report)
         }
         if stages.contains("linalg") {
             try LinalgBench(rows: rows, threads: threads, repeats: `repeat`).run(into: &report)

@@ -88,3 +88,41 @@ func runJSON(_ program: String, _ arguments: [String]) throws -> [String: Double
     }
     return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
 }
+
+/// The clean stage: steps 1-5 of the cleaning on both files (loading not timed), by `segment` and by
+/// the equivalent pandas steps (bench/pandas_clean.py), each in a child process, best of the runs.
+struct CleanBench {
+    let dataDirectory: String
+    let python: String?
+    let threads: Int
+    let repeats: Int
+
+    func run(into report: inout BenchReport) throws {
+        let dir = dataDirectory as NSString
+        let pop = dir.appendingPathComponent(SyntheticGenerator.FileName.population)
+        let cus = dir.appendingPathComponent(SyntheticGenerator.FileName.customers)
+        let summary = dir.appendingPathComponent(SyntheticGenerator.FileName.features)
+        var ours: [Double] = [], theirs: [Double] = []
+        var features = 0.0
+        for round in 0...repeats {
+            let r = try runJSON(selfExecutable(), ["_probe-clean", "--threads", String(threads), pop, cus])
+            if round > 0 { ours.append(r["seconds"]!) }
+            features = r["features"] ?? 0
+        }
+        let script = ["bench/pandas_clean.py"].first { FileManager.default.fileExists(atPath: $0) }
+        if let python, let script {
+            for _ in 0..<max(1, repeats / 2) {
+                theirs.append(try runJSON(python, [script, pop, cus, summary])["seconds"]!)
+            }
+        }
+        let best = ours.min()!
+        report.add(BenchRecord(stage: "clean", name: "clean population + customers", variant: "segment",
+                               seconds: best, gflops: nil, ratioToReference: nil, reference: nil,
+                               note: "fit on the population, applied to both; \(Int(features)) output features"))
+        if let p = theirs.min() {
+            report.add(BenchRecord(stage: "clean", name: "clean population + customers", variant: "pandas",
+                                   seconds: p, gflops: nil, ratioToReference: p / best,
+                                   reference: "segment (speed-up; target >= 10)", note: nil))
+        }
+    }
+}

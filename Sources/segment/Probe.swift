@@ -38,3 +38,33 @@ struct ProbeLoad: ParsableCommand {
         withExtendedLifetime(tables) {}
     }
 }
+
+/// `segment _probe-clean`: loads the population and customers (not timed), then times the cleaning
+/// (fit on the population, apply to both) and prints JSON.
+struct ProbeClean: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_probe-clean",
+        abstract: "Time the cleaning of a population and a customer file (used by the benchmark).",
+        shouldDisplay: false
+    )
+
+    @Argument(help: "The population and customer files.")
+    var files: [String]
+
+    @Option(name: .long, help: "Worker threads.")
+    var threads: Int = ProcessInfoCompat.activeProcessorCount
+
+    func run() throws {
+        let loader = CSVLoader(schema: .azdias, threads: threads)
+        let population = try loader.load(path: files[0])
+        let customers = try loader.load(path: files[1])
+        let start = DispatchTime.now().uptimeNanoseconds
+        let (recipe, _) = try CleaningRecipe.fitWithoutAssessment(population, threads: threads)
+        let a = try recipe.apply(population, threads: threads)
+        let b = try recipe.apply(customers, threads: threads)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let out: [String: Double] = ["seconds": seconds, "rows": Double(a.lowRows.count + b.lowRows.count),
+                                     "features": Double(recipe.features.count)]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
+    }
+}

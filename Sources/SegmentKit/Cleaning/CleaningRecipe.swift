@@ -64,6 +64,30 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     /// Fits the recipe on the population and returns it with the assessment the reports show.
     public static func fit(_ table: RawTable, options: CleaningOptions = CleaningOptions(),
                            threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> (CleaningRecipe, CleaningAssessment) {
+        let state = try fitState(table, options: options, threads: threads)
+        let assessment = CleaningAssessment(table: table, recipe: state.recipe, missingCounts: state.missingCounts,
+                                            perRow: state.perRow, histogram: state.histogram, resolvers: state.resolvers,
+                                            keptIndices: state.kept, threads: threads)
+        return (state.recipe, assessment)
+    }
+
+    /// Fits the recipe only (no co-missing groups or group comparison): what applying needs.
+    public static func fitWithoutAssessment(_ table: RawTable, options: CleaningOptions = CleaningOptions(),
+                                            threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> (CleaningRecipe, [Int]) {
+        let state = try fitState(table, options: options, threads: threads)
+        return (state.recipe, state.histogram)
+    }
+
+    struct FitState {
+        var recipe: CleaningRecipe
+        var missingCounts: [Int]
+        var perRow: [UInt16]
+        var histogram: [Int]
+        var resolvers: [ColumnResolver]
+        var kept: [Int]
+    }
+
+    static func fitState(_ table: RawTable, options: CleaningOptions, threads: Int) throws -> FitState {
         let schema = table.schema
         let n = table.rowCount
         guard n > 0 else { throw DataError(file: table.source, kind: .headerOnly) }
@@ -137,10 +161,8 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         let recipe = CleaningRecipe(options: options, schema: schema, droppedColumns: dropped,
                                     keptColumns: kept.map { schema.features[$0].name },
                                     rowThreshold: threshold, features: features)
-        let assessment = CleaningAssessment(table: table, recipe: recipe, missingCounts: missingCounts,
-                                            perRow: perRow, histogram: histogram, resolvers: resolvers,
-                                            keptIndices: kept, threads: threads)
-        return (recipe, assessment)
+        return FitState(recipe: recipe, missingCounts: missingCounts, perRow: perRow, histogram: histogram,
+                        resolvers: resolvers, kept: kept)
     }
 
     /// The split between the two modes of the per-row missing histogram (the main mode, and the
@@ -218,85 +240,20 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         }
         let keptResolvers = keptColumns.map { resolverOf[$0]! }
         let n = table.rowCount
-        let perRow = Self.rowMissingCounts(table, columns: keptResolvers.map(\.column), resolvers: nil,
-                                           explicitResolvers: keptResolvers, threads: threads)
+        let compiled = CompiledPlan(resolvers: keptResolvers, keptColumns: keptColumns, features: features,
+                                    codesOf: codesOf, engineeredCodes: { self.resolverCodes($0, table: table, columnIndex: columnIndex) })
+        let perRow = compiled.rowMissingCounts(table, threads: threads)
         var lowRows: [Int] = []
         lowRows.reserveCapacity(n)
         for r in 0..<n where Int(perRow[r]) <= rowThreshold { lowRows.append(r) }
-
-        // Per output feature, how to compute it from a raw value.
-        let plan: [FeaturePlan] = features.map { f in
-            let res = resolverOf[f.source.column]!
-            switch f.source {
-            case .value:
-                return FeaturePlan(resolver: res, kind: .value, table: [])
-            case let .binary(_, zero, one):
-                // class 0 = zero, class 1 = one (or class 0 = the single level).
-                return FeaturePlan(resolver: res, kind: .lookup, table: zero == one ? [0] : [0, 1])
-            case let .dummy(c, code):
-                let cls = codesOf[c]!.firstIndex(of: code)!
-                return FeaturePlan(resolver: res, kind: .dummy(Int32(cls)), table: [])
-            case let .engineered(c, part):
-                let codes = resolverCodes(c, table: table, columnIndex: columnIndex)
-                let t = codes.map { code -> Double in
-                    guard let v = EngineeredFeatures.values(column: c, code: code) else { return .nan }
-                    return part == 0 ? v.0 : v.1
-                }
-                return FeaturePlan(resolver: res, kind: .lookup, table: t)
-            }
-        }
         let f = features.count
         var matrix = Matrix(uninitializedRows: lowRows.count, columns: f)
-        matrix.withUnsafeMutableBufferPointer { adviseHugePages(UnsafeMutableRawBufferPointer($0)) }
-        let rows = lowRows.count
-        let workers = max(1, min(threads, rows / 4096 + 1))
-        var unknownCounts = [[Int]](repeating: [Int](repeating: 0, count: f), count: workers)
-        table.values.withUnsafeBufferPointer { raw in
-            let rawBox = UncheckedSendable(raw.baseAddress!)
-            let p = table.values.columns
-            matrix.withUnsafeMutableBufferPointer { out in
-                let outBox = UncheckedSendable(out.baseAddress!)
-                unknownCounts.withUnsafeMutableBufferPointer { unk in
-                    let unkBox = UncheckedSendable(unk.baseAddress!)
-                    lowRows.withUnsafeBufferPointer { lows in
-                        let lowBox = UncheckedSendable(lows.baseAddress!)
-                        parallelFor(workers) { w in
-                            let lo = rows * w / workers, hi = rows * (w + 1) / workers
-                            var unknown = [Int](repeating: 0, count: f)
-                            for i in lo..<hi {
-                                let src = rawBox.value + lowBox.value[i] * p
-                                let dst = outBox.value + i * f
-                                for (j, fp) in plan.enumerated() {
-                                    let v = src[fp.resolver.column]
-                                    switch fp.kind {
-                                    case .value:
-                                        dst[j] = fp.resolver.isMissing(v) ? .nan : (fp.resolver.isText ? .nan : v)
-                                    case .lookup:
-                                        let cls = fp.resolver.classify(v)
-                                        if cls >= 0 { dst[j] = fp.table[Int(cls)] } else {
-                                            dst[j] = .nan
-                                            if cls == ColumnResolver.unknown { unknown[j] += 1 }
-                                        }
-                                    case let .dummy(want):
-                                        let cls = fp.resolver.classify(v)
-                                        if cls == ColumnResolver.missing { dst[j] = .nan } else {
-                                            dst[j] = cls == want ? 1 : 0
-                                            if cls == ColumnResolver.unknown { unknown[j] += 1 }
-                                        }
-                                    }
-                                }
-                            }
-                            unkBox.value[w] = unknown
-                        }
-                    }
-                }
-            }
-        }
+        let unknownCounts = compiled.fill(&matrix, from: table, rows: lowRows, threads: threads)
         // Warnings: codes the recipe never saw, per source column (a dummy group counts a row once).
         var unseen: [String: Int] = [:]
         var countedDummy = Set<String>()
         for (j, feat) in features.enumerated() {
-            let total = unknownCounts.reduce(0) { $0 + $1[j] }
+            let total = unknownCounts[j]
             guard total > 0 else { continue }
             if case let .dummy(c, _) = feat.source {
                 if countedDummy.insert(c).inserted { unseen[c, default: 0] += total }
@@ -319,16 +276,9 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         }
     }
 
-    private func resolverCodes(_ column: String, table: RawTable, columnIndex: [String: Int]) -> [Code] {
+    fileprivate func resolverCodes(_ column: String, table: RawTable, columnIndex: [String: Int]) -> [Code] {
         if let dict = table.dictionaries[columnIndex[column]!] { return dict.map { Code(token: $0) } }
         return engineeredNumericCodes(column)
-    }
-
-    struct FeaturePlan {
-        enum Kind { case value, lookup, dummy(Int32) }
-        let resolver: ColumnResolver
-        let kind: Kind
-        let table: [Double]
     }
 
     // MARK: counting
@@ -379,14 +329,19 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
 
     /// The distinct valid codes of a column in the population, sorted.
     static func distinctCodes(_ table: RawTable, column: Int, resolver: ColumnResolver) -> [Code] {
+        // Small integers (every real code) go through a presence table; anything else through a set.
         var seen = Set<Double>()
+        var small = [Bool](repeating: false, count: 4_112)
         let p = table.values.columns
         table.values.withUnsafeBufferPointer { raw in
             for r in 0..<table.rowCount {
                 let v = raw[r * p + column]
-                if !resolver.isMissing(v) { seen.insert(v) }
+                if resolver.isMissing(v) { continue }
+                let d = v + 16
+                if d >= 0, d < 4_112, d == d.rounded(.towardZero) { small[Int(d)] = true } else { seen.insert(v) }
             }
         }
+        for (i, present) in small.enumerated() where present { seen.insert(Double(i - 16)) }
         if let dict = table.dictionaries[column] {
             return seen.map { Code(token: dict[Int($0)]) }.sorted()
         }

@@ -75,7 +75,6 @@ public struct CSVLoader: Sendable {
         // Every cell is written by the parser (a row with a missing field is an error), so the
         // result is not zero-filled first: the page faults happen in the parallel parse instead.
         var values = Matrix(uninitializedRows: index.rows, columns: p)
-        values.withUnsafeMutableBufferPointer { adviseHugePages(UnsafeMutableRawBufferPointer($0)) }
         let segments = index.segments
         let workers = min(threads, segments.count)
         var results = [SegmentResult?](repeating: nil, count: segments.count)
@@ -649,18 +648,4 @@ final class InputFile: @unchecked Sendable {
     }
 
     func close() { if fd >= 0 { _ = Glibc.close(fd) } }
-}
-
-/// Asks the kernel to back a large, not yet touched buffer with transparent huge pages (where THP
-/// is in `madvise` mode): one fault per 2 MiB instead of per 4 KiB while the parser first writes it.
-func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-    #if os(Linux)
-    let huge = 2 << 20
-    guard let base = buffer.baseAddress, buffer.count >= 4 * huge else { return }
-    let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-    let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
-    if end > start {
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, 14 /* MADV_HUGEPAGE */)
-    }
-    #endif
 }

@@ -15,3 +15,7 @@ public enum ProcessInfoCompat {
         return nil
     }
 }
+
+extension ProcessInfoCompat {
+    public static func environment(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
+}
