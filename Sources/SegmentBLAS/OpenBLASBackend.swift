@@ -17,6 +17,8 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
         applyThreads()
     }
 
+    public func withThreads(_ threads: Int) -> any LinearAlgebraBackend { OpenBLASBackend(threads: threads) }
+
     /// The OpenBLAS core the library dispatched to (e.g. `Haswell`, `SkylakeX`, `Zen`).
     public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
     /// OpenBLAS' build configuration string.

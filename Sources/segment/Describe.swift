@@ -70,6 +70,9 @@ struct CleaningFlags: ParsableArguments {
     @Option(name: .long, help: "LP_LEBENSPHASE_FEIN/GROB: drop or keep.")
     var lebensphase: CleaningOptions.LebensphasePolicy = .drop
 
+    @Option(name: .long, help: "LP_FAMILIE/LP_STATUS FEIN and GROB pairs: coarse (keep GROB), fine (keep FEIN) or both.")
+    var finePairs: CleaningOptions.FinePairsPolicy = .coarse
+
     @Option(name: .long, parsing: .upToNextOption, help: "Columns to drop whatever their missingness.")
     var dropColumns: [String] = []
 
@@ -90,6 +93,7 @@ struct CleaningFlags: ParsableArguments {
         o.multiLevel = multiLevel
         o.maxOneHotLevels = maxOneHotLevels
         o.lebensphase = lebensphase
+        o.finePairs = finePairs
         o.dropColumns = dropColumns
         return o
     }
@@ -97,3 +101,4 @@ struct CleaningFlags: ParsableArguments {
 
 extension CleaningOptions.MultiLevelPolicy: ExpressibleByArgument {}
 extension CleaningOptions.LebensphasePolicy: ExpressibleByArgument {}
+extension CleaningOptions.FinePairsPolicy: ExpressibleByArgument {}

@@ -101,6 +101,7 @@ struct GeneratorTests {
         let under = data.truth.segments.filter { $0.representation == "under" }.map(\.id)
         #expect(over == [0, 6])
         #expect(under == [2, 4, 7])
+        #expect(data.truth.highMissingCustomerShare / data.truth.highMissingPopulationShare > 2)
         let decoded = try JSONDecoder().decode(SyntheticTruth.self,
                                                from: Data(contentsOf: URL(fileURLWithPath: data.directory + "/truth.json")))
         #expect(decoded == data.truth)

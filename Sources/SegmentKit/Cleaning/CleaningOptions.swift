@@ -19,6 +19,14 @@ public struct CleaningOptions: Codable, Sendable, Equatable {
         }
     }
 
+    /// Which of a FEIN/GROB pair is kept.
+    public enum FinePairsPolicy: String, Codable, Sendable, CaseIterable {
+        case coarse, fine, both
+    }
+
+    /// The FEIN/GROB pairs `finePairs` applies to.
+    public static let finePairColumns = [("LP_FAMILIE_FEIN", "LP_FAMILIE_GROB"), ("LP_STATUS_FEIN", "LP_STATUS_GROB")]
+
     /// What happens to categorical columns with more than two levels.
     public enum MultiLevelPolicy: String, Codable, Sendable, CaseIterable {
         case oneHot = "one-hot"
@@ -44,6 +52,10 @@ public struct CleaningOptions: Codable, Sendable, Equatable {
     /// life stage keep).
     public var maxOneHotLevels: Int = 20
     public var lebensphase: LebensphasePolicy = .drop
+    /// LP_FAMILIE and LP_STATUS come as FEIN columns and GROB columns that are exact groupings of
+    /// them; one-hot encoding both counts the same information twice and PCA then turns the
+    /// duplicated dummies into leading components. `coarse` (default) keeps the GROB columns only.
+    public var finePairs: FinePairsPolicy = .coarse
     /// Columns to drop whatever their missingness.
     public var dropColumns: [String] = []
 

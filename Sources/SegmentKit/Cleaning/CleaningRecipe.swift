@@ -31,6 +31,7 @@ public struct DroppedColumn: Codable, Sendable, Equatable {
         case multiLevelPolicy = "multi-level categorical, dropped by the encoding policy"
         case tooManyLevels = "more categorical levels than --max-one-hot-levels"
         case lebensphasePolicy = "LP_LEBENSPHASE policy"
+        case finePairsPolicy = "the other column of a FEIN/GROB pair is used"
         case noValues = "no valid values in the population"
     }
     public var name: String
@@ -124,6 +125,14 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         for c in kept {
             let f = schema.features[c]
             let frac = Double(missingCounts[c]) / Double(n)
+            if let pair = CleaningOptions.finePairColumns.first(where: { $0.0 == f.name || $0.1 == f.name }),
+               options.finePairs != .both {
+                let isFine = pair.0 == f.name
+                if (options.finePairs == .coarse && isFine) || (options.finePairs == .fine && !isFine) {
+                    dropped.append(DroppedColumn(name: f.name, reason: .finePairsPolicy, missingFraction: frac))
+                    continue
+                }
+            }
             if f.name.hasPrefix("LP_LEBENSPHASE_") && f.type == .mixed {
                 if options.lebensphase == .drop {
                     dropped.append(DroppedColumn(name: f.name, reason: .lebensphasePolicy, missingFraction: frac))

@@ -98,6 +98,10 @@ public protocol LinearAlgebraBackend: Sendable {
     /// The eigenpairs of the symmetric matrix `a` (only its upper triangle is read), descending.
     /// Throws `LinearAlgebraError.nanInInput` when `a` holds a NaN.
     func symmetricEigen(_ a: Matrix, range: EigenRange) throws -> SymmetricEigen
+
+    /// The same backend with another thread count. Estimators that parallelise over row chunks
+    /// themselves call it with 1, so there is one level of parallelism at a time.
+    func withThreads(_ threads: Int) -> any LinearAlgebraBackend
 }
 
 extension LinearAlgebraBackend {

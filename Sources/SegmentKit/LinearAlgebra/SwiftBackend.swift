@@ -21,6 +21,8 @@ public struct SwiftBackend: LinearAlgebraBackend {
         self.threads = max(1, threads)
     }
 
+    public func withThreads(_ threads: Int) -> any LinearAlgebraBackend { SwiftBackend(threads: threads) }
+
     /// The number of active processors.
     public static var defaultThreads: Int { ProcessInfoCompat.activeProcessorCount }
 

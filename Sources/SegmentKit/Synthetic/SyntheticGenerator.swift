@@ -151,7 +151,8 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
         public var id: Int
         public var label: String
         public var centre: [Double]
-        /// Shares among the rows outside the high-missing block (the rows that get clustered).
+        /// Shares of all rows: the segment's rows outside the high-missing block, over every row (the
+        /// high-missing rows are their own group, as in the published comparison tables).
         public var populationShare: Double
         public var customerShare: Double
         public var ratio: Double
@@ -180,7 +181,7 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
         self.axes = LatentModel.axes
         let popLow = zip(population.segmentCounts, population.highMissingBlockCounts).map { $0 - $1 }
         let cusLow = zip(customers.segmentCounts, customers.highMissingBlockCounts).map { $0 - $1 }
-        let popTotal = max(1, popLow.reduce(0, +)), cusTotal = max(1, cusLow.reduce(0, +))
+        let popTotal = max(1, populationRows), cusTotal = max(1, customerRows)
         segments = LatentModel.segments.map { s in
             let ps = Double(popLow[s.id]) / Double(popTotal), cs = Double(cusLow[s.id]) / Double(cusTotal)
             let ratio = ps > 0 ? cs / ps : 0
@@ -190,6 +191,6 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
         }
         highMissingPopulationShare = Double(population.highMissingBlockCounts.reduce(0, +)) / Double(max(1, populationRows))
         highMissingCustomerShare = Double(customers.highMissingBlockCounts.reduce(0, +)) / Double(max(1, customerRows))
-        rule = "over-represented: customer share / population share >= 1.5; under-represented: <= 1/1.5 (shares among rows outside the high-missing block)"
+        rule = "over-represented: customer share / population share >= 1.5; under-represented: <= 1/1.5 (shares of all rows; the high-missing rows are their own group)"
     }
 }

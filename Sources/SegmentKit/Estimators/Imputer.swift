@@ -1,0 +1,143 @@
+/// Fills the NaNs of each column with a statistic of the column fitted on the population.
+public struct Imputer: Sendable {
+    public enum Strategy: String, Codable, Sendable, CaseIterable {
+        case mean, median
+        case mostFrequent = "most-frequent"
+    }
+
+    public var strategy: Strategy
+    public init(strategy: Strategy = .median) { self.strategy = strategy }
+
+    /// The fitted fill values, one per column.
+    public struct Model: Codable, Sendable, Equatable {
+        public var strategy: Strategy
+        public var fill: [Double]
+        /// Columns with no value at all in the population (filled with 0).
+        public var emptyColumns: [Int]
+
+        /// Replaces every NaN of `x` with its column's fill value, in place.
+        public func transform(_ x: inout Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) {
+            precondition(x.columns == fill.count, "the matrix has \(x.columns) columns, the imputer \(fill.count)")
+            let p = x.columns, n = x.rows
+            let workers = max(1, min(threads, n / 8192 + 1))
+            fill.withUnsafeBufferPointer { f in
+                let fBox = UncheckedSendable(f.baseAddress!)
+                x.withUnsafeMutableBufferPointer { buf in
+                    let box = UncheckedSendable(buf.baseAddress!)
+                    parallelFor(workers) { w in
+                        for i in (n * w / workers)..<(n * (w + 1) / workers) {
+                            let row = box.value + i * p
+                            for j in 0..<p where row[j].isNaN { row[j] = fBox.value[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fits the fill values on `x` (NaN = missing).
+    public func fit(_ x: Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) -> Model {
+        let p = x.columns
+        var fill = [Double](repeating: 0, count: p)
+        var empty: [Int] = []
+        switch strategy {
+        case .mean:
+            let (sums, counts) = columnSums(x, threads: threads)
+            for j in 0..<p {
+                if counts[j] == 0 { empty.append(j) } else { fill[j] = sums[j] / Double(counts[j]) }
+            }
+        case .median, .mostFrequent:
+            // Per column: exact, via counts of distinct values (codes are few) or a sort.
+            let columns = ColumnValues.collect(x, threads: threads)
+            for j in 0..<p {
+                guard let v = strategy == .median ? columns[j].median : columns[j].mode else { empty.append(j); continue }
+                fill[j] = v
+            }
+        }
+        return Model(strategy: strategy, fill: fill, emptyColumns: empty)
+    }
+}
+
+/// Per-column sums and non-NaN counts, in a fixed order (deterministic whatever the thread count).
+func columnSums(_ x: Matrix, threads: Int) -> (sums: [Double], counts: [Int]) {
+    let n = x.rows, p = x.columns
+    let blocks = max(1, (n + 65_535) / 65_536)
+    var partial = [Double](repeating: 0, count: blocks * p)
+    var partialCounts = [Int](repeating: 0, count: blocks * p)
+    x.withUnsafeBufferPointer { buf in
+        let box = UncheckedSendable(buf.baseAddress!)
+        partial.withUnsafeMutableBufferPointer { ps in
+            let psBox = UncheckedSendable(ps.baseAddress!)
+            partialCounts.withUnsafeMutableBufferPointer { pc in
+                let pcBox = UncheckedSendable(pc.baseAddress!)
+                let workers = max(1, min(threads, blocks))
+                parallelFor(workers) { w in
+                    var b = w
+                    while b < blocks {
+                        let s = psBox.value + b * p, c = pcBox.value + b * p
+                        for i in (b * 65_536)..<min(n, (b + 1) * 65_536) {
+                            let row = box.value + i * p
+                            for j in 0..<p where !row[j].isNaN { s[j] += row[j]; c[j] += 1 }
+                        }
+                        b += workers
+                    }
+                }
+            }
+        }
+    }
+    var sums = [Double](repeating: 0, count: p), counts = [Int](repeating: 0, count: p)
+    for b in 0..<blocks { for j in 0..<p { sums[j] += partial[b * p + j]; counts[j] += partialCounts[b * p + j] } }
+    return (sums, counts)
+}
+
+/// The distribution of one column's non-NaN values: distinct values with counts.
+struct ColumnValues {
+    var counts: [Double: Int] = [:]
+    var total = 0
+
+    var mode: Double? {
+        // Most frequent; ties go to the smallest value (as scikit-learn does).
+        counts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }?.key
+    }
+
+    var median: Double? {
+        guard total > 0 else { return nil }
+        let sorted = counts.sorted { $0.key < $1.key }
+        func at(_ rank: Int) -> Double {
+            var seen = 0
+            for (v, c) in sorted { seen += c; if seen > rank { return v } }
+            return sorted.last!.key
+        }
+        return total % 2 == 1 ? at(total / 2) : (at(total / 2 - 1) + at(total / 2)) / 2
+    }
+
+    static func collect(_ x: Matrix, threads: Int) -> [ColumnValues] {
+        let n = x.rows, p = x.columns
+        var out = [ColumnValues](repeating: ColumnValues(), count: p)
+        x.withUnsafeBufferPointer { buf in
+            let box = UncheckedSendable(buf.baseAddress!)
+            out.withUnsafeMutableBufferPointer { o in
+                let oBox = UncheckedSendable(o.baseAddress!)
+                let workers = max(1, min(threads, p))
+                parallelFor(workers) { w in
+                    var j = w
+                    while j < p {
+                        var cv = ColumnValues()
+                        var small = [Int](repeating: 0, count: 4_112)
+                        for i in 0..<n {
+                            let v = box.value[i * p + j]
+                            if v.isNaN { continue }
+                            cv.total += 1
+                            let d = v + 16
+                            if d >= 0, d < 4_112, d == d.rounded(.towardZero) { small[Int(d)] += 1 } else { cv.counts[v, default: 0] += 1 }
+                        }
+                        for (k, c) in small.enumerated() where c > 0 { cv.counts[Double(k - 16), default: 0] += c }
+                        oBox.value[j] = cv
+                        j += workers
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

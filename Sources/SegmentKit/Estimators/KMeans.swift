@@ -1,0 +1,390 @@
+import Foundation
+
+/// k-means as scikit-learn's Lloyd implementation does it: greedy k-means++ seeding (2 + ln k
+/// candidates per step) from a seeded generator; Lloyd iterations over fixed chunks of rows whose
+/// distance step is one GEMM per chunk (‖c‖² − 2 X Cᵀ, plus ‖x‖², argmin); per-cluster sums; empty
+/// clusters relocated to the farthest points; a tolerance relative to the data's mean variance;
+/// the best of `nInit` runs by inertia recomputed exactly.
+///
+/// Parallelism is over the chunks, with single-threaded backend calls inside (one level at a time).
+/// Chunk partial sums are combined in chunk order, so the result does not depend on the thread
+/// count.
+public struct KMeans: Sendable {
+    public var clusters: Int
+    public var nInit: Int
+    public var maxIterations: Int
+    /// Relative tolerance: iterations stop when the centres move (sum of squared shifts) by less
+    /// than `tolerance` times the mean per-feature variance of the data.
+    public var tolerance: Double
+    public var seed: UInt64
+    public var threads: Int
+
+    static let chunkRows = 4_096
+
+    public init(clusters: Int, nInit: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4,
+                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount) {
+        self.clusters = clusters
+        self.nInit = nInit
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+        self.seed = seed
+        self.threads = max(1, threads)
+    }
+
+    /// What went less than perfectly; soft failures are data, reported by the CLI.
+    public struct Diagnostics: Codable, Sendable, Equatable {
+        public var didNotConverge: Bool
+        public var emptyClustersRelocated: Int
+        public var distinctCenters: Int
+        public var fewerDistinctClusters: Bool
+    }
+
+    public struct Model: Codable, Sendable, Equatable {
+        /// k x d.
+        public var centers: Matrix
+        /// Sum of squared distances to the assigned centres, recomputed exactly.
+        public var inertia: Double
+        public var iterations: Int
+        public var diagnostics: Diagnostics
+        /// The inertia at each assignment step of the chosen run (from the GEMM distances).
+        public var inertiaHistory: [Double]
+        /// Which of the `nInit` runs won.
+        public var bestRun: Int
+
+        public var k: Int { centers.rows }
+
+        /// Each row's nearest centre and its (exact, Euclidean) distance.
+        public func predict(_ x: Matrix, backend: any LinearAlgebraBackend, threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> (labels: [Int32], distances: [Double]) {
+            let a = try Lloyd.assign(x, centers: centers, backend: backend, threads: threads, accumulate: false)
+            return (a.labels, a.exactSquared.map { $0.squareRoot() })
+        }
+
+        /// Distances of every row to every centre (n x k).
+        public func transform(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> Matrix {
+            var d = try backend.multiply(x, .none, centers, .transpose, alpha: -2)
+            let k = centers.rows, rows = x.rows, dims = x.columns
+            let cn = (0..<k).map { j in (0..<dims).reduce(0.0) { $0 + centers[j, $1] * centers[j, $1] } }
+            x.withUnsafeBufferPointer { xb in
+                d.withUnsafeMutableBufferPointer { db in
+                    for i in 0..<rows {
+                        var xn = 0.0
+                        for t in 0..<dims { xn += xb[i * dims + t] * xb[i * dims + t] }
+                        for j in 0..<k { db[i * k + j] = max(0, db[i * k + j] + xn + cn[j]).squareRoot() }
+                    }
+                }
+            }
+            return d
+        }
+    }
+
+    /// Fits k-means to `x` (no NaN). Returns the model and each row's label.
+    public func fit(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> (model: Model, labels: [Int32]) {
+        try fit(x, backend: backend, xnorm: nil)
+    }
+
+    func fit(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]?) throws -> (model: Model, labels: [Int32]) {
+        let n = x.rows
+        guard clusters >= 1 else { throw KMeansError.badClusterCount(clusters) }
+        guard n >= clusters else { throw KMeansError.tooFewRows(rows: n, clusters: clusters) }
+        if let at = x.firstNaN {
+            throw LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
+        }
+        let (_, m2) = columnMoments(x, threads: threads)
+        let meanVariance = m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, n))
+        let tolAbs = tolerance * meanVariance
+        let single = backend.withThreads(1)
+        let xnorm = given ?? Lloyd.rowNorms(x, threads: threads)
+        var best: (Model, [Int32])?
+        for run in 0..<max(1, nInit) {
+            var rng = SplitMix64.stream(seed: seed, UInt64(run))
+            let initial = try Lloyd.plusPlus(x, k: clusters, rng: &rng, xnorm: xnorm, backend: single, threads: threads)
+            let result = try Lloyd.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
+                                       backend: single, threads: threads)
+            var model = result.model
+            model.bestRun = run
+            if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels) }
+        }
+        return best!
+    }
+}
+
+public enum KMeansError: Error, Equatable, CustomStringConvertible, Sendable {
+    case badClusterCount(Int)
+    case tooFewRows(rows: Int, clusters: Int)
+
+    public var description: String {
+        switch self {
+        case let .badClusterCount(k): return "k-means needs at least 1 cluster, got \(k)"
+        case let .tooFewRows(rows, clusters):
+            return "k-means cannot make \(clusters) clusters from \(rows) row\(rows == 1 ? "" : "s"): choose a smaller k"
+        }
+    }
+}
+
+/// The chunked distance and update steps shared by fitting, seeding and prediction.
+enum Lloyd {
+    struct Assignment {
+        var labels: [Int32]
+        /// Squared distance to the assigned centre from the GEMM form (can carry rounding).
+        var squared: [Double]
+        /// Exactly recomputed squared distance (only when asked).
+        var exactSquared: [Double]
+        var sums: Matrix        // k x d
+        var counts: [Int]
+        var inertia: Double
+    }
+
+    static func rowNorms(_ x: Matrix, threads: Int) -> [Double] {
+        let n = x.rows, d = x.columns
+        var out = [Double](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { xb in
+            let xB = UncheckedSendable(xb.baseAddress!)
+            out.withUnsafeMutableBufferPointer { ob in
+                let oB = UncheckedSendable(ob.baseAddress!)
+                let workers = max(1, min(threads, n / 8192 + 1))
+                parallelFor(workers) { w in
+                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
+                        var s = 0.0
+                        let row = xB.value + i * d
+                        for t in 0..<d { s += row[t] * row[t] }
+                        oB.value[i] = s
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// One assignment step over fixed chunks: labels, squared distances, and (optionally) the
+    /// per-cluster sums of the assigned rows for the update step.
+    static func assign(_ x: Matrix, centers: Matrix, backend: any LinearAlgebraBackend, threads: Int,
+                       accumulate: Bool, xnorm: [Double]? = nil, exact: Bool = true) throws -> Assignment {
+        let n = x.rows, d = x.columns, k = centers.rows
+        let norms = xnorm ?? rowNorms(x, threads: threads)
+        let single = backend.withThreads(1)
+        let cnorm = (0..<k).map { j in (0..<d).reduce(0.0) { $0 + centers[j, $1] * centers[j, $1] } }
+        let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
+        var labels = [Int32](repeating: 0, count: n)
+        var squared = [Double](repeating: 0, count: n)
+        var exactSq = exact ? [Double](repeating: 0, count: n) : []
+        var partialSums = accumulate ? [Double](repeating: 0, count: chunks * k * d) : []
+        var partialCounts = accumulate ? [Int](repeating: 0, count: chunks * k) : []
+        var errors = [Error?](repeating: nil, count: chunks)
+        let workers = max(1, min(threads, chunks))
+        x.withUnsafeBufferPointer { xb in
+            let xB = UncheckedSendable(xb.baseAddress!)
+            centers.withUnsafeBufferPointer { cb in
+                let cB = UncheckedSendable(cb.baseAddress!)
+                labels.withUnsafeMutableBufferPointer { lb in
+                    squared.withUnsafeMutableBufferPointer { sb in
+                        exactSq.withUnsafeMutableBufferPointer { eb in
+                            partialSums.withUnsafeMutableBufferPointer { psb in
+                                partialCounts.withUnsafeMutableBufferPointer { pcb in
+                                    errors.withUnsafeMutableBufferPointer { errb in
+                                        let lB = UncheckedSendable(lb.baseAddress!), sB = UncheckedSendable(sb.baseAddress!)
+                                        // An empty array's buffer may still have a (shared) base address: only
+                                        // hand out the pointers whose arrays were sized.
+                                        let eB = UncheckedSendable(exact ? eb.baseAddress : nil)
+                                        let psB = UncheckedSendable(accumulate ? psb.baseAddress : nil)
+                                        let pcB = UncheckedSendable(accumulate ? pcb.baseAddress : nil)
+                                        let errB = UncheckedSendable(errb.baseAddress!)
+                                        parallelFor(workers) { w in
+                                            var dots = Matrix(rows: KMeans.chunkRows, columns: k)
+                                            var c = w
+                                            while c < chunks {
+                                                let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
+                                                if hi - lo != dots.rows { dots = Matrix(rows: hi - lo, columns: k) }
+                                                do {
+                                                    try single.gemm(.none, x, rows: lo..<hi, .transpose, centers,
+                                                                    alpha: 1, beta: 0, into: &dots)
+                                                } catch {
+                                                    errB.value[c] = error
+                                                    c += workers
+                                                    continue
+                                                }
+                                                dots.withUnsafeBufferPointer { db in
+                                                    for i in lo..<hi {
+                                                        let row = db.baseAddress! + (i - lo) * k
+                                                        var bestJ = 0
+                                                        var bestD = Double.infinity
+                                                        for j in 0..<k {
+                                                            let dist = cnorm[j] - 2 * row[j]
+                                                            if dist < bestD { bestD = dist; bestJ = j }
+                                                        }
+                                                        lB.value[i] = Int32(bestJ)
+                                                        sB.value[i] = max(0, bestD + norms[i])
+                                                        if let e = eB.value {
+                                                            var s = 0.0
+                                                            let xr = xB.value + i * d, cr = cB.value + bestJ * d
+                                                            for t in 0..<d { let diff = xr[t] - cr[t]; s += diff * diff }
+                                                            e[i] = s
+                                                        }
+                                                        if let ps = psB.value, let pc = pcB.value {
+                                                            let dst = ps + (c * k + bestJ) * d
+                                                            let xr = xB.value + i * d
+                                                            for t in 0..<d { dst[t] += xr[t] }
+                                                            pc[c * k + bestJ] += 1
+                                                        }
+                                                    }
+                                                }
+                                                c += workers
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let e = errors.compactMap({ $0 }).first { throw e }
+        var sums = Matrix(rows: k, columns: d)
+        var counts = [Int](repeating: 0, count: k)
+        if accumulate {
+            sums.withUnsafeMutableBufferPointer { s in
+                for c in 0..<chunks {
+                    for j in 0..<k {
+                        counts[j] += partialCounts[c * k + j]
+                        for t in 0..<d { s[j * d + t] += partialSums[(c * k + j) * d + t] }
+                    }
+                }
+            }
+        }
+        // Inertia summed in a fixed order (per chunk, then chunks in order).
+        var inertia = 0.0
+        let source = exact ? exactSq : squared
+        for c in 0..<chunks {
+            var s = 0.0
+            for i in (c * KMeans.chunkRows)..<min(n, (c + 1) * KMeans.chunkRows) { s += source[i] }
+            inertia += s
+        }
+        return Assignment(labels: labels, squared: squared, exactSquared: exactSq, sums: sums, counts: counts, inertia: inertia)
+    }
+
+    /// Greedy k-means++ (Arthur & Vassilvitskii, with scikit-learn's 2 + ln k local trials).
+    static func plusPlus(_ x: Matrix, k: Int, rng: inout SplitMix64, xnorm: [Double],
+                         backend: any LinearAlgebraBackend, threads: Int) throws -> Matrix {
+        let n = x.rows, d = x.columns
+        var centers = Matrix(rows: k, columns: d)
+        let first = rng.nextInt(below: n)
+        for t in 0..<d { centers[0, t] = x[first, t] }
+        var closest = try squaredDistances(x, to: x.rows(first..<(first + 1)), xnorm: xnorm, backend: backend, threads: threads)
+        var potential = closest.reduce(0, +)
+        let trials = 2 + Int(log(Double(k)))
+        for c in 1..<max(1, k) {
+            // Candidates drawn with probability proportional to the squared distance.
+            var cumulative = [Double](repeating: 0, count: n)
+            var acc = 0.0
+            for i in 0..<n { acc += closest[i]; cumulative[i] = acc }
+            var candidates: [Int] = []
+            for _ in 0..<trials {
+                let r = rng.nextUnit() * acc
+                var lo = 0, hi = n - 1
+                while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < r { lo = mid + 1 } else { hi = mid } }
+                // A zero-distance draw (all points covered) falls back to the next uncovered point.
+                candidates.append(min(lo, n - 1))
+            }
+            var cand = Matrix(rows: trials, columns: d)
+            for (m, idx) in candidates.enumerated() { for t in 0..<d { cand[m, t] = x[idx, t] } }
+            let dist = try squaredDistances(x, to: cand, xnorm: xnorm, backend: backend, threads: threads)
+            var bestM = 0, bestPotential = Double.infinity
+            for m in 0..<trials {
+                var s = 0.0
+                for i in 0..<n { s += min(closest[i], dist[i * trials + m]) }
+                if s < bestPotential { bestPotential = s; bestM = m }
+            }
+            for i in 0..<n { closest[i] = min(closest[i], dist[i * trials + bestM]) }
+            potential = bestPotential
+            for t in 0..<d { centers[c, t] = cand[bestM, t] }
+        }
+        _ = potential
+        return centers
+    }
+
+    /// Squared distances of every row to a few points (n x m, row-major), through chunked GEMM
+    /// (clipped at 0).
+    static func squaredDistances(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
+                                 threads: Int) throws -> [Double] {
+        let n = x.rows, m = points.rows, d = x.columns
+        let pn = (0..<m).map { j in (0..<d).reduce(0.0) { $0 + points[j, $1] * points[j, $1] } }
+        var out = [Double](repeating: 0, count: n * m)
+        let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
+        let workers = max(1, min(threads, chunks))
+        var errors = [Error?](repeating: nil, count: chunks)
+        out.withUnsafeMutableBufferPointer { ob in
+            let oB = UncheckedSendable(ob.baseAddress!)
+            errors.withUnsafeMutableBufferPointer { eb in
+                let eB = UncheckedSendable(eb.baseAddress!)
+                parallelFor(workers) { w in
+                    var c = w
+                    while c < chunks {
+                        let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
+                        var dots = Matrix(rows: hi - lo, columns: m)
+                        do {
+                            try backend.gemm(.none, x, rows: lo..<hi, .transpose, points, alpha: 1, beta: 0, into: &dots)
+                            dots.withUnsafeBufferPointer { db in
+                                for i in lo..<hi {
+                                    for j in 0..<m { oB.value[i * m + j] = max(0, xnorm[i] + pn[j] - 2 * db[(i - lo) * m + j]) }
+                                }
+                            }
+                        } catch {
+                            eB.value[c] = error
+                        }
+                        c += workers
+                    }
+                }
+            }
+        }
+        if let e = errors.compactMap({ $0 }).first { throw e }
+        return out
+    }
+
+    struct RunResult { var model: KMeans.Model; var labels: [Int32] }
+
+    static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
+                    backend: any LinearAlgebraBackend, threads: Int) throws -> RunResult {
+        let k = start.rows, d = x.columns, n = x.rows
+        var centers = start
+        var history: [Double] = []
+        var relocated = 0
+        var converged = false
+        var iterations = 0
+        var previousLabels: [Int32]?
+        while iterations < maxIterations {
+            iterations += 1
+            let a = try assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
+                               xnorm: xnorm, exact: false)
+            history.append(a.inertia)
+            var next = Matrix(rows: k, columns: d)
+            var empty: [Int] = []
+            for j in 0..<k {
+                if a.counts[j] == 0 { empty.append(j); continue }
+                for t in 0..<d { next[j, t] = a.sums[j, t] / Double(a.counts[j]) }
+            }
+            if !empty.isEmpty {
+                // Relocate each empty cluster to one of the points farthest from its centre.
+                relocated += empty.count
+                let far = (0..<n).sorted { a.squared[$0] > a.squared[$1] || (a.squared[$0] == a.squared[$1] && $0 < $1) }
+                for (m, j) in empty.enumerated() where m < far.count {
+                    for t in 0..<d { next[j, t] = x[far[m], t] }
+                }
+            }
+            var shift = 0.0
+            for j in 0..<k { for t in 0..<d { let s = next[j, t] - centers[j, t]; shift += s * s } }
+            centers = next
+            if previousLabels == a.labels && empty.isEmpty { converged = true; break }
+            previousLabels = a.labels
+            if shift <= tolAbs { converged = true; break }
+        }
+        // The final labels belong to the final centres; inertia recomputed exactly.
+        let final = try assign(x, centers: centers, backend: backend, threads: threads, accumulate: false, xnorm: xnorm, exact: true)
+        var distinct = Set<[Double]>()
+        for j in 0..<k { distinct.insert(centers.row(j)) }
+        let diagnostics = KMeans.Diagnostics(didNotConverge: !converged, emptyClustersRelocated: relocated,
+                                             distinctCenters: distinct.count, fewerDistinctClusters: distinct.count < k)
+        return RunResult(model: KMeans.Model(centers: centers, inertia: final.inertia, iterations: iterations,
+                                             diagnostics: diagnostics, inertiaHistory: history, bestRun: 0),
+                         labels: final.labels)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// k-means for every k in a range: inertia and mean distance per k, a silhouette score on a seeded
+/// sample, and a suggested k at the knee of the inertia curve (Kneedle: the k farthest below the
+/// straight line from the first to the last point, both axes normalised to [0, 1]).
+public struct KSweep: Sendable {
+    public var ks: ClosedRange<Int>
+    public var nInit: Int
+    public var maxIterations: Int
+    public var tolerance: Double
+    public var seed: UInt64
+    public var threads: Int
+    /// Rows sampled (seeded) for the silhouette score; 0 skips it.
+    public var silhouetteSample: Int
+
+    public init(ks: ClosedRange<Int> = 2...20, nInit: Int = 1, maxIterations: Int = 300, tolerance: Double = 1e-4,
+                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount, silhouetteSample: Int = 2_000) {
+        self.ks = ks
+        self.nInit = nInit
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+        self.seed = seed
+        self.threads = threads
+        self.silhouetteSample = silhouetteSample
+    }
+
+    public struct Point: Codable, Sendable, Equatable {
+        public var k: Int
+        public var inertia: Double
+        /// Mean Euclidean distance of a row to its centre.
+        public var meanDistance: Double
+        public var silhouette: Double?
+        public var iterations: Int
+        public var converged: Bool
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        public var points: [Point]
+        public var suggestedK: Int
+        public var rule: String
+        public var rows: Int
+    }
+
+    /// Runs the sweep; `progress` is called after each k.
+    public func run(_ x: Matrix, backend: any LinearAlgebraBackend, progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+        var points: [Point] = []
+        let sample = silhouetteSample > 1 ? seededSample(rows: x.rows, size: min(silhouetteSample, x.rows), seed: seed) : []
+        let ks = self.ks.clamped(to: 1...max(1, x.rows))
+        for (done, k) in ks.enumerated() {
+            let km = KMeans(clusters: k, nInit: nInit, maxIterations: maxIterations, tolerance: tolerance,
+                            seed: seed &+ UInt64(k), threads: threads)
+            let fit = try km.fit(x, backend: backend)
+            let (_, distances) = try fit.model.predict(x, backend: backend, threads: threads)
+            let mean = distances.reduce(0, +) / Double(max(1, distances.count))
+            let sil = sample.count > 1 && k > 1 ? silhouette(x, labels: fit.labels, sample: sample, k: k) : nil
+            points.append(Point(k: k, inertia: fit.model.inertia, meanDistance: mean, silhouette: sil,
+                                iterations: fit.model.iterations, converged: !fit.model.diagnostics.didNotConverge))
+            progress?(done + 1, ks.count)
+        }
+        return Result(points: points, suggestedK: Self.knee(points.map { (Double($0.k), $0.inertia) }) ?? ks.lowerBound,
+                      rule: "Kneedle: the k farthest below the line joining the first and last points of the normalised inertia curve",
+                      rows: x.rows)
+    }
+
+    /// The knee of a decreasing curve, or nil with fewer than 3 points.
+    public static func knee(_ curve: [(Double, Double)]) -> Int? {
+        guard curve.count >= 3, let first = curve.first, let last = curve.last, last.0 > first.0 else { return nil }
+        let yMax = curve.map(\.1).max()!, yMin = curve.map(\.1).min()!
+        guard yMax > yMin else { return Int(first.0) }
+        var best = (k: Int(first.0), d: -Double.infinity)
+        for (x, y) in curve {
+            let xn = (x - first.0) / (last.0 - first.0)
+            let yn = (y - yMin) / (yMax - yMin)
+            let d = (1 - xn) - yn      // the line from (0, 1) to (1, 0), minus the curve
+            if d > best.d { best = (Int(x), d) }
+        }
+        return best.k
+    }
+
+    /// Mean silhouette of the sampled rows (distances to the other sampled rows).
+    func silhouette(_ x: Matrix, labels: [Int32], sample: [Int], k: Int) -> Double {
+        let s = sample.count, d = x.columns
+        var values = [Double](repeating: 0, count: s)
+        values.withUnsafeMutableBufferPointer { vb in
+            let vB = UncheckedSendable(vb.baseAddress!)
+            x.withUnsafeBufferPointer { xb in
+                let xB = UncheckedSendable(xb.baseAddress!)
+                let workers = max(1, min(threads, s / 256 + 1))
+                parallelFor(workers) { w in
+                    var sums = [Double](repeating: 0, count: k), counts = [Int](repeating: 0, count: k)
+                    for a in (s * w / workers)..<(s * (w + 1) / workers) {
+                        for j in 0..<k { sums[j] = 0; counts[j] = 0 }
+                        let ra = xB.value + sample[a] * d
+                        for b in 0..<s where b != a {
+                            let rb = xB.value + sample[b] * d
+                            var dist = 0.0
+                            for t in 0..<d { let diff = ra[t] - rb[t]; dist += diff * diff }
+                            let l = Int(labels[sample[b]])
+                            sums[l] += dist.squareRoot()
+                            counts[l] += 1
+                        }
+                        let own = Int(labels[sample[a]])
+                        guard counts[own] > 0 else { vB.value[a] = 0; continue }
+                        let inner = sums[own] / Double(counts[own])
+                        var nearest = Double.infinity
+                        for j in 0..<k where j != own && counts[j] > 0 { nearest = min(nearest, sums[j] / Double(counts[j])) }
+                        vB.value[a] = nearest.isFinite ? (nearest - inner) / max(inner, nearest) : 0
+                    }
+                }
+            }
+        }
+        return values.reduce(0, +) / Double(max(1, s))
+    }
+}
+
+/// `size` distinct row numbers drawn with a seeded generator, sorted.
+public func seededSample(rows: Int, size: Int, seed: UInt64) -> [Int] {
+    guard size < rows else { return Array(0..<rows) }
+    var rng = SplitMix64.stream(seed: seed, 0x5A3D)
+    // Floyd's algorithm: exactly `size` distinct values.
+    var chosen = Set<Int>()
+    for j in (rows - size)..<rows {
+        let t = rng.nextInt(below: j + 1)
+        if !chosen.insert(t).inserted { chosen.insert(j) }
+    }
+    return chosen.sorted()
+}

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import SegmentBLAS
+import SegmentKit
+
+/// `segment run`: the whole workflow.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Clean, reduce and cluster the population, map the customers into the same segments, and report.",
+        discussion: """
+        Writes into --output: report.html, report.md, summary.json, population_assignments.csv, \
+        customers_assignments.csv and model.json (and, with --export-matrices, the cleaned and \
+        projected population as .npy with names files). Every file is written atomically.
+        """
+    )
+
+    @Option(name: .long, help: "The general population file (Udacity_AZDIAS_Subset.csv).")
+    var population: String
+
+    @Option(name: .long, help: "The customers file (Udacity_CUSTOMERS_Subset.csv).")
+    var customers: String
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var output: String = "out"
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var cleaning: CleaningFlags
+    @OptionGroup var model: ModelFlags
+
+    @Flag(name: .long, help: "Also write the cleaned and the PCA-projected population as .npy.")
+    var exportMatrices = false
+
+    @Flag(name: .long, help: "No progress on stderr.")
+    var quiet = false
+
+    @Option(name: .long, help: "A generator truth file (truth_population.csv): report the adjusted Rand index of the segments against the planted ones.")
+    var truth: String?
+
+    func run() throws {
+        var config = model.config
+        config.cleaning = cleaning.options
+        let backend = makeBackend(model.backend, threads: input.threads)
+        var pipeline = Pipeline(config: config, backend: backend, threads: input.threads)
+        let progress = Progress(enabled: !quiet)
+        pipeline.progress = { stage, fraction in progress.update(stage, fraction) }
+        let result = try pipeline.run(population: population, customers: customers, schema: try input.schema(),
+                                      delimiter: input.delimiterByte, keepMatrices: exportMatrices)
+        progress.finish()
+        for (stage, seconds) in result.timings {
+            FileHandle.standardError.write(Data(String(format: "  %-22@ %6.2f s\n", stage as NSString, seconds).utf8))
+        }
+        print("k = \(result.chosenK)" + (result.sweep.map { " (suggested \($0.suggestedK))" } ?? ""))
+        for g in result.comparison.groups {
+            print(String(format: "%@: population %.2f%%, customers %.2f%%, ratio %.2f [%.2f, %.2f] %@", g.name,
+                         g.populationShare * 100, g.customerShare * 100, g.ratio, g.ratioLow, g.ratioHigh, g.representation))
+        }
+        for p in result.profiles { print("segment \(p.cluster): \(p.summary)") }
+        if let truth {
+            let planted = try PlantedTruth.load(truth)
+            print(String(format: "adjusted Rand index against the planted segments (low-missing rows): %.3f",
+                         planted.adjustedRandIndex(result.population.group)))
+        }
+    }
+}
+
+/// The model decisions as flags.
+struct ModelFlags: ParsableArguments {
+    @Option(name: .long, help: "Linear-algebra backend: openblas or swift.")
+    var backend: BackendKind = .openblas
+
+    @Option(name: .long, help: "Imputation of missing values: mean, median or most-frequent.")
+    var impute: Imputer.Strategy = .median
+
+    @Option(name: .long, help: "PCA components: a count (e.g. 30) or a cumulative explained-variance fraction (e.g. 0.85).")
+    var components: String = "30"
+
+    @Option(name: .long, help: "Number of segments; default: the k sweep's suggestion.")
+    var k: Int?
+
+    @Option(name: .long, help: "k range of the sweep, as LOW-HIGH (e.g. 2-20); 'none' skips the sweep.")
+    var kRange: String = "2-20"
+
+    @Option(name: .long, help: "Rows (seeded sample) the k sweep runs on; 0 for all.")
+    var sweepSample: Int = 200_000
+
+    @Option(name: .long, help: "k-means runs from different seeds; the best by inertia is kept.")
+    var nInit: Int = 3
+
+    @Option(name: .long, help: "Maximum Lloyd iterations per run.")
+    var maxIterations: Int = 300
+
+    @Option(name: .long, help: "Convergence tolerance, relative to the data's mean variance.")
+    var tolerance: Double = 1e-4
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 42
+
+    func validate() throws {
+        guard parsedComponents != nil else {
+            throw ValidationError("--components must be a positive count or a fraction in (0, 1], not '\(components)'")
+        }
+        guard kRange == "none" || parsedRange != nil else {
+            throw ValidationError("--k-range must look like 2-20 (low >= 1, high >= low) or be 'none', not '\(kRange)'")
+        }
+        if kRange == "none" && k == nil { throw ValidationError("--k-range none needs --k") }
+        if let k, k < 1 { throw ValidationError("--k must be at least 1, not \(k)") }
+        guard nInit >= 1 else { throw ValidationError("--n-init must be at least 1") }
+        guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
+        guard tolerance >= 0 else { throw ValidationError("--tolerance must not be negative") }
+        guard sweepSample >= 0 else { throw ValidationError("--sweep-sample must not be negative") }
+    }
+
+    var parsedComponents: PCA.Components? {
+        if let n = Int(components), n >= 1 { return .count(n) }
+        if let f = Double(components), f > 0, f <= 1 { return .varianceFraction(f) }
+        return nil
+    }
+
+    var parsedRange: ClosedRange<Int>? {
+        let parts = kRange.split(separator: "-").map { Int($0) }
+        guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo >= 1, hi >= lo else { return nil }
+        return lo...hi
+    }
+
+    var config: PipelineConfig {
+        var c = PipelineConfig()
+        c.imputation = impute
+        c.components = parsedComponents ?? .count(30)
+        c.k = k
+        c.sweep = kRange == "none" ? nil : parsedRange
+        c.sweepSample = sweepSample == 0 ? nil : sweepSample
+        c.nInit = nInit
+        c.maxIterations = maxIterations
+        c.tolerance = tolerance
+        c.seed = seed
+        return c
+    }
+}
+
+extension BackendKind: ExpressibleByArgument {}
+extension Imputer.Strategy: ExpressibleByArgument {}
+
+/// Progress on stderr, only when it is a terminal.
+final class Progress: @unchecked Sendable {
+    let enabled: Bool
+    private var last = ""
+    init(enabled: Bool) { self.enabled = enabled && isatty(2) != 0 }
+
+    func update(_ stage: String, _ fraction: Double) {
+        guard enabled else { return }
+        let line = String(format: "\r%@ %3.0f%%", stage, fraction * 100)
+        guard line != last else { return }
+        last = line
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+    }
+
+    func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}
