@@ -76,6 +76,12 @@ public enum LatentModel {
         set("SEMIO_FAM", gender: 0.5); set("SEMIO_KULT", age: -0.2, gender: 0.45); set("SEMIO_KAEM", gender: -0.65)
         set("SEMIO_DOM", gender: -0.6); set("SEMIO_KRIT", gender: -0.55); set("SEMIO_RAT", gender: -0.45)
         set("VERS_TYP", age: 0.1, gender: 0.2)
+        // Axis 3: the green avantgarde also shows in attitudes: less traditional and dutiful, less
+        // materialistic, more culture-minded and online, more investor-like.
+        func add(_ name: String, avant: Double) { l[name, default: [0, 0, 0, 0]][3] += avant }
+        add("SEMIO_TRADV", avant: 0.45); add("SEMIO_PFLICHT", avant: 0.35); add("SEMIO_MAT", avant: 0.4)
+        add("SEMIO_KULT", avant: -0.4); add("ONLINE_AFFINITAET", avant: 0.4); add("FINANZ_ANLEGER", avant: -0.35)
+        add("SEMIO_REL", avant: 0.3); add("ZABEOTYP", avant: 0.35)
         return l
     }()
 
