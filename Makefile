@@ -18,6 +18,11 @@ VENV       := .build-venv
 DATA       ?= data
 OUT        ?= out
 SEED       ?= 42
+# Your own files: make run POPULATION=... CUSTOMERS=... [FEATURES=...]
+POPULATION ?= $(DATA)/azdias.csv
+CUSTOMERS  ?= $(DATA)/customers.csv
+FEATURES   ?=
+RUNFLAGS   ?=
 BENCH_OUT  ?= bench/results.jsonl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -29,7 +34,8 @@ help:
 	@echo "make deps       install OpenBLAS and LAPACKE (Debian: libopenblas-dev liblapacke-dev) if missing"
 	@echo "make build      release build of the segment tool"
 	@echo "make test       install deps, build and run every test"
-	@echo "make run        the whole job on data/ (generated if absent)"
+	@echo "make run        the whole job on data/ (generated if absent); report in out/report.html"
+	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT)"
 	@echo "make install    copy segment to $(prefix)/bin   (make uninstall removes it)"
 	@echo "make clean      remove build products"
@@ -57,8 +63,12 @@ $(DATA)/azdias.csv:
 
 data: build $(DATA)/azdias.csv
 
-run: build $(DATA)/azdias.csv
-	$(BIN_DIR)/segment check $(DATA)/azdias.csv
+# The default data is generated only when the default paths are used and it is missing.
+run: build
+	@if [ "$(POPULATION)" = "$(DATA)/azdias.csv" ] && [ ! -f "$(DATA)/azdias.csv" ]; then \
+	  $(BIN_DIR)/segment generate --output $(DATA) --seed $(SEED); fi
+	$(BIN_DIR)/segment run --population "$(POPULATION)" --customers "$(CUSTOMERS)" \
+	  $(if $(FEATURES),--features "$(FEATURES)") --output $(OUT) --force $(RUNFLAGS)
 
 # pandas and scikit-learn for the side-by-side figures, in a private virtualenv (PyPI).
 $(VENV)/bin/python:

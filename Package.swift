@@ -48,6 +48,12 @@ let package = Package(
             path: "Tests/SegmentKitTests"
         ),
         .testTarget(
+            name: "segmentTests",
+            dependencies: ["segment", "SegmentKit", "SegmentBLAS",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/segmentTests"
+        ),
+        .testTarget(
             name: "SegmentBLASTests",
             dependencies: ["SegmentKit", "SegmentBLAS"],
             path: "Tests/SegmentBLASTests"

@@ -36,30 +36,50 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "A generator truth file (truth_population.csv): report the adjusted Rand index of the segments against the planted ones.")
     var truth: String?
 
+
+    @Flag(name: .long, help: "Replace a previous report in the output folder.")
+    var force = false
+
     func run() throws {
+        try RunOutputs.prepare(output, force: force)
+        Interrupts.install()
         var config = model.config
         config.cleaning = cleaning.options
         let backend = makeBackend(model.backend, threads: input.threads)
         var pipeline = Pipeline(config: config, backend: backend, threads: input.threads)
         let progress = Progress(enabled: !quiet)
         pipeline.progress = { stage, fraction in progress.update(stage, fraction) }
+        let started = DispatchTime.now().uptimeNanoseconds
         let result = try pipeline.run(population: population, customers: customers, schema: try input.schema(),
                                       delimiter: input.delimiterByte, keepMatrices: exportMatrices)
         progress.finish()
-        for (stage, seconds) in result.timings {
-            FileHandle.standardError.write(Data(String(format: "  %-22@ %6.2f s\n", stage as NSString, seconds).utf8))
-        }
-        print("k = \(result.chosenK)" + (result.sweep.map { " (suggested \($0.suggestedK))" } ?? ""))
-        for g in result.comparison.groups {
-            print(String(format: "%@: population %.2f%%, customers %.2f%%, ratio %.2f [%.2f, %.2f] %@", g.name,
-                         g.populationShare * 100, g.customerShare * 100, g.ratio, g.ratioLow, g.ratioHigh, g.representation))
-        }
-        for p in result.profiles { print("segment \(p.cluster): \(p.summary)") }
+        let summary = RunSummary(result: result, backend: backend)
+        let total = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let info = RunInfo(date: ISO8601DateFormatter().string(from: Date()), threads: input.threads,
+                           stageSeconds: Dictionary(result.timings, uniquingKeysWith: +), stageOrder: result.timings.map(\.0),
+                           totalSeconds: total, peakMemoryBytes: ProcessInfoCompat.peakResidentBytes)
+        try RunOutputs.write(result, summary: summary, info: info, to: output, exportMatrices: exportMatrices)
         if let truth {
             let planted = try PlantedTruth.load(truth)
             print(String(format: "adjusted Rand index against the planted segments (low-missing rows): %.3f",
                          planted.adjustedRandIndex(result.population.group)))
         }
+        let report = (output as NSString).appendingPathComponent("report.html")
+        print("\(result.chosenK) segments" + (result.sweep.map { " (the k sweep suggests \($0.suggestedK))" } ?? ""))
+        for g in summary.segments.over {
+            print(String(format: "  customers are %.1fx over-represented in %@", g.ratio, g.cluster.map { "segment \($0)" } ?? "the high-missing group"))
+        }
+        for g in summary.segments.under {
+            print(String(format: "  customers are %.1fx under-represented in %@", 1 / max(g.ratio, 1e-9), g.cluster.map { "segment \($0)" } ?? "the high-missing group"))
+        }
+        if !quiet {
+            for (stage, seconds) in result.timings {
+                FileHandle.standardError.write(Data(("  " + stage.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%6.2f s\n", seconds)).utf8))
+            }
+            FileHandle.standardError.write(Data(String(format: "  total                  %6.2f s, peak memory %.0f MB\n", total,
+                                                       Double(info.peakMemoryBytes ?? 0) / 1e6).utf8))
+        }
+        print("report: \(report)")
     }
 }
 
@@ -155,4 +175,24 @@ final class Progress: @unchecked Sendable {
     }
 
     func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}
+
+/// SIGINT/SIGTERM remove the temporary files of an interrupted run before the process exits.
+enum Interrupts {
+    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+
+    static func install() {
+        guard sources.isEmpty else { return }
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                TemporaryFiles.removeAll()
+                FileHandle.standardError.write(Data("\ninterrupted: no report written\n".utf8))
+                exit(128 + sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
 }

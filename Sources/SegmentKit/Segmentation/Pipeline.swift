@@ -123,11 +123,12 @@ public struct Pipeline {
         guard cleaned.lowRows.count >= 2 else {
             throw PipelineError.tooFewRows(cleaned.lowRows.count, threshold: recipe.rowThreshold)
         }
+        // Kept for export before imputation (NaN where missing); the copy is made only then.
+        let keptCleaned = keepMatrices ? cleaned : nil
         let (imputer, scaler) = Preprocessing.fitTransform(&cleaned.matrix, strategy: config.imputation, threads: threads)
         lap("impute and scale")
         let pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)
         let projected = try pca.transform(cleaned.matrix, backend: backend)
-        let keptCleaned = keepMatrices ? cleaned : nil
         let lowRows = cleaned.lowRows, missingPerRow = cleaned.missingPerRow
         cleaned.matrix = Matrix(rows: 0, columns: 0)
         lap("PCA")

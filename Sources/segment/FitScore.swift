@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import SegmentBLAS
+import SegmentKit
+
+/// `segment fit`: fits the pipeline and saves it (model.json), without the reports.
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit the pipeline (cleaning recipe, imputer, scaler, PCA, k-means centres) and save it as JSON.",
+        discussion: "The saved model holds each segment's customer share, so `segment score` can rank the people of a later file."
+    )
+
+    @Option(name: .long, help: "The general population file.")
+    var population: String
+
+    @Option(name: .long, help: "The customers file (for each segment's customer share).")
+    var customers: String
+
+    @Option(name: .long, help: "Where to write the model.")
+    var model: String = "model.json"
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var cleaning: CleaningFlags
+    @OptionGroup var modelFlags: ModelFlags
+
+    @Flag(name: .long, help: "Replace an existing model file.")
+    var force = false
+
+    func run() throws {
+        if FileManager.default.fileExists(atPath: model) && !force {
+            throw DataError(file: model, kind: .other("exists; use --force to replace it"))
+        }
+        Interrupts.install()
+        var config = modelFlags.config
+        config.cleaning = cleaning.options
+        let backend = makeBackend(modelFlags.backend, threads: input.threads)
+        let result = try Pipeline(config: config, backend: backend, threads: input.threads)
+            .run(population: population, customers: customers, schema: try input.schema(), delimiter: input.delimiterByte)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try enc.encode(result.fitted)) + [0x0A], to: model)
+        print("wrote \(model): \(result.chosenK) segments over \(result.featureNames.count) features")
+    }
+}
+
+/// `segment score`: assigns the people of any file with the same schema to the saved segments.
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Assign the people of a file to the saved segments: cluster, distance, and that segment's customer share.",
+        discussion: "Writes CSV (row,group,distance,customer_share) to --output or standard output. High-missing rows get the group 'high-missing'."
+    )
+
+    @Option(name: .long, help: "A model written by `segment fit` or `segment run` (model.json).")
+    var model: String
+
+    @Option(name: .long, help: "The file to score (same schema as the population).")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output CSV file; default: standard output.")
+    var output: String?
+
+    @Option(name: .long, help: "Linear-algebra backend: openblas or swift.")
+    var backend: BackendKind = .openblas
+
+    @Option(name: .long, help: "Field delimiter of the input: ';' or ','; default: detected.")
+    var delimiter: String?
+
+    @Option(name: .long, help: "Worker threads.")
+    var threads: Int = ProcessInfoCompat.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let d = delimiter, d != ";" && d != "," { throw ValidationError("--delimiter must be ';' or ','") }
+    }
+
+    func run() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let fitted: FittedPipeline
+        do {
+            fitted = try JSONDecoder().decode(FittedPipeline.self, from: bytes)
+        } catch {
+            throw DataError(file: model, kind: .other("not a segment model: \(error)"))
+        }
+        let table = try CSVLoader(schema: fitted.recipe.schema, delimiter: delimiter?.utf8.first, threads: threads).load(path: input)
+        let assignments = try fitted.assign(table, backend: makeBackend(backend, threads: threads), threads: threads)
+        let csv = AssignmentsCSV.render(assignments, customerShares: fitted.customerShares
+            ?? [Double](repeating: .nan, count: fitted.kmeans.k + 1))
+        if let output {
+            try AtomicFile.write(csv, to: output)
+        } else {
+            FileHandle.standardOutput.write(Data(csv))
+        }
+        for (c, n) in assignments.unseenCodes.sorted(by: { $0.key < $1.key }) {
+            FileHandle.standardError.write(Data("warning: \(n) row(s) have a \(c) code the population never had\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+@testable import SegmentKit
+import SegmentBLAS
+
+/// The built `segment` binary, next to the test bundle.
+func segmentBinary() -> String {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("segment").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return "segment"
+}
+
+struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+@discardableResult
+func runBinary(_ args: [String]) throws -> Outcome {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: segmentBinary())
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// Well-formedness as XML.
+func parsesAsXML(_ text: String) -> Bool {
+    let parser = XMLParser(data: Data(text.utf8))
+    return parser.parse()
+}
+
+@Suite("The built binary, end to end", .serialized)
+struct EndToEndTests {
+    static let base = FileManager.default.temporaryDirectory.appendingPathComponent("segment-e2e-\(getpid())").path
+
+    @Test("generate, run, and every output file exists, parses and agrees with the library")
+    func wholeRun() throws {
+        let data = Self.base + "/data", out = Self.base + "/out"
+        let gen = try runBinary(["generate", "-o", data, "--population-rows", "8000", "--customer-rows", "3000", "--seed", "9"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let run = try runBinary(["run", "--population", data + "/azdias.csv", "--customers", data + "/customers.csv",
+                                 "-o", out, "--k-range", "2-6", "--k", "5", "--quiet", "--export-matrices"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("report: \(out)/report.html"))
+        for f in RunOutputs.files + ["population_cleaned.npy", "population_cleaned.names.txt", "population_pca.npy"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + f), "missing \(f)")
+        }
+        // JSON files parse; the summary decodes into its schema.
+        let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        _ = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/run_info.json")))
+        let model = try JSONDecoder().decode(FittedPipeline.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/model.json")))
+        #expect(summary.kmeans.k == 5 && model.kmeans.k == 5)
+        // CSVs: one line per row, groups that add up to the summary's counts.
+        let lines = try String(contentsOfFile: out + "/population_assignments.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 8001 && lines[0] == "row,group,distance")
+        var counts = [String: Int]()
+        for l in lines.dropFirst() {
+            let f = l.split(separator: ",", omittingEmptySubsequences: false)
+            #expect(f.count == 3)
+            counts[String(f[1]), default: 0] += 1
+        }
+        for g in summary.segments.groups {
+            #expect(counts[g.cluster.map(String.init) ?? "high-missing"] == g.populationCount)
+        }
+        // HTML and its SVG charts are well-formed XML; every chart is there.
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(parsesAsXML(html))
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 8)
+        #expect(!html.contains("http://") || html.contains("xmlns=\"http://www.w3.org"))
+        #expect(!html.contains("<script"))
+        // The library, run in-process with the same settings, gives the same numbers.
+        var config = PipelineConfig()
+        config.k = 5
+        config.sweep = 2...6
+        let lib = try Pipeline(config: config, backend: OpenBLASBackend(), threads: ProcessInfoCompat.activeProcessorCount)
+            .run(population: data + "/azdias.csv", customers: data + "/customers.csv", schema: .azdias)
+        #expect(lib.comparison == summary.segments)
+        #expect(lib.fitted == model)
+        // score reproduces the run's assignments exactly.
+        let scored = try runBinary(["score", "--model", out + "/model.json", "--input", data + "/azdias.csv", "-o", Self.base + "/scored.csv"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        let scoredLines = try String(contentsOfFile: Self.base + "/scored.csv", encoding: .utf8).split(separator: "\n")
+        #expect(scoredLines.count == lines.count)
+        for (a, b) in zip(scoredLines.dropFirst(), lines.dropFirst()) {
+            #expect(a.split(separator: ",", omittingEmptySubsequences: false).prefix(3).joined(separator: ",") == b)
+        }
+        // A second run into the same folder needs --force; without it, nothing changes.
+        let before = try Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))
+        let again = try runBinary(["run", "--population", data + "/azdias.csv", "--customers", data + "/customers.csv", "-o", out, "--k", "5", "--quiet"])
+        #expect(again.status == 1 && again.stderr.contains("use --force"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")) == before)
+    }
+
+    @Test("a data error exits 1 with file, line and column; nothing is written")
+    func dataError() throws {
+        let dir = Self.base + "/bad"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try runBinary(["generate", "-o", dir, "--population-rows", "50", "--customer-rows", "20"])
+        var text = try String(contentsOfFile: dir + "/customers.csv", encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var cells = lines[3].split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        cells[1] = "abc"
+        lines[3] = cells.joined(separator: ";")
+        text = lines.joined(separator: "\n")
+        try text.write(toFile: dir + "/customers.csv", atomically: true, encoding: .utf8)
+        let r = try runBinary(["run", "--population", dir + "/azdias.csv", "--customers", dir + "/customers.csv",
+                               "-o", dir + "/out", "--k", "2", "--k-range", "none", "--quiet"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("customers.csv:4: column 'ALTERSKATEGORIE_GROB' (field 2): text in a numeric column: \"abc\""))
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/out")) ?? []
+        #expect(left.isEmpty, "\(left)")
+    }
+}
