@@ -109,9 +109,9 @@ struct MachineFacts: Codable {
 
 /// Best-of-`repeats` timing of several variants, interleaved round by round so a burst of load on
 /// this shared machine hits every variant alike.
-func timeInterleaved(repeats: Int, _ variants: [(String, () throws -> Void)]) throws -> [String: Double] {
+func timeInterleaved(repeats: Int, warmup: Bool = true, _ variants: [(String, () throws -> Void)]) throws -> [String: Double] {
     var best = [String: Double]()
-    for (name, body) in variants { try body(); best[name] = .infinity }   // warm-up
+    for (name, body) in variants { if warmup { try body() }; best[name] = .infinity }
     for _ in 0..<repeats {
         for (name, body) in variants {
             let start = DispatchTime.now().uptimeNanoseconds

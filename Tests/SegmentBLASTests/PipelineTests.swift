@@ -68,12 +68,13 @@ struct PipelineTests {
 
     @Test("the saved pipeline scores the population exactly as the run assigned it")
     func scoreReproducesRun() throws {
-        let r = fixture.results["openblas"]!
+        // The Swift backend: OpenBLAS's thread count is process-wide and concurrent tests change it.
+        let r = fixture.results["swift"]!
         let data = try JSONEncoder().encode(r.fitted)
         let fitted = try JSONDecoder().decode(FittedPipeline.self, from: data)
         #expect(fitted == r.fitted)
         let table = try CSVLoader(schema: .azdias).load(path: fixture.directory + "/azdias.csv")
-        let scored = try fitted.assign(table, backend: OpenBLASBackend(threads: 2), threads: 2)
+        let scored = try fitted.assign(table, backend: SwiftBackend(threads: 2), threads: 2)
         #expect(scored.group == r.population.group)
         let close = zip(scored.distance, r.population.distance).allSatisfy { ($0.isNaN && $1.isNaN) || abs($0 - $1) <= 1e-9 * max(1, $1) }
         #expect(close)

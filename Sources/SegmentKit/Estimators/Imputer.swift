@@ -48,7 +48,7 @@ public struct Imputer: Sendable {
             }
         case .median, .mostFrequent:
             // Per column: exact, via counts of distinct values (codes are few) or a sort.
-            let columns = ColumnValues.collect(x, threads: threads)
+            let columns = ColumnScan.run(x, histograms: true, threads: threads).values
             for j in 0..<p {
                 guard let v = strategy == .median ? columns[j].median : columns[j].mode else { empty.append(j); continue }
                 fill[j] = v

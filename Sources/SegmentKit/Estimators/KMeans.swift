@@ -388,3 +388,53 @@ enum Lloyd {
                          labels: final.labels)
     }
 }
+
+extension KMeans {
+    /// Greedy k-means++ centres for `x` (the seeding `fit` uses), from `seed`.
+    public static func seedPlusPlus(_ x: Matrix, k: Int, seed: UInt64, backend: any LinearAlgebraBackend,
+                                    threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> Matrix {
+        var rng = SplitMix64.stream(seed: seed, 0)
+        return try Lloyd.plusPlus(x, k: k, rng: &rng, xnorm: Lloyd.rowNorms(x, threads: threads),
+                                  backend: backend.withThreads(1), threads: threads)
+    }
+
+    /// One Lloyd iteration (assignment by chunked GEMM, then the centre update): the new centres and
+    /// the inertia of the assignment. `rowNorms` are ‖x‖² per row (computed when nil).
+    public static func lloydStep(_ x: Matrix, centers: Matrix, backend: any LinearAlgebraBackend,
+                                 threads: Int = ProcessInfoCompat.activeProcessorCount,
+                                 rowNorms: [Double]? = nil) throws -> (centers: Matrix, inertia: Double) {
+        let a = try Lloyd.assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
+                                 xnorm: rowNorms, exact: false)
+        var next = centers
+        for j in 0..<centers.rows where a.counts[j] > 0 {
+            for t in 0..<centers.columns { next[j, t] = a.sums[j, t] / Double(a.counts[j]) }
+        }
+        return (next, a.inertia)
+    }
+
+    /// ‖x‖² of every row.
+    public static func rowNorms(_ x: Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) -> [Double] {
+        Lloyd.rowNorms(x, threads: threads)
+    }
+}
+
+extension Matrix {
+    /// The sum of all elements, in parallel: one pass over the storage (the benchmarks' yardstick).
+    public func parallelSum(threads: Int) -> Double {
+        let n = count
+        let workers = max(1, min(threads, n / 65_536 + 1))
+        var partial = [Double](repeating: 0, count: workers)
+        withUnsafeBufferPointer { b in
+            let box = UncheckedSendable(b.baseAddress!)
+            partial.withUnsafeMutableBufferPointer { pb in
+                let pBox = UncheckedSendable(pb.baseAddress!)
+                parallelFor(workers) { w in
+                    var acc = 0.0
+                    for i in (n * w / workers)..<(n * (w + 1) / workers) { acc += box.value[i] }
+                    pBox.value[w] = acc
+                }
+            }
+        }
+        return partial.reduce(0, +)
+    }
+}

@@ -45,52 +45,99 @@ func columnMoments(_ x: Matrix, threads: Int) -> (mean: [Double], m2: [Double]) 
 struct Moments { var count: [Double]; var mean: [Double]; var m2: [Double] }
 
 func nanMoments(_ x: Matrix, threads: Int) -> Moments {
-    let n = x.rows, p = x.columns
-    let blockRows = 65_536
-    let blocks = max(1, (n + blockRows - 1) / blockRows)
-    var means = [Double](repeating: 0, count: blocks * p), m2s = means, counts = means
-    x.withUnsafeBufferPointer { buf in
-        let box = UncheckedSendable(buf.baseAddress!)
-        means.withUnsafeMutableBufferPointer { mb in
-            m2s.withUnsafeMutableBufferPointer { sb in
-                counts.withUnsafeMutableBufferPointer { cb in
-                    let mBox = UncheckedSendable(mb.baseAddress!), sBox = UncheckedSendable(sb.baseAddress!)
-                    let cBox = UncheckedSendable(cb.baseAddress!)
-                    let workers = max(1, min(threads, blocks))
-                    parallelFor(workers) { w in
-                        var b = w
-                        while b < blocks {
-                            let lo = b * blockRows, hi = min(n, lo + blockRows)
-                            let m = mBox.value + b * p, s = sBox.value + b * p, c = cBox.value + b * p
-                            for i in lo..<hi {
-                                let row = box.value + i * p
-                                for j in 0..<p where !row[j].isNaN { m[j] += row[j]; c[j] += 1 }
+    ColumnScan.run(x, histograms: false, threads: threads).moments
+}
+
+/// One pass over a matrix collecting, per column, the count, the mean and the sum of squared
+/// deviations of the non-NaN values (shifted sums: each column is shifted by its first row's value,
+/// so the variance does not suffer from cancellation), and optionally the distribution of values
+/// (small integers counted in arrays, anything else in a dictionary). Blocks of rows are combined
+/// in a fixed order, so the result does not depend on the thread count.
+enum ColumnScan {
+    struct Result { var moments: Moments; var values: [ColumnValues] }
+
+    static let histogramLow = -16, histogramSize = 4_112
+
+    static func run(_ x: Matrix, histograms: Bool, threads: Int) -> Result {
+        let n = x.rows, p = x.columns
+        let blockRows = 16_384
+        let blocks = max(1, (n + blockRows - 1) / blockRows)
+        var shift = [Double](repeating: 0, count: p)
+        if n > 0 { for j in 0..<p where !x[0, j].isNaN { shift[j] = x[0, j] } }
+        var sums = [Double](repeating: 0, count: blocks * p), squares = sums, counts = sums
+        let workers = max(1, min(threads, blocks))
+        let hSize = histograms ? histogramSize : 0
+        var hist = [Int32](repeating: 0, count: workers * p * hSize)
+        var others = [[Double: Int]](repeating: [:], count: histograms ? workers * p : 0)
+        x.withUnsafeBufferPointer { buf in
+            let box = UncheckedSendable(buf.baseAddress!)
+            shift.withUnsafeBufferPointer { sh in
+                let shBox = UncheckedSendable(sh.baseAddress!)
+                sums.withUnsafeMutableBufferPointer { sb in
+                    squares.withUnsafeMutableBufferPointer { qb in
+                        counts.withUnsafeMutableBufferPointer { cb in
+                            hist.withUnsafeMutableBufferPointer { hb in
+                                others.withUnsafeMutableBufferPointer { ob in
+                                    let sBox = UncheckedSendable(sb.baseAddress!), qBox = UncheckedSendable(qb.baseAddress!)
+                                    let cBox = UncheckedSendable(cb.baseAddress!)
+                                    let hBox = UncheckedSendable(hb.baseAddress), oBox = UncheckedSendable(ob.baseAddress)
+                                    parallelFor(workers) { w in
+                                        let h = histograms ? hBox.value! + w * p * hSize : nil
+                                        var b = w
+                                        while b < blocks {
+                                            let s = sBox.value + b * p, q = qBox.value + b * p, c = cBox.value + b * p
+                                            for i in (b * blockRows)..<min(n, (b + 1) * blockRows) {
+                                                let row = box.value + i * p
+                                                for j in 0..<p {
+                                                    let v = row[j]
+                                                    if v.isNaN { continue }
+                                                    let d = v - shBox.value[j]
+                                                    s[j] += d
+                                                    q[j] += d * d
+                                                    c[j] += 1
+                                                    if let h {
+                                                        let k = v - Double(histogramLow)
+                                                        if k >= 0, k < Double(histogramSize), k == k.rounded(.towardZero) {
+                                                            h[j * hSize + Int(k)] &+= 1
+                                                        } else {
+                                                            oBox.value![w * p + j][v, default: 0] += 1
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            b += workers
+                                        }
+                                    }
+                                }
                             }
-                            for j in 0..<p { m[j] = c[j] > 0 ? m[j] / c[j] : 0 }
-                            for i in lo..<hi {
-                                let row = box.value + i * p
-                                for j in 0..<p where !row[j].isNaN { let d = row[j] - m[j]; s[j] += d * d }
-                            }
-                            b += workers
                         }
                     }
                 }
             }
         }
-    }
-    var mean = [Double](repeating: 0, count: p), m2 = mean, total = mean
-    for b in 0..<blocks {
-        for j in 0..<p {
-            let nb = counts[b * p + j]
-            guard nb > 0 else { continue }
-            let delta = means[b * p + j] - mean[j]
-            let newTotal = total[j] + nb
-            mean[j] += delta * nb / newTotal
-            m2[j] += m2s[b * p + j] + delta * delta * total[j] * nb / newTotal
-            total[j] = newTotal
+        var count = [Double](repeating: 0, count: p), sum = count, sq = count
+        for b in 0..<blocks { for j in 0..<p { count[j] += counts[b * p + j]; sum[j] += sums[b * p + j]; sq[j] += squares[b * p + j] } }
+        var mean = [Double](repeating: 0, count: p), m2 = mean
+        for j in 0..<p where count[j] > 0 {
+            mean[j] = shift[j] + sum[j] / count[j]
+            m2[j] = max(0, sq[j] - sum[j] * sum[j] / count[j])
         }
+        var values: [ColumnValues] = []
+        if histograms {
+            values = (0..<p).map { j in
+                var cv = ColumnValues()
+                cv.total = Int(count[j])
+                for k in 0..<hSize {
+                    var c = 0
+                    for w in 0..<workers { c += Int(hist[(w * p + j) * hSize + k]) }
+                    if c > 0 { cv.counts[Double(k + histogramLow)] = c }
+                }
+                for w in 0..<workers { for (v, c) in others[w * p + j] { cv.counts[v, default: 0] += c } }
+                return cv
+            }
+        }
+        return Result(moments: Moments(count: count, mean: mean, m2: m2), values: values)
     }
-    return Moments(count: total, mean: mean, m2: m2)
 }
 
 /// Imputation and scaling fitted from one statistics pass and applied in one pass over the matrix.
@@ -101,14 +148,16 @@ public enum Preprocessing {
     public static func fitTransform(_ x: inout Matrix, strategy: Imputer.Strategy,
                                     threads: Int = ProcessInfoCompat.activeProcessorCount) -> (Imputer.Model, StandardScaler.Model) {
         let n = Double(x.rows), p = x.columns
-        let moments = nanMoments(x, threads: threads)
+        // One statistics pass (moments, and value counts for median/most frequent), one transform pass.
+        let scan = ColumnScan.run(x, histograms: strategy != .mean, threads: threads)
+        let moments = scan.moments
         var fill = [Double](repeating: 0, count: p)
         var empty: [Int] = []
         switch strategy {
         case .mean:
             for j in 0..<p { if moments.count[j] == 0 { empty.append(j) } else { fill[j] = moments.mean[j] } }
         case .median, .mostFrequent:
-            let columns = ColumnValues.collect(x, threads: threads)
+            let columns = scan.values
             for j in 0..<p {
                 guard let v = strategy == .median ? columns[j].median : columns[j].mode else { empty.append(j); continue }
                 fill[j] = v

@@ -190,8 +190,8 @@ public enum HTMLReport {
         let names = s.cleaning.features
         let strength = names.indices.map { i in s.profiles.map { abs($0.standardized[i]) }.max() ?? 0 }
         let chosen = names.indices.sorted { strength[$0] > strength[$1] }.prefix(16)
-        let cell = 34.0, left = 80.0, top = 170.0
-        let w = left + cell * Double(chosen.count) + 20, h = top + cell * Double(s.profiles.count) + 10
+        let cell = 34.0, left = 80.0, top = 200.0
+        let w = left + cell * Double(chosen.count) + 110, h = top + cell * Double(s.profiles.count) + 10
         var svg = SVG(width: w, height: h)
         for (c, i) in chosen.enumerated() {
             svg.text(left + cell * Double(c) + cell / 2, top - 6, names[i], anchor: "start", size: 10, rotate: -55)
@@ -321,7 +321,9 @@ public enum HTMLReport {
         var svg = SVG(width: w, height: h)
         let ks = sw.points.map { Double($0.k) }, ys = sw.points.map(\.inertia)
         let x0 = ks.min()!, x1 = max(ks.max()!, x0 + 1)
-        let y0 = 0.0, y1 = (ys.max() ?? 1) * 1.05
+        // The y axis spans the curve (not from 0), so the bend is visible.
+        let lo = ys.min() ?? 0, hi = ys.max() ?? 1
+        let y0 = max(0, lo - (hi - lo) * 0.1), y1 = hi + (hi - lo) * 0.05 + (hi == lo ? 1 : 0)
         let plotH = h - top - bottom, plotW = w - left - 20
         func px(_ k: Double) -> Double { left + plotW * (k - x0) / (x1 - x0) }
         func py(_ v: Double) -> Double { top + plotH * (1 - (v - y0) / (y1 - y0)) }

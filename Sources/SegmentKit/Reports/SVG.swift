@@ -17,7 +17,11 @@ func xml(_ s: String) -> String {
     return out
 }
 
-func fmt(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
+func fmt(_ v: Double, _ digits: Int = 2) -> String {
+    let s = String(format: "%.\(digits)f", v)
+    // No "-0.00": a value that rounds to zero prints as zero.
+    return s.hasPrefix("-") && s.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(s.dropFirst()) : s
+}
 
 /// A small SVG builder for the report's charts: well-formed XML, no scripts, no external resources.
 struct SVG {

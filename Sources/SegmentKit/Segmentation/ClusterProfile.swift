@@ -63,7 +63,7 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
             return String(format: "%@ %@ (%.0f%% vs %.0f%%)", d.feature, d.standardized > 0 ? "common" : "rare",
                           max(0, min(1, d.value)) * 100, d.populationMean * 100)
         default:
-            return String(format: "%@ %@ (%.2f vs %.2f: %@)", d.feature, dir, d.value, d.populationMean, d.meaning)
+            return "\(d.feature) \(dir) (\(fmt(d.value)) vs \(fmt(d.populationMean)): \(d.meaning))"
         }
     }
 }
