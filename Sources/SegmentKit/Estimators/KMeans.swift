@@ -19,7 +19,7 @@ public struct KMeans: Sendable {
     public var seed: UInt64
     public var threads: Int
 
-    static let chunkRows = 4_096
+    static let chunkRows = 16_384
 
     public init(clusters: Int, nInit: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4,
                 seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount) {
@@ -83,6 +83,12 @@ public struct KMeans: Sendable {
     }
 
     func fit(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]?) throws -> (model: Model, labels: [Int32]) {
+        let r = try fitWithDistances(x, backend: backend, xnorm: given)
+        return (r.model, r.labels)
+    }
+
+    /// `fit`, also returning each row's exact distance to its centre (saves a prediction pass).
+    public func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         let n = x.rows
         guard clusters >= 1 else { throw KMeansError.badClusterCount(clusters) }
         guard n >= clusters else { throw KMeansError.tooFewRows(rows: n, clusters: clusters) }
@@ -94,7 +100,7 @@ public struct KMeans: Sendable {
         let tolAbs = tolerance * meanVariance
         let single = backend.withThreads(1)
         let xnorm = given ?? Lloyd.rowNorms(x, threads: threads)
-        var best: (Model, [Int32])?
+        var best: (Model, [Int32], [Double])?
         for run in 0..<max(1, nInit) {
             var rng = SplitMix64.stream(seed: seed, UInt64(run))
             let initial = try Lloyd.plusPlus(x, k: clusters, rng: &rng, xnorm: xnorm, backend: single, threads: threads)
@@ -102,9 +108,9 @@ public struct KMeans: Sendable {
                                        backend: single, threads: threads)
             var model = result.model
             model.bestRun = run
-            if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels) }
+            if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels, result.squaredDistances) }
         }
-        return best!
+        return (best!.0, best!.1, best!.2.map { $0.squareRoot() })
     }
 }
 
@@ -340,7 +346,7 @@ enum Lloyd {
         return out
     }
 
-    struct RunResult { var model: KMeans.Model; var labels: [Int32] }
+    struct RunResult { var model: KMeans.Model; var labels: [Int32]; var squaredDistances: [Double] }
 
     static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
                     backend: any LinearAlgebraBackend, threads: Int) throws -> RunResult {
@@ -385,7 +391,7 @@ enum Lloyd {
                                              distinctCenters: distinct.count, fewerDistinctClusters: distinct.count < k)
         return RunResult(model: KMeans.Model(centers: centers, inertia: final.inertia, iterations: iterations,
                                              diagnostics: diagnostics, inertiaHistory: history, bestRun: 0),
-                         labels: final.labels)
+                         labels: final.labels, squaredDistances: final.exactSquared)
     }
 }
 

@@ -49,8 +49,8 @@ public struct KSweep: Sendable {
         for (done, k) in ks.enumerated() {
             let km = KMeans(clusters: k, nInit: nInit, maxIterations: maxIterations, tolerance: tolerance,
                             seed: seed &+ UInt64(k), threads: threads)
-            let fit = try km.fit(x, backend: backend)
-            let (_, distances) = try fit.model.predict(x, backend: backend, threads: threads)
+            let fit = try km.fitWithDistances(x, backend: backend)
+            let distances = fit.distances
             let mean = distances.reduce(0, +) / Double(max(1, distances.count))
             let sil = sample.count > 1 && k > 1 ? silhouette(x, labels: fit.labels, sample: sample, k: k) : nil
             points.append(Point(k: k, inertia: fit.model.inertia, meanDistance: mean, silhouette: sil,

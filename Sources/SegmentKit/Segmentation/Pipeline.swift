@@ -158,8 +158,7 @@ public struct Pipeline {
         progress?("k-means", 0)
         let km = KMeans(clusters: k, nInit: config.nInit, maxIterations: config.maxIterations, tolerance: config.tolerance,
                         seed: config.seed, threads: threads)
-        let (model, labels) = try km.fit(projected, backend: backend)
-        let (_, distances) = try model.predict(projected, backend: backend, threads: threads)
+        let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend)
         lap("k-means")
         let populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])
