@@ -28,7 +28,7 @@ BENCH_OUT  ?= bench/results.jsonl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps build test data run bench install uninstall clean
+.PHONY: help deps build test data run bench fuzz fuzz-build install uninstall clean
 
 help:
 	@echo "make deps       install OpenBLAS and LAPACKE (Debian: libopenblas-dev liblapacke-dev) if missing"
@@ -37,6 +37,7 @@ help:
 	@echo "make run        the whole job on data/ (generated if absent); report in out/report.html"
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT)"
+	@echo "make fuzz       run the libFuzzer targets ($(FUZZ_SECONDS) s each; FUZZ_SECONDS=...)"
 	@echo "make install    copy segment to $(prefix)/bin   (make uninstall removes it)"
 	@echo "make clean      remove build products"
 
@@ -79,6 +80,23 @@ bench: build $(DATA)/azdias.csv
 	$(BIN_DIR)/segment bench --threads $(THREADS) --data $(DATA) --results $(BENCH_OUT) \
 	  $$( [ -x $(VENV)/bin/python ] && echo --python $(VENV)/bin/python )
 
+# libFuzzer targets for the CSV reader and the feature-summary parser, with AddressSanitizer.
+# Crashing inputs land in Tests/Fixtures/fuzz/ (kept as regression fixtures).
+FUZZ_SECONDS ?= 600
+FUZZFLAGS := -c debug --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+FUZZ_BIN = $(shell $(SWIFT) build $(FUZZFLAGS) --show-bin-path)
+
+fuzz-build: deps
+	$(SWIFT) build $(FUZZFLAGS) --product fuzz-csv
+	$(SWIFT) build $(FUZZFLAGS) --product fuzz-summary
+
+fuzz: fuzz-build
+	mkdir -p .build-fuzz/corpus-csv .build-fuzz/corpus-summary
+	$(FUZZ_BIN)/fuzz-csv -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Tests/Fixtures/fuzz/csv- \
+	  .build-fuzz/corpus-csv Tests/Fixtures/fuzz/seeds-csv
+	$(FUZZ_BIN)/fuzz-summary -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Tests/Fixtures/fuzz/summary- \
+	  .build-fuzz/corpus-summary Tests/Fixtures/fuzz/seeds-summary
+
 install: build
 	install -d $(DESTDIR)$(prefix)/bin
 	install -m 755 $(BIN_DIR)/segment $(DESTDIR)$(prefix)/bin/segment
@@ -87,4 +105,4 @@ uninstall:
 	rm -f $(DESTDIR)$(prefix)/bin/segment
 
 clean:
-	rm -rf .build .build-test
+	rm -rf .build .build-test .build-fuzz

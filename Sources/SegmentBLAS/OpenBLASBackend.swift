@@ -5,16 +5,19 @@ import SegmentKit
 /// `Matrix` storage in place (no copies of the operands; `dsyevr` gets a copy because it destroys its
 /// input). This is the only module that imports the C libraries.
 ///
-/// OpenBLAS' thread count is process-wide; the backend sets it to its own `threads` before each call
-/// when it differs, so two backends with different counts can be used in one process (serially).
+/// Parallelism: OpenBLAS's thread count is process-wide, and its threaded kernels partition sums
+/// differently for different counts. So the backend sets it to 1 (`openblas_set_num_threads`) and
+/// runs its own `threads` workers over fixed blocks (rows of a tall GEMM, stripes of the Gram
+/// product): the result is the same, bit for bit, whatever the thread count, and two backends with
+/// different counts can be used in one process, even at once.
 public struct OpenBLASBackend: LinearAlgebraBackend {
     public let threads: Int
     public var name: String { "openblas" }
 
-    /// A backend whose calls use `threads` OpenBLAS threads (at least 1).
+    /// A backend whose calls use `threads` workers (at least 1), each over single-threaded OpenBLAS.
     public init(threads: Int = ProcessInfoCompat.activeProcessorCount) {
         self.threads = max(1, threads)
-        applyThreads()
+        openblas_set_num_threads(1)
     }
 
     public func withThreads(_ threads: Int) -> any LinearAlgebraBackend { OpenBLASBackend(threads: threads) }
@@ -28,13 +31,6 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
         ["corename": Self.coreName, "config": Self.config]
     }
 
-    @inline(__always)
-    private func applyThreads() {
-        if Int(openblas_get_num_threads()) != threads {
-            openblas_set_num_threads(Int32(clamping: threads))
-        }
-    }
-
     public func gemm(_ transA: Transpose, _ a: Matrix, rows aRows: Range<Int>?,
                      _ transB: Transpose, _ b: Matrix,
                      alpha: Double, beta: Double, into c: inout Matrix) throws {
@@ -46,7 +42,14 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
         let ldc = try int32(max(1, n), routine)
         let offset = (aRows?.lowerBound ?? 0) * a.columns
         guard m > 0, n > 0 else { return }
-        applyThreads()
+        // Tall products (A not transposed) run as fixed blocks of rows, each a single-threaded
+        // cblas_dgemm, the blocks spread over `threads` workers: the same calls whatever the thread
+        // count, so the same bits (OpenBLAS's own threading partitions differently for 1 and 2).
+        // Small or transposed-A products are one single-threaded call.
+        let block = Self.gemmBlockRows
+        let blocks = transA == .none && m >= 2 * block ? (m + block - 1) / block : 1
+        openblas_set_num_threads(1)
+        let workers = min(threads, blocks)
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
@@ -55,13 +58,37 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
                         for i in 0..<(m * n) { cp[i] = beta == 0 ? 0 : beta * cp[i] }
                         return
                     }
-                    cblas_dgemm(CblasRowMajor, cblas(transA), cblas(transB), m32, n32, k32,
-                                alpha, ap.baseAddress! + offset, lda, bp.baseAddress!, ldb,
-                                beta, cp.baseAddress!, ldc)
+                    if blocks == 1 {
+                        cblas_dgemm(CblasRowMajor, cblas(transA), cblas(transB), m32, n32, k32,
+                                    alpha, ap.baseAddress! + offset, lda, bp.baseAddress!, ldb,
+                                    beta, cp.baseAddress!, ldc)
+                        return
+                    }
+                    let aBox = UncheckedBox(ap.baseAddress! + offset), bBox = UncheckedBox(bp.baseAddress!)
+                    let cBox = UncheckedBox(cp.baseAddress!)
+                    let tb = cblas(transB)
+                    parallelFor(workers) { w in
+                        var blk = w
+                        while blk < blocks {
+                            let lo = blk * block, rows = min(block, m - lo)
+                            cblas_dgemm(CblasRowMajor, CblasNoTrans, tb, Int32(rows), n32, k32,
+                                        alpha, aBox.value + lo * Int(lda), lda, bBox.value, ldb,
+                                        beta, cBox.value + lo * n, ldc)
+                            blk += workers
+                        }
+                    }
                 }
             }
         }
     }
+
+    /// Rows per block of a tall GEMM.
+    static let gemmBlockRows = 8_192
+
+    /// Row stripes of the Gram product: fixed, so the summation order — and the result, bit for bit —
+    /// does not depend on the thread count (OpenBLAS's own threaded SYRK splits the sum differently
+    /// for 1 and 2 threads). Each stripe is a single-threaded `cblas_dsyrk`; stripes run in parallel.
+    static let gramStripes = 8
 
     public func gram(_ a: Matrix, alpha: Double, beta: Double, into c: inout Matrix) throws {
         let routine = "cblas_dsyrk"
@@ -71,21 +98,38 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
                 detail: "C is \(c.rows)x\(c.columns) but Aᵀ A is \(p)x\(p)")
         }
         guard p > 0 else { return }
-        let (p32, n32) = (try int32(p, routine), try int32(n, routine))
-        applyThreads()
+        let p32 = try int32(p, routine)
+        _ = try int32(n, routine)
+        let stripes = max(1, min(Self.gramStripes, n))
+        let per = (n + stripes - 1) / stripes
+        var partials = [Double](repeating: 0, count: stripes * p * p)
+        openblas_set_num_threads(1)
+        let workers = min(threads, stripes)
         a.withUnsafeBufferPointer { ap in
-            c.withUnsafeMutableBufferPointer { cp in
-                let cBase = cp.baseAddress!
-                if n == 0 {
-                    for i in 0..<(p * p) { cBase[i] = beta == 0 ? 0 : beta * cBase[i] }
-                    return
+            let aBox = UncheckedBox(ap.baseAddress)
+            partials.withUnsafeMutableBufferPointer { pb in
+                let pBox = UncheckedBox(pb.baseAddress!)
+                parallelFor(workers) { w in
+                    var s = w
+                    while s < stripes {
+                        let lo = min(n, s * per), hi = min(n, lo + per)
+                        if hi > lo, let base = aBox.value {
+                            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p32, Int32(hi - lo),
+                                        1, base + lo * p, p32, 0, pBox.value + s * p * p, p32)
+                        }
+                        s += workers
+                    }
                 }
-                // C (p x p) = alpha * Aᵀ A + beta * C with A stored n x p: trans = CblasTrans, K = n.
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p32, n32,
-                            alpha, ap.baseAddress!, p32, beta, cBase, p32)
-                // SYRK fills the upper triangle only; mirror it.
-                for i in 0..<p {
-                    for j in (i + 1)..<max(i + 1, p) { cBase[j * p + i] = cBase[i * p + j] }
+            }
+        }
+        c.withUnsafeMutableBufferPointer { cp in
+            for i in 0..<p {
+                for j in i..<p {
+                    var sum = 0.0
+                    for s in 0..<stripes { sum += partials[s * p * p + i * p + j] }
+                    let v = (beta == 0 ? 0 : beta * cp[i * p + j]) + alpha * sum
+                    cp[i * p + j] = v
+                    cp[j * p + i] = v
                 }
             }
         }
@@ -117,6 +161,8 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
         var found: Int32 = 0
         let il: Int32 = wanted == n ? 1 : n32 - Int32(wanted) + 1
         let rangeChar = ccChar(wanted == n ? "A" : "I")
+        // Single-threaded, so the result does not depend on the thread count (the matrix is small).
+        openblas_set_num_threads(1)
         let info = work.withUnsafeMutableBufferPointer { ap in
             z.withUnsafeMutableBufferPointer { zp in
                 LAPACKE_dsyevr(LAPACK_ROW_MAJOR, ccChar("V"), rangeChar, ccChar("U"), n32,
@@ -168,6 +214,12 @@ private func ccChar(_ s: Unicode.Scalar) -> CChar {
 private func int32(_ v: Int, _ routine: String) throws -> Int32 {
     guard let r = Int32(exactly: v) else { throw LinearAlgebraError.sizeOverflow(routine: routine, value: v) }
     return r
+}
+
+/// A pointer handed to the stripe workers (each writes its own stripe).
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Builds a backend by kind; the executable's `--backend` flag lands here.

@@ -145,12 +145,13 @@ struct ProductTests {
         }
     }
 
-    @Test("the Swift Gram product does not depend on the thread count, bit for bit")
-    func gramThreadInvariant() throws {
-        let a = randomMatrix(5_000, 30, seed: 7)
-        let one = try SwiftBackend(threads: 1).gram(a)
-        let two = try SwiftBackend(threads: 2).gram(a)
+    @Test("the Gram product and the eigenpairs do not depend on the thread count, bit for bit")
+    func threadInvariant() throws {
+        let a = randomMatrix(50_000, 30, seed: 7)
+        #expect(try SwiftBackend(threads: 1).gram(a) == SwiftBackend(threads: 2).gram(a))
+        let one = try OpenBLASBackend(threads: 1).gram(a), two = try OpenBLASBackend(threads: 2).gram(a)
         #expect(one == two)
+        #expect(try OpenBLASBackend(threads: 1).symmetricEigen(one, range: .all) == OpenBLASBackend(threads: 2).symmetricEigen(one, range: .all))
     }
 }
 

@@ -111,6 +111,9 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
                 kept.append(c)
             }
         }
+        guard !kept.isEmpty else {
+            throw DataError(file: table.source, kind: .other("every column is missing on more than \(Int(options.columnMissingThreshold * 100))% of the rows: nothing to cluster (raise --column-threshold)"))
+        }
         // Step 3: rows.
         let perRow = rowMissingCounts(table, columns: kept, resolvers: resolvers, threads: threads)
         var histogram = [Int](repeating: 0, count: kept.count + 1)
@@ -166,6 +169,9 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
                 continue
             }
             features.append(OutputFeature(name: f.name, source: .value(column: f.name)))
+        }
+        guard !features.isEmpty else {
+            throw DataError(file: table.source, kind: .other("no feature is left after the encoding policies: nothing to cluster"))
         }
         let recipe = CleaningRecipe(options: options, schema: schema, droppedColumns: dropped,
                                     keptColumns: kept.map { schema.features[$0].name },

@@ -190,7 +190,7 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .tooFewRows(n, threshold):
-            return "only \(n) population row\(n == 1 ? "" : "s") have at most \(threshold) missing values: nothing to cluster (raise --row-threshold)"
+            return "only \(n) population row\(n == 1 ? " has" : "s have") at most \(threshold) missing values: nothing to cluster (raise --row-threshold)"
         case .noK: return "no k: give --k, or a --k-range for the sweep to suggest one"
         }
     }

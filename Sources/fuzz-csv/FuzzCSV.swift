@@ -1,0 +1,65 @@
+// libFuzzer target for the CSV loader (`make fuzz`). Built with -DFUZZING and
+// -sanitize=fuzzer,address, libFuzzer supplies main; built normally, this is a replay tool that
+// runs the files given as arguments through the same entry point (the regression fixtures).
+import Foundation
+import SegmentKit
+
+/// A small schema (a numeric, a text and a float column) so that short inputs reach deep code.
+let fuzzSchema = FeatureSchema(features: [
+    Feature(name: "A", informationLevel: "person", type: .ordinal, missingCodes: [.number(-1)]),
+    Feature(name: "CAMEO_DEU_2015", informationLevel: "microcell_rr4", type: .categorical, missingCodes: [.text("XX")]),
+    Feature(name: "B", informationLevel: "person", type: .numeric, missingCodes: []),
+])
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    for threads in [1, 2] {
+        var loader = CSVLoader(schema: fuzzSchema, threads: threads)
+        loader.segmentRows = 3
+        do {
+            let t = try loader.load(bytes: bytes, name: "fuzz.csv")
+            // Invariants: shape, and every text cell indexes its dictionary.
+            precondition(t.values.columns == 3)
+            for r in 0..<t.rowCount {
+                let v = t.values[r, 1]
+                precondition(v.isNaN || (v >= 0 && Int(v) < t.dictionaries[1]!.count))
+                _ = t.text(row: r, column: 0)
+            }
+        } catch let e as DataError {
+            precondition(!e.description.isEmpty)
+        } catch {
+            preconditionFailure("unexpected error type: \(error)")
+        }
+    }
+    return 0
+}
+
+#if FUZZING
+// SwiftPM links an executable's entry point as `main`, so libFuzzer's own main is not used; hand
+// control to its driver instead.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@main
+struct FuzzDriver {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, { data, size in fuzzCSV(data, size) }))
+    }
+}
+#else
+@main
+struct ReplayCSV {
+    static func main() throws {
+        for path in CommandLine.arguments.dropFirst() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            _ = data.withUnsafeBytes { fuzzCSV($0.bindMemory(to: UInt8.self).baseAddress ?? UnsafePointer(bitPattern: 1)!, data.count) }
+            print("ok \(path)")
+        }
+    }
+}
+#endif
