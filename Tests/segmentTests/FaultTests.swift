@@ -155,6 +155,44 @@ struct FaultTests {
         #expect(s.pca.components == s.cleaning.features.count)
     }
 
+    @Test("degenerate data: one row, duplicate rows, a column all NaN, a constant column")
+    func degenerateColumns() throws {
+        let lines = f.populationText.components(separatedBy: "\n").filter { !$0.isEmpty }
+        let header = lines[0]
+        // A complete row to repeat (no missing value in the kept columns).
+        let full = lines.dropFirst().first { !$0.contains(";;") && !$0.hasSuffix(";") && !$0.hasPrefix(";") }!
+        // One row: nothing to cluster into 3 segments.
+        let one = f.bytesVariant("onerow", Array((header + "\n" + full + "\n").utf8))
+        var (r, left) = try run(["--population", one], output: f.directory + "/out-onerow")
+        #expect(r.status == 1 && (r.stderr.contains("nothing to cluster") || r.stderr.contains("cannot make 3 clusters")), "\(r.stderr)")
+        #expect(left.isEmpty)
+        // Duplicate rows: one distinct point; k-means reports fewer distinct centres, the run completes.
+        let dup = f.bytesVariant("duprows", Array((header + "\n" + String(repeating: full + "\n", count: 200)).utf8))
+        (r, _) = try run(["--population", dup], output: f.directory + "/out-dup")
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: f.directory + "/out-dup/summary.json")))
+        #expect(s.kmeans.diagnostics.fewerDistinctClusters)
+        // A column empty on every row but kept (--column-threshold 1), and a constant column: both
+        // survive imputation and scaling (fill 0, scale 1) and the run completes.
+        var cols = header.components(separatedBy: ";")
+        let kkk = cols.firstIndex(of: "KKK")!, semio = cols.firstIndex(of: "SEMIO_SOZ")!
+        var body: [String] = []
+        for line in lines.dropFirst() {
+            cols = line.components(separatedBy: ";")
+            cols[kkk] = ""
+            cols[semio] = "4"
+            body.append(cols.joined(separator: ";"))
+        }
+        let odd = f.bytesVariant("oddcols", Array(([header] + body).joined(separator: "\n").utf8))
+        (r, _) = try run(["--population", odd, "--column-threshold", "1"], output: f.directory + "/out-odd")
+        #expect(r.status == 0, "\(r.stderr)")
+        let model = try JSONDecoder().decode(FittedPipeline.self, from: Data(contentsOf: URL(fileURLWithPath: f.directory + "/out-odd/model.json")))
+        let names = model.recipe.featureNames
+        let ki = names.firstIndex(of: "KKK")!, si = names.firstIndex(of: "SEMIO_SOZ")!
+        #expect(model.imputer.emptyColumns.contains(ki) && model.scaler.constantColumns.contains(ki) && model.scaler.constantColumns.contains(si))
+        #expect(model.scaler.scale[ki] == 1 && model.scaler.scale[si] == 1)
+    }
+
     @Test("a failed run leaves the previous report intact")
     func previousReportKept() throws {
         let out = f.directory + "/out-keep"
