@@ -73,20 +73,7 @@ func selfExecutable() -> String {
 
 /// Runs a program and decodes the last line of its standard output as a JSON object of numbers.
 func runJSON(_ program: String, _ arguments: [String]) throws -> [String: Double] {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: program)
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw BenchError("\(program) \(arguments.first ?? "") exited \(p.terminationStatus)") }
-    let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-    guard let obj = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] else {
-        throw BenchError("\(program) printed no JSON")
-    }
-    return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+    try runJSONAny(program, arguments).compactMapValues { ($0 as? NSNumber)?.doubleValue }
 }
 
 /// The clean stage: steps 1-5 of the cleaning on both files (loading not timed), by `segment` and by

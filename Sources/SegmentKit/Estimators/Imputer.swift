@@ -42,9 +42,9 @@ public struct Imputer: Sendable {
         var empty: [Int] = []
         switch strategy {
         case .mean:
-            let (sums, counts) = columnSums(x, threads: threads)
+            let m = ColumnScan.run(x, histograms: false, threads: threads).moments
             for j in 0..<p {
-                if counts[j] == 0 { empty.append(j) } else { fill[j] = sums[j] / Double(counts[j]) }
+                if m.count[j] == 0 { empty.append(j) } else { fill[j] = m.mean[j] }
             }
         case .median, .mostFrequent:
             // Per column: exact, via counts of distinct values (codes are few) or a sort.
@@ -56,38 +56,6 @@ public struct Imputer: Sendable {
         }
         return Model(strategy: strategy, fill: fill, emptyColumns: empty)
     }
-}
-
-/// Per-column sums and non-NaN counts, in a fixed order (deterministic whatever the thread count).
-func columnSums(_ x: Matrix, threads: Int) -> (sums: [Double], counts: [Int]) {
-    let n = x.rows, p = x.columns
-    let blocks = max(1, (n + 65_535) / 65_536)
-    var partial = [Double](repeating: 0, count: blocks * p)
-    var partialCounts = [Int](repeating: 0, count: blocks * p)
-    x.withUnsafeBufferPointer { buf in
-        let box = UncheckedSendable(buf.baseAddress!)
-        partial.withUnsafeMutableBufferPointer { ps in
-            let psBox = UncheckedSendable(ps.baseAddress!)
-            partialCounts.withUnsafeMutableBufferPointer { pc in
-                let pcBox = UncheckedSendable(pc.baseAddress!)
-                let workers = max(1, min(threads, blocks))
-                parallelFor(workers) { w in
-                    var b = w
-                    while b < blocks {
-                        let s = psBox.value + b * p, c = pcBox.value + b * p
-                        for i in (b * 65_536)..<min(n, (b + 1) * 65_536) {
-                            let row = box.value + i * p
-                            for j in 0..<p where !row[j].isNaN { s[j] += row[j]; c[j] += 1 }
-                        }
-                        b += workers
-                    }
-                }
-            }
-        }
-    }
-    var sums = [Double](repeating: 0, count: p), counts = [Int](repeating: 0, count: p)
-    for b in 0..<blocks { for j in 0..<p { sums[j] += partial[b * p + j]; counts[j] += partialCounts[b * p + j] } }
-    return (sums, counts)
 }
 
 /// The distribution of one column's non-NaN values: distinct values with counts.
@@ -109,35 +77,5 @@ struct ColumnValues {
             return sorted.last!.key
         }
         return total % 2 == 1 ? at(total / 2) : (at(total / 2 - 1) + at(total / 2)) / 2
-    }
-
-    static func collect(_ x: Matrix, threads: Int) -> [ColumnValues] {
-        let n = x.rows, p = x.columns
-        var out = [ColumnValues](repeating: ColumnValues(), count: p)
-        x.withUnsafeBufferPointer { buf in
-            let box = UncheckedSendable(buf.baseAddress!)
-            out.withUnsafeMutableBufferPointer { o in
-                let oBox = UncheckedSendable(o.baseAddress!)
-                let workers = max(1, min(threads, p))
-                parallelFor(workers) { w in
-                    var j = w
-                    while j < p {
-                        var cv = ColumnValues()
-                        var small = [Int](repeating: 0, count: 4_112)
-                        for i in 0..<n {
-                            let v = box.value[i * p + j]
-                            if v.isNaN { continue }
-                            cv.total += 1
-                            let d = v + 16
-                            if d >= 0, d < 4_112, d == d.rounded(.towardZero) { small[Int(d)] += 1 } else { cv.counts[v, default: 0] += 1 }
-                        }
-                        for (k, c) in small.enumerated() where c > 0 { cv.counts[Double(k - 16), default: 0] += c }
-                        oBox.value[j] = cv
-                        j += workers
-                    }
-                }
-            }
-        }
-        return out
     }
 }
