@@ -8,9 +8,12 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Clean, reduce and cluster the population, map the customers into the same segments, and report.",
         discussion: """
-        Writes into --output: report.html, report.md, summary.json, population_assignments.csv, \
-        customers_assignments.csv and model.json (and, with --export-matrices, the cleaned and \
-        projected population as .npy with names files). Every file is written atomically.
+        Writes into --output: report.html, report.md, summary.json (deterministic), run_info.json \
+        (timings, peak memory, date), population_assignments.csv, customers_assignments.csv and \
+        model.json (and, with --export-matrices, the cleaned and projected population as .npy with \
+        names files). Every file is staged and renamed into place only when all are complete; an \
+        existing report is replaced only with --force. Exit codes: 0 done, 1 bad data, 64 bad flags, \
+        130/143 interrupted.
         """
     )
 
