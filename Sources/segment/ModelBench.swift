@@ -21,17 +21,19 @@ struct ModelBench {
         let bytes = Double(cleaned.count * 8)
 
         // Impute + scale (fit and transform, in one fused pass) against a plain pass over the matrix.
-        var work = cleaned
-        let t = try timeInterleaved(repeats: repeats, [
-            ("pass", { blackHole(cleaned.parallelSum(threads: threads)) }),
-            ("impute+scale", {
-                work = cleaned
-                _ = Preprocessing.fitTransform(&work, strategy: .median, threads: threads)
-            }),
-        ])
-        // The copy of the input is part of that timing; measure it alone and subtract it.
-        let copyTime = try timeInterleaved(repeats: repeats, [("copy", { work = cleaned; work.withUnsafeMutableBufferPointer { _ in } })])["copy"]!
-        let impute = max(0, t["impute+scale"]! - copyTime)
+        // Each timed impute + scale starts from a fresh, already-touched copy of the cleaned matrix
+        // (the copy is made and faulted in before the clock starts).
+        let t = try timeInterleaved(repeats: repeats, [("pass", { blackHole(cleaned.parallelSum(threads: threads)) })])
+        var imputeBest = Double.infinity
+        for round in 0...repeats {
+            var work = cleaned
+            work.withUnsafeMutableBufferPointer { b in for i in stride(from: 0, to: b.count, by: 512) { b[i] = b[i] } }
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = Preprocessing.fitTransform(&work, strategy: .median, threads: threads)
+            let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if round > 0 { imputeBest = min(imputeBest, s) }
+        }
+        let impute = imputeBest
         report.add(BenchRecord(stage: "models", name: "one pass over the cleaned matrix", variant: "sum",
                                seconds: t["pass"]!, gflops: nil, ratioToReference: nil, reference: nil,
                                note: String(format: "%.0f MB, %.1f GB/s", bytes / 1e6, bytes / t["pass"]! / 1e9)))
