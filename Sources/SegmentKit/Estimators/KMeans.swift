@@ -276,7 +276,6 @@ enum Lloyd {
         let first = rng.nextInt(below: n)
         for t in 0..<d { centers[0, t] = x[first, t] }
         var closest = try squaredDistances(x, to: x.rows(first..<(first + 1)), xnorm: xnorm, backend: backend, threads: threads)
-        var potential = closest.reduce(0, +)
         let trials = 2 + Int(log(Double(k)))
         for c in 1..<max(1, k) {
             // Candidates drawn with probability proportional to the squared distance.
@@ -301,10 +300,8 @@ enum Lloyd {
                 if s < bestPotential { bestPotential = s; bestM = m }
             }
             for i in 0..<n { closest[i] = min(closest[i], dist[i * trials + bestM]) }
-            potential = bestPotential
             for t in 0..<d { centers[c, t] = cand[bestM, t] }
         }
-        _ = potential
         return centers
     }
 

@@ -15,7 +15,3 @@ public enum ProcessInfoCompat {
         return nil
     }
 }
-
-extension ProcessInfoCompat {
-    public static func environment(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
-}
