@@ -43,8 +43,9 @@ let package = Package(
             path: "Sources/segment"
         ),
         // libFuzzer targets (make fuzz); built normally they replay inputs given as arguments.
-        .executableTarget(name: "fuzz-csv", dependencies: ["SegmentKit"], path: "Sources/fuzz-csv"),
-        .executableTarget(name: "fuzz-summary", dependencies: ["SegmentKit"], path: "Sources/fuzz-summary"),
+        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
+        .executableTarget(name: "fuzz-csv", dependencies: ["SegmentKit", "FuzzSupport"], path: "Sources/fuzz-csv"),
+        .executableTarget(name: "fuzz-summary", dependencies: ["SegmentKit", "FuzzSupport"], path: "Sources/fuzz-summary"),
         .testTarget(
             name: "SegmentKitTests",
             dependencies: ["SegmentKit"],

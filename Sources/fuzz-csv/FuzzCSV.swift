@@ -1,7 +1,6 @@
-// libFuzzer target for the CSV loader (`make fuzz`). Built with -DFUZZING and
-// -sanitize=fuzzer,address, libFuzzer supplies main; built normally, this is a replay tool that
-// runs the files given as arguments through the same entry point (the regression fixtures).
+// libFuzzer target for the CSV loader (`make fuzz`); FuzzSupport supplies the entry point.
 import Foundation
+import FuzzSupport
 import SegmentKit
 
 /// A small schema (a numeric, a text and a float column) so that short inputs reach deep code.
@@ -35,31 +34,7 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-// SwiftPM links an executable's entry point as `main`, so libFuzzer's own main is not used; hand
-// control to its driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 @main
-struct FuzzDriver {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, { data, size in fuzzCSV(data, size) }))
-    }
+struct Main {
+    static func main() throws { try fuzzMain({ data, size in fuzzCSV(data, size) }) }
 }
-#else
-@main
-struct ReplayCSV {
-    static func main() throws {
-        for path in CommandLine.arguments.dropFirst() {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            _ = data.withUnsafeBytes { fuzzCSV($0.bindMemory(to: UInt8.self).baseAddress ?? UnsafePointer(bitPattern: 1)!, data.count) }
-            print("ok \(path)")
-        }
-    }
-}
-#endif

@@ -1,5 +1,6 @@
-// libFuzzer target for the feature-summary parser (`make fuzz`); see fuzz-csv for the two builds.
+// libFuzzer target for the feature-summary parser (`make fuzz`); FuzzSupport supplies the entry point.
 import Foundation
+import FuzzSupport
 import SegmentKit
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -18,31 +19,7 @@ public func fuzzSummary(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-// SwiftPM links an executable's entry point as `main`, so libFuzzer's own main is not used; hand
-// control to its driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 @main
-struct FuzzDriver {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, { data, size in fuzzSummary(data, size) }))
-    }
+struct Main {
+    static func main() throws { try fuzzMain({ data, size in fuzzSummary(data, size) }) }
 }
-#else
-@main
-struct ReplaySummary {
-    static func main() throws {
-        for path in CommandLine.arguments.dropFirst() {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            _ = data.withUnsafeBytes { fuzzSummary($0.bindMemory(to: UInt8.self).baseAddress ?? UnsafePointer(bitPattern: 1)!, data.count) }
-            print("ok \(path)")
-        }
-    }
-}
-#endif

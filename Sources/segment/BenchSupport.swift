@@ -45,8 +45,7 @@ struct BenchReport {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let facts = MachineFacts.current(threads: threads)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = SegmentJSON.encoder(pretty: false)
         var lines = Data()
         for r in records {
             var line = try encoder.encode(Line(machine: facts, result: r))

@@ -31,14 +31,11 @@ struct Fit: ParsableCommand {
             throw DataError(file: model, kind: .other("exists; use --force to replace it"))
         }
         Interrupts.install()
-        var config = modelFlags.config
-        config.cleaning = cleaning.options
+        let config = modelFlags.config(cleaning: cleaning)
         let backend = makeBackend(modelFlags.backend, threads: input.threads)
         let result = try Pipeline(config: config, backend: backend, threads: input.threads)
             .run(population: population, customers: customers, schema: try input.schema(), delimiter: input.delimiterByte)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try enc.encode(result.fitted)) + [0x0A], to: model)
+        try AtomicFile.write(try SegmentJSON.fileBytes(result.fitted), to: model)
         print("wrote \(model): \(result.chosenK) segments over \(result.featureNames.count) features")
     }
 }
@@ -77,7 +74,7 @@ struct Score: ParsableCommand {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
         let fitted: FittedPipeline
         do {
-            fitted = try JSONDecoder().decode(FittedPipeline.self, from: bytes)
+            fitted = try SegmentJSON.decoder().decode(FittedPipeline.self, from: bytes)
         } catch {
             throw DataError(file: model, kind: .other("not a segment model: \(error)"))
         }

@@ -46,8 +46,7 @@ struct Run: ParsableCommand {
     func run() throws {
         try RunOutputs.prepare(output, force: force)
         Interrupts.install()
-        var config = model.config
-        config.cleaning = cleaning.options
+        let config = model.config(cleaning: cleaning)
         let backend = makeBackend(model.backend, threads: input.threads)
         var pipeline = Pipeline(config: config, backend: backend, threads: input.threads)
         let progress = Progress(enabled: !quiet)
@@ -143,6 +142,13 @@ struct ModelFlags: ParsableArguments {
         let parts = kRange.split(separator: "-").map { Int($0) }
         guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo >= 1, hi >= lo else { return nil }
         return lo...hi
+    }
+
+    /// Every setting of a run: these flags and the cleaning flags.
+    func config(cleaning: CleaningFlags) -> PipelineConfig {
+        var c = config
+        c.cleaning = cleaning.options
+        return c
     }
 
     var config: PipelineConfig {

@@ -34,12 +34,9 @@ public enum RunOutputs {
             try f.write(bytes)
         }
         do {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-            try stage("summary.json", Array(try summary.json()) + [0x0A])
-            try stage("run_info.json", Array(try enc.encode(info)) + [0x0A])
-            try stage("model.json", Array(try enc.encode(result.fitted)) + [0x0A])
+            try stage("summary.json", try SegmentJSON.fileBytes(summary))
+            try stage("run_info.json", try SegmentJSON.fileBytes(info))
+            try stage("model.json", try SegmentJSON.fileBytes(result.fitted))
             try stage("population_assignments.csv", AssignmentsCSV.render(result.population))
             try stage("customers_assignments.csv", AssignmentsCSV.render(result.customers))
             try stage("report.md", Array(MarkdownReport.render(summary).utf8))

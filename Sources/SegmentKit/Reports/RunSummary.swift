@@ -109,13 +109,6 @@ public struct RunSummary: Codable, Sendable {
         profiles = r.profiles
     }
 
-    /// Sorted-key, pretty JSON with non-finite numbers written as null.
-    public func json() throws -> Data {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try enc.encode(self)
-    }
 }
 
 /// `run_info.json`: what changes from run to run (timings, peak memory, date, threads).

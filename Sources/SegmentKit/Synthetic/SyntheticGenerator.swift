@@ -60,9 +60,7 @@ public struct SyntheticGenerator: Sendable {
         try AtomicFile.write(FeatureSchema.azdias.summaryFileText(), to: path(FileName.features))
         let truth = SyntheticTruth(seed: seed, populationRows: populationRows, customerRows: customerRows,
                                    population: pop, customers: cus)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try enc.encode(truth)) + [0x0A], to: path(FileName.truth))
+        try AtomicFile.write(try SegmentJSON.fileBytes(truth), to: path(FileName.truth))
         return truth
     }
 
