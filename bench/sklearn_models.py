@@ -30,9 +30,13 @@ for k in (10, 20):
     out[f"lloyd_{k}"] = best
 
 inertia = {}
+iterations = 0
 t = time.perf_counter()
 for k in range(2, kmax + 1):
-    inertia[k] = float(KMeans(n_clusters=k, n_init=1, random_state=0, algorithm="lloyd").fit(z).inertia_)
+    m = KMeans(n_clusters=k, n_init=1, random_state=0, algorithm="lloyd").fit(z)
+    inertia[k] = float(m.inertia_)
+    iterations += int(m.n_iter_)
 out["sweep"] = time.perf_counter() - t
 out["inertia"] = inertia
+out["iterations"] = iterations
 print(json.dumps(out))

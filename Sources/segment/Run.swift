@@ -111,6 +111,12 @@ struct ModelFlags: ParsableArguments {
     @Option(name: .long, help: "Maximum Lloyd iterations per run.")
     var maxIterations: Int = 300
 
+    @Option(name: .long, help: "How k-means iterates: hamerly (distance bounds skip rows that cannot change cluster) or lloyd (every row, every iteration; records the inertia of each). Same clustering up to rounding.")
+    var kmeansAlgorithm: KMeans.Algorithm = .hamerly
+
+    @Option(name: .long, help: "Where each k of the sweep starts: warm (the previous k's centres plus one k-means++ centre; fast, inertia never rises with k) or fresh (its own k-means++ seeding).")
+    var sweepStart: KSweep.Start = .warm
+
     @Option(name: .long, help: "Convergence tolerance, relative to the data's mean variance.")
     var tolerance: Double = 1e-4
 
@@ -160,6 +166,8 @@ struct ModelFlags: ParsableArguments {
         c.sweepSample = sweepSample == 0 ? nil : sweepSample
         c.nInit = nInit
         c.maxIterations = maxIterations
+        c.kmeansAlgorithm = kmeansAlgorithm
+        c.sweepStart = sweepStart
         c.tolerance = tolerance
         c.seed = seed
         return c
@@ -168,6 +176,8 @@ struct ModelFlags: ParsableArguments {
 
 extension BackendKind: ExpressibleByArgument {}
 extension Imputer.Strategy: ExpressibleByArgument {}
+extension KMeans.Algorithm: ExpressibleByArgument {}
+extension KSweep.Start: ExpressibleByArgument {}
 
 /// Progress on stderr, only when it is a terminal.
 final class Progress: @unchecked Sendable {

@@ -109,7 +109,7 @@ struct ModelTests {
     func inertia() throws {
         let (x, _) = blobs(k: 6, per: 2_000, dims: 3, spread: 6, seed: 9)   // overlapping: many iterations
         for backend in backendsForModels {
-            let (m, labels) = try KMeans(clusters: 6, nInit: 1, seed: 5).fit(x, backend: backend)
+            let (m, labels) = try KMeans(clusters: 6, nInit: 1, seed: 5, algorithm: .lloyd).fit(x, backend: backend)
             var exact = 0.0
             for i in 0..<x.rows {
                 for t in 0..<x.columns { let d = x[i, t] - m.centers[Int(labels[i]), t]; exact += d * d }
@@ -120,6 +120,60 @@ struct ModelTests {
                 #expect(b <= a * (1 + 1e-9), "inertia rose from \(a) to \(b)")
             }
         }
+    }
+
+    @Test("Hamerly's bounds give Lloyd's clustering: the same labels, centres, iterations and inertia")
+    func hamerlyMatchesLloyd() throws {
+        // Overlapping blobs, 40,000 rows in three chunks: many iterations, rows changing cluster late.
+        let (x, _) = blobs(k: 8, per: 5_000, dims: 5, spread: 9, seed: 4)
+        for backend in backendsForModels {
+            for threads in [1, 2] {
+                let lloyd = try KMeans(clusters: 8, nInit: 1, seed: 11, threads: threads, algorithm: .lloyd).fit(x, backend: backend)
+                let hamerly = try KMeans(clusters: 8, nInit: 1, seed: 11, threads: threads, algorithm: .hamerly).fit(x, backend: backend)
+                #expect(lloyd.model.iterations >= 8)
+                #expect(hamerly.model.iterations == lloyd.model.iterations)
+                #expect(hamerly.labels == lloyd.labels)
+                #expect(hamerly.model.centers.maxAbsDifference(lloyd.model.centers) < 1e-9)
+                #expect(abs(hamerly.model.inertia - lloyd.model.inertia) <= 1e-10 * lloyd.model.inertia)
+                #expect(lloyd.model.inertiaHistory.count == lloyd.model.iterations && hamerly.model.inertiaHistory.isEmpty)
+            }
+        }
+    }
+
+    @Test("the k-means++ potentials of candidate centres match a direct computation")
+    func plusPlusPotentials() throws {
+        let (x, _) = blobs(k: 3, per: 12_000, dims: 4, spread: 3, seed: 8)      // 36,000 rows: three chunks
+        var g = SplitMix64(seed: 3)
+        let closest = (0..<x.rows).map { _ in 50 * g.nextUnit() }
+        let candidates = x.rows(100..<105)
+        let xnorm = KMeans.rowNorms(x)
+        for backend in backendsForModels {
+            let p = try Lloyd.potentials(x, closest: closest, candidates: candidates, xnorm: xnorm, backend: backend.withThreads(1), threads: 2)
+            for m in 0..<5 {
+                var direct = 0.0
+                for i in 0..<x.rows {
+                    var d2 = 0.0
+                    for t in 0..<4 { let diff = x[i, t] - candidates[m, t]; d2 += diff * diff }
+                    direct += min(closest[i], d2)
+                }
+                #expect(abs(p[m] - direct) <= 1e-9 * direct, "candidate \(m): \(p[m]) vs \(direct)")
+            }
+        }
+    }
+
+    @Test("a configuration saved before the k-means settings existed still loads, with their defaults")
+    func configWithoutNewerKeys() throws {
+        var config = PipelineConfig()
+        config.k = 7
+        config.sweep = nil
+        config.kmeansAlgorithm = .lloyd
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        #expect(json["kmeansAlgorithm"] as? String == "lloyd" && json["sweep"] == nil)
+        let old = json.filter { $0.key != "kmeansAlgorithm" && $0.key != "sweepStart" }
+        let back = try JSONDecoder().decode(PipelineConfig.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(back.kmeansAlgorithm == .hamerly && back.sweepStart == .warm)
+        #expect(back.k == 7 && back.sweep == nil && back.sweepSample == 200_000 && back.cleaning == config.cleaning)
+        #expect(try JSONDecoder().decode(PipelineConfig.self, from: JSONEncoder().encode(config)) == config)
     }
 
     @Test("same seed, same result; the thread count does not change it")
@@ -176,13 +230,23 @@ struct ModelTests {
         #expect(KSweep.knee(curve) == 4)
         let (x, _) = blobs(k: 4, per: 1_000, dims: 3, spread: 0.3)
         for backend in backendsForModels {
-            let r = try KSweep(ks: 2...8, seed: 1, silhouetteSample: 800).run(x, backend: backend)
+            for start in KSweep.Start.allCases {
+            let r = try KSweep(ks: 2...8, seed: 1, silhouetteSample: 800, start: start).run(x, backend: backend)
             #expect(r.points.map(\.k) == Array(2...8))
             #expect(r.suggestedK == 4)
             let four = r.points.first { $0.k == 4 }!
             #expect(four.silhouette! > 0.9)
             #expect(r.points.first { $0.k == 2 }!.silhouette! < four.silhouette!)
             for (a, b) in zip(r.points, r.points.dropFirst()) { #expect(b.inertia <= a.inertia * 1.05) }
+            }
+        }
+        // A warm start begins at the previous optimum plus a centre, so the curve cannot rise.
+        let (overlapping, _) = blobs(k: 6, per: 2_000, dims: 3, spread: 6, seed: 9)
+        for backend in backendsForModels {
+            let r = try KSweep(ks: 1...10, seed: 2, silhouetteSample: 0, start: .warm).run(overlapping, backend: backend)
+            for (a, b) in zip(r.points, r.points.dropFirst()) {
+                #expect(b.inertia <= a.inertia * (1 + 1e-12), "k=\(b.k): \(b.inertia) above k=\(a.k): \(a.inertia)")
+            }
         }
     }
 

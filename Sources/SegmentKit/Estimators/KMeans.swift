@@ -6,6 +6,11 @@ import Foundation
 /// clusters relocated to the farthest points; a tolerance relative to the data's mean variance;
 /// the best of `nInit` runs by inertia recomputed exactly.
 ///
+/// `algorithm` chooses how the iterations are computed: `.lloyd` looks at every row in every
+/// iteration; `.hamerly` (the default) runs the same iterations but skips the rows whose distance
+/// bounds prove they keep their cluster (see `Hamerly`). Both give the same clustering up to
+/// rounding; only `.lloyd` records the inertia of every iteration.
+///
 /// Parallelism is over the chunks, with single-threaded backend calls inside (one level at a time).
 /// Chunk partial sums are combined in chunk order, so the result does not depend on the thread
 /// count.
@@ -18,11 +23,22 @@ public struct KMeans: Sendable {
     public var tolerance: Double
     public var seed: UInt64
     public var threads: Int
+    public var algorithm: Algorithm
+
+    /// How the Lloyd iterations are computed (the result is the same up to rounding).
+    public enum Algorithm: String, Codable, Sendable, CaseIterable {
+        /// Every row's distances to every centre in every iteration (and the inertia of each).
+        case lloyd
+        /// Hamerly's bounds: only rows that may change cluster are looked at.
+        case hamerly
+    }
 
     static let chunkRows = 16_384
 
     public init(clusters: Int, nInit: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4,
-                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount) {
+                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount,
+                algorithm: Algorithm = .hamerly) {
+        self.algorithm = algorithm
         self.clusters = clusters
         self.nInit = nInit
         self.maxIterations = maxIterations
@@ -46,7 +62,8 @@ public struct KMeans: Sendable {
         public var inertia: Double
         public var iterations: Int
         public var diagnostics: Diagnostics
-        /// The inertia at each assignment step of the chosen run (from the GEMM distances).
+        /// The inertia at each assignment step of the chosen run (from the GEMM distances); recorded
+        /// by `.lloyd` only (empty for `.hamerly`, which does not compute every distance).
         public var inertiaHistory: [Double]
         /// Which of the `nInit` runs won.
         public var bestRun: Int
@@ -89,23 +106,48 @@ public struct KMeans: Sendable {
 
     /// `fit`, also returning each row's exact distance to its centre (saves a prediction pass).
     public func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
+        try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given), starts: nil)
+    }
+
+    /// What a fit needs to know of its data once, however many fits share it (the k sweep): the
+    /// data checked for NaN, ‖x‖² per row, and the mean per-feature variance.
+    struct Prepared {
+        var xnorm: [Double]
+        var meanVariance: Double
+
+        init(_ x: Matrix, threads: Int, xnorm given: [Double]? = nil) throws {
+            if let at = x.firstNaN {
+                throw LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
+            }
+            let (_, m2) = columnMoments(x, threads: threads)
+            meanVariance = m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, x.rows))
+            xnorm = given ?? Lloyd.rowNorms(x, threads: threads)
+        }
+    }
+
+    /// `starts`: the initial centres of each run (k rows each) instead of k-means++ seeding.
+    func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, prepared: Prepared,
+                          starts: [Matrix]?) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         let n = x.rows
         guard clusters >= 1 else { throw KMeansError.badClusterCount(clusters) }
         guard n >= clusters else { throw KMeansError.tooFewRows(rows: n, clusters: clusters) }
-        if let at = x.firstNaN {
-            throw LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
-        }
-        let (_, m2) = columnMoments(x, threads: threads)
-        let meanVariance = m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, n))
-        let tolAbs = tolerance * meanVariance
+        let tolAbs = tolerance * prepared.meanVariance
         let single = backend.withThreads(1)
-        let xnorm = given ?? Lloyd.rowNorms(x, threads: threads)
+        let xnorm = prepared.xnorm
         var best: (Model, [Int32], [Double])?
-        for run in 0..<max(1, nInit) {
-            var rng = SplitMix64.stream(seed: seed, UInt64(run))
-            let initial = try Lloyd.plusPlus(x, k: clusters, rng: &rng, xnorm: xnorm, backend: single, threads: threads)
-            let result = try Lloyd.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
-                                       backend: single, threads: threads)
+        for run in 0..<(starts?.count ?? max(1, nInit)) {
+            let initial: Matrix
+            if let starts {
+                initial = starts[run]
+            } else {
+                var rng = SplitMix64.stream(seed: seed, UInt64(run))
+                initial = try Lloyd.plusPlus(x, k: clusters, rng: &rng, xnorm: xnorm, backend: single, threads: threads)
+            }
+            let result = algorithm == .lloyd
+                ? try Lloyd.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
+                                backend: single, threads: threads)
+                : try Hamerly.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
+                                  backend: single, threads: threads)
             var model = result.model
             model.bestRun = run
             if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels, result.squaredDistances) }
@@ -150,10 +192,7 @@ enum Lloyd {
                 let workers = max(1, min(threads, n / 8192 + 1))
                 parallelFor(workers) { w in
                     for i in (n * w / workers)..<(n * (w + 1) / workers) {
-                        var s = 0.0
-                        let row = xB.value + i * d
-                        for t in 0..<d { s += row[t] * row[t] }
-                        oB.value[i] = s
+                        oB.value[i] = RowKernels.squaredNorm(xB.value + i * d, d)
                     }
                 }
             }
@@ -220,10 +259,7 @@ enum Lloyd {
                                                         lB.value[i] = Int32(bestJ)
                                                         sB.value[i] = max(0, bestD + norms[i])
                                                         if let e = eB.value {
-                                                            var s = 0.0
-                                                            let xr = xB.value + i * d, cr = cB.value + bestJ * d
-                                                            for t in 0..<d { let diff = xr[t] - cr[t]; s += diff * diff }
-                                                            e[i] = s
+                                                            e[i] = RowKernels.squaredDistance(xB.value + i * d, cB.value + bestJ * d, d)
                                                         }
                                                         if let ps = psB.value, let pc = pcB.value {
                                                             let dst = ps + (c * k + bestJ) * d
@@ -278,31 +314,78 @@ enum Lloyd {
         var closest = try squaredDistances(x, to: x.rows(first..<(first + 1)), xnorm: xnorm, backend: backend, threads: threads)
         let trials = 2 + Int(log(Double(k)))
         for c in 1..<max(1, k) {
-            // Candidates drawn with probability proportional to the squared distance.
-            var cumulative = [Double](repeating: 0, count: n)
-            var acc = 0.0
-            for i in 0..<n { acc += closest[i]; cumulative[i] = acc }
-            var candidates: [Int] = []
-            for _ in 0..<trials {
-                let r = rng.nextUnit() * acc
-                var lo = 0, hi = n - 1
-                while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < r { lo = mid + 1 } else { hi = mid } }
-                // A zero-distance draw (all points covered) falls back to the next uncovered point.
-                candidates.append(min(lo, n - 1))
-            }
-            var cand = Matrix(rows: trials, columns: d)
-            for (m, idx) in candidates.enumerated() { for t in 0..<d { cand[m, t] = x[idx, t] } }
-            let dist = try squaredDistances(x, to: cand, xnorm: xnorm, backend: backend, threads: threads)
-            var bestM = 0, bestPotential = Double.infinity
-            for m in 0..<trials {
-                var s = 0.0
-                for i in 0..<n { s += min(closest[i], dist[i * trials + m]) }
-                if s < bestPotential { bestPotential = s; bestM = m }
-            }
-            for i in 0..<n { closest[i] = min(closest[i], dist[i * trials + bestM]) }
-            for t in 0..<d { centers[c, t] = cand[bestM, t] }
+            let chosen = try plusPlusStep(x, closest: &closest, trials: trials, rng: &rng, xnorm: xnorm, backend: backend, threads: threads)
+            for t in 0..<d { centers[c, t] = x[chosen, t] }
         }
         return centers
+    }
+
+    /// One greedy k-means++ step: `trials` candidate rows drawn with probability proportional to
+    /// `closest` (each row's squared distance to the nearest centre so far); the one that lowers the
+    /// potential most is returned and `closest` updated with it.
+    static func plusPlusStep(_ x: Matrix, closest: inout [Double], trials: Int, rng: inout SplitMix64, xnorm: [Double],
+                             backend: any LinearAlgebraBackend, threads: Int) throws -> Int {
+        let n = x.rows, d = x.columns
+        var cumulative = [Double](repeating: 0, count: n)
+        var acc = 0.0
+        for i in 0..<n { acc += closest[i]; cumulative[i] = acc }
+        var candidates: [Int] = []
+        for _ in 0..<trials {
+            let r = rng.nextUnit() * acc
+            var lo = 0, hi = n - 1
+            while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < r { lo = mid + 1 } else { hi = mid } }
+            candidates.append(min(lo, n - 1))
+        }
+        var cand = Matrix(rows: trials, columns: d)
+        for (m, idx) in candidates.enumerated() { for t in 0..<d { cand[m, t] = x[idx, t] } }
+        let potential = try potentials(x, closest: closest, candidates: cand, xnorm: xnorm, backend: backend, threads: threads)
+        var bestM = 0
+        for m in 1..<max(1, trials) where potential[m] < potential[bestM] { bestM = m }
+        let chosen = try squaredDistances(x, to: cand.rows(bestM..<(bestM + 1)), xnorm: xnorm, backend: backend, threads: threads)
+        for i in 0..<n { closest[i] = min(closest[i], chosen[i]) }
+        return candidates[bestM]
+    }
+
+    /// For each candidate centre, the k-means++ potential Σ min(closest, ‖x − candidate‖²) if it were
+    /// added: chunked GEMM, summed per chunk and then in chunk order (no n x m matrix is kept).
+    static func potentials(_ x: Matrix, closest: [Double], candidates: Matrix, xnorm: [Double],
+                           backend: any LinearAlgebraBackend, threads: Int) throws -> [Double] {
+        let n = x.rows, m = candidates.rows, d = x.columns
+        let pn = (0..<m).map { j in (0..<d).reduce(0.0) { $0 + candidates[j, $1] * candidates[j, $1] } }
+        let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
+        let workers = max(1, min(threads, chunks))
+        var partial = [Double](repeating: 0, count: chunks * m)
+        var errors = [Error?](repeating: nil, count: chunks)
+        partial.withUnsafeMutableBufferPointer { pb in
+            let pB = UncheckedSendable(pb.baseAddress!)
+            errors.withUnsafeMutableBufferPointer { eb in
+                let eB = UncheckedSendable(eb.baseAddress!)
+                parallelFor(workers) { w in
+                    var c = w
+                    while c < chunks {
+                        let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
+                        var dots = Matrix(uninitializedRows: hi - lo, columns: m)
+                        do {
+                            try backend.gemm(.none, x, rows: lo..<hi, .transpose, candidates, alpha: 1, beta: 0, into: &dots)
+                            dots.withUnsafeBufferPointer { db in
+                                let sums = pB.value + c * m
+                                for i in lo..<hi {
+                                    let row = db.baseAddress! + (i - lo) * m
+                                    for j in 0..<m { sums[j] += min(closest[i], max(0, xnorm[i] + pn[j] - 2 * row[j])) }
+                                }
+                            }
+                        } catch {
+                            eB.value[c] = error
+                        }
+                        c += workers
+                    }
+                }
+            }
+        }
+        if let e = errors.compactMap({ $0 }).first { throw e }
+        var out = [Double](repeating: 0, count: m)
+        for c in 0..<chunks { for j in 0..<m { out[j] += partial[c * m + j] } }
+        return out
     }
 
     /// Squared distances of every row to a few points (n x m, row-major), through chunked GEMM

@@ -117,6 +117,7 @@ public enum HTMLReport {
             ("LP_LEBENSPHASE", c.cleaning.lebensphase.rawValue), ("imputation", c.imputation.rawValue),
             ("PCA", s.pca.selection), ("k", "\(s.kmeans.k)" + (s.kmeans.suggestedK.map { " (suggested \($0))" } ?? "")),
             ("n init", "\(c.nInit)"), ("max iterations", "\(c.maxIterations)"), ("tolerance", "\(c.tolerance)"),
+            ("k-means iterations", c.kmeansAlgorithm.rawValue), ("sweep start", c.sweepStart.rawValue),
             ("seed", "\(c.seed)"), ("backend", s.backend), ("features after cleaning", "\(s.cleaning.features.count)"),
         ]
         let diag = s.kmeans.diagnostics

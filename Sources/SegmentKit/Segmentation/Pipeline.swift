@@ -14,11 +14,37 @@ public struct PipelineConfig: Codable, Sendable, Equatable {
     public var nInit = 3
     public var sweepNInit = 1
     public var maxIterations = 300
+    /// How k-means iterates.
+    public var kmeansAlgorithm: KMeans.Algorithm = .hamerly
+    /// Where each k of the sweep starts.
+    public var sweepStart: KSweep.Start = .warm
     public var tolerance = 1e-4
     public var seed: UInt64 = 42
     public var silhouetteSample = 2_000
 
     public init() {}
+
+    /// Decodes every setting, taking the default for a non-optional one the file does not name, so a
+    /// model saved before `kmeansAlgorithm` and `sweepStart` existed still loads.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PipelineConfig()
+        cleaning = try c.decodeIfPresent(CleaningOptions.self, forKey: .cleaning) ?? d.cleaning
+        imputation = try c.decodeIfPresent(Imputer.Strategy.self, forKey: .imputation) ?? d.imputation
+        components = try c.decodeIfPresent(PCA.Components.self, forKey: .components) ?? d.components
+        k = try c.decodeIfPresent(Int.self, forKey: .k)
+        // (Optional settings are left out of the file when nil, so absent means nil for them.)
+        sweep = try c.decodeIfPresent(ClosedRange<Int>.self, forKey: .sweep)
+        sweepSample = try c.decodeIfPresent(Int.self, forKey: .sweepSample)
+        nInit = try c.decodeIfPresent(Int.self, forKey: .nInit) ?? d.nInit
+        sweepNInit = try c.decodeIfPresent(Int.self, forKey: .sweepNInit) ?? d.sweepNInit
+        maxIterations = try c.decodeIfPresent(Int.self, forKey: .maxIterations) ?? d.maxIterations
+        kmeansAlgorithm = try c.decodeIfPresent(KMeans.Algorithm.self, forKey: .kmeansAlgorithm) ?? d.kmeansAlgorithm
+        sweepStart = try c.decodeIfPresent(KSweep.Start.self, forKey: .sweepStart) ?? d.sweepStart
+        tolerance = try c.decodeIfPresent(Double.self, forKey: .tolerance) ?? d.tolerance
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        silhouetteSample = try c.decodeIfPresent(Int.self, forKey: .silhouetteSample) ?? d.silhouetteSample
+    }
 }
 
 /// Everything a later file needs to be scored exactly as the population was: the cleaning recipe,
@@ -146,7 +172,8 @@ public struct Pipeline {
                 }
                 let sweep = KSweep(ks: range.lowerBound...upper, nInit: config.sweepNInit, maxIterations: config.maxIterations,
                                    tolerance: config.tolerance, seed: config.seed, threads: threads,
-                                   silhouetteSample: config.silhouetteSample)
+                                   silhouetteSample: config.silhouetteSample, algorithm: config.kmeansAlgorithm,
+                                   start: config.sweepStart)
                 sweepResult = try sweep.run(data, backend: backend) { done, total in
                     self.progress?("k sweep", Double(done) / Double(total))
                 }
@@ -157,7 +184,7 @@ public struct Pipeline {
         guard k <= projected.rows else { throw KMeansError.tooFewRows(rows: projected.rows, clusters: k) }
         progress?("k-means", 0)
         let km = KMeans(clusters: k, nInit: config.nInit, maxIterations: config.maxIterations, tolerance: config.tolerance,
-                        seed: config.seed, threads: threads)
+                        seed: config.seed, threads: threads, algorithm: config.kmeansAlgorithm)
         let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend)
         lap("k-means")
         let populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
