@@ -223,6 +223,47 @@ struct ModelTests {
         #expect(back.maxAbsDifference(y) < 1e-12)
     }
 
+    @Test("the statistics pass (SIMD lanes, tiles, blocks) counts every value and sums every column as a plain loop does")
+    func columnScan() {
+        // 20,000 rows (two blocks, many tiles) x 19 columns (two groups of eight lanes and a tail of
+        // three): NaN, small codes, dummies, negatives, fractions, years, and values past the arrays.
+        var g = SplitMix64(seed: 12)
+        let n = 20_000, p = 19
+        var x = Matrix(rows: n, columns: p)
+        for i in 0..<n {
+            for j in 0..<p {
+                let u = g.nextUnit()
+                let v: Double
+                switch j % 6 {
+                case 0: v = Double(g.nextInt(below: 2))                              // a dummy
+                case 1: v = Double(1 + g.nextInt(below: 9))                          // a code 1...9
+                case 2: v = u < 0.5 ? Double(1900 + g.nextInt(below: 118)) : Double(g.nextInt(below: 12))
+                case 3: v = u < 0.1 ? -1 : (u < 0.2 ? 2.5 : Double(g.nextInt(below: 11)))
+                case 4: v = u < 0.01 ? 1e6 + Double(g.nextInt(below: 3)) : Double(g.nextInt(below: 4))
+                default: v = Double(g.nextInt(below: 11)) - 5
+                }
+                x[i, j] = u > 0.93 ? .nan : v
+            }
+        }
+        for threads in [1, 2] {
+            let r = ColumnScan.run(x, histograms: true, threads: threads)
+            for j in 0..<p {
+                var counts: [Double: Int] = [:]
+                var sum = 0.0, c = 0.0
+                for i in 0..<n where !x[i, j].isNaN { counts[x[i, j], default: 0] += 1; sum += x[i, j]; c += 1 }
+                let mean = sum / c
+                var m2 = 0.0
+                for i in 0..<n where !x[i, j].isNaN { m2 += (x[i, j] - mean) * (x[i, j] - mean) }
+                #expect(r.values[j].counts == counts, "column \(j)")
+                #expect(r.values[j].total == Int(c) && r.moments.count[j] == c)
+                #expect(abs(r.moments.mean[j] - mean) <= 1e-12 * max(1, abs(mean)), "column \(j)")
+                #expect(abs(r.moments.m2[j] - m2) <= 1e-9 * m2, "column \(j)")
+            }
+            let plain = ColumnScan.run(x, histograms: false, threads: threads).moments
+            #expect(plain.mean == r.moments.mean && plain.m2 == r.moments.m2 && plain.count == r.moments.count)
+        }
+    }
+
     @Test("the knee of the inertia curve, the silhouette, and the sweep")
     func sweep() throws {
         // An elbow at k = 4.
