@@ -66,6 +66,12 @@ let gemmCases: [GemmCase] = {
     // The k-means distance shape: tall-skinny X times the centres transposed.
     cases.append(GemmCase(m: 10_000, n: 20, k: 85, ta: .none, tb: .transpose, alpha: -2, beta: 0))
     cases.append(GemmCase(m: 10_000, n: 20, k: 85, ta: .none, tb: .transpose, alpha: 0.5, beta: 2))
+    // The skinny A·Bᵀ path of the Swift backend: every panel count, rows not a multiple of four,
+    // and the largest B it takes (24 x 128) next to the smallest it does not.
+    for (m, n, k) in [(10_003, 8, 30), (9_999, 13, 30), (8_194, 24, 128), (5, 1, 1), (1_001, 25, 30), (1_001, 24, 129)] {
+        cases.append(GemmCase(m: m, n: n, k: k, ta: .none, tb: .transpose, alpha: -2, beta: 0))
+        cases.append(GemmCase(m: m, n: n, k: k, ta: .none, tb: .transpose, alpha: 1.25, beta: -0.5))
+    }
     cases.append(GemmCase(m: 85, n: 85, k: 10_000, ta: .transpose, tb: .none, alpha: 1, beta: 0))
     return cases
 }()

@@ -9,7 +9,7 @@ public struct SwiftBackend: LinearAlgebraBackend {
     public let threads: Int
     public var name: String { "swift" }
     public var details: [String: String] {
-        ["kernel": "packed 6x8 SIMD8<Double> micro-kernel", "eigen": "Householder tridiagonalisation + implicit QL"]
+        ["kernel": "packed 6x8 SIMD8<Double> micro-kernel; 4x24 unpacked for A·Bᵀ with B at most 24x128", "eigen": "Householder tridiagonalisation + implicit QL"]
     }
 
     /// Stripes of rows the Gram product is split into, independent of the thread count so the
@@ -38,6 +38,11 @@ public struct SwiftBackend: LinearAlgebraBackend {
                     guard let cBase = cp.baseAddress else { return }
                     scale(cBase, count: m * n, by: beta)
                     guard let aBase = ap.baseAddress, let bBase = bp.baseAddress else { return }
+                    if transA == .none, transB == .transpose, SkinnyKernel.applies(m: m, n: n, k: k) {
+                        SkinnyKernel.gemm(m: m, n: n, k: k, alpha: alpha, a: aBase + rowOffset * a.columns, lda: a.columns,
+                                          b: bBase, ldb: b.columns, c: cBase, ldc: n, threads: threads)
+                        return
+                    }
                     let opA = transA == .none
                         ? StridedOperand(base: aBase + rowOffset * a.columns, rowStride: a.columns, colStride: 1)
                         : StridedOperand(base: aBase, rowStride: 1, colStride: a.columns)
