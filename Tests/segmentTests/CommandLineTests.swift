@@ -27,6 +27,7 @@ struct CommandLineTests {
                                   "--drop-columns", "A", "B", "--impute", "most-frequent", "--components", "0.85",
                                   "--k", "9", "--k-range", "3-12", "--sweep-sample", "0", "--n-init", "5",
                                   "--max-iterations", "50", "--tolerance", "0.001", "--seed", "7", "--backend", "swift",
+                                  "--kmeans-algorithm", "lloyd", "--sweep-start", "fresh",
                                   "--threads", "1", "--export-matrices", "--quiet", "--force"])
         let o = full.cleaning.options
         #expect(o.columnMissingThreshold == 0.4 && o.rowThreshold == .count(25) && o.multiLevel == .drop)
@@ -35,6 +36,8 @@ struct CommandLineTests {
         #expect(c.imputation == .mostFrequent && c.components == .varianceFraction(0.85) && c.k == 9)
         #expect(c.sweep == 3...12 && c.sweepSample == nil && c.nInit == 5 && c.maxIterations == 50)
         #expect(c.tolerance == 0.001 && c.seed == 7 && full.model.backend == .swift && full.input.threads == 1)
+        #expect(c.kmeansAlgorithm == .lloyd && c.sweepStart == .fresh)
+        #expect(r.model.config.kmeansAlgorithm == .hamerly && r.model.config.sweepStart == .warm)
         #expect(full.exportMatrices && full.quiet && full.force && full.input.features == "f.csv")
     }
 
@@ -52,6 +55,8 @@ struct CommandLineTests {
         ["run", "--population", "p", "--customers", "c", "--threads", "0"],
         ["run", "--population", "p", "--customers", "c", "--delimiter", "|"],
         ["run", "--population", "p", "--customers", "c", "--n-init", "0"],
+        ["run", "--population", "p", "--customers", "c", "--kmeans-algorithm", "elkan"],
+        ["run", "--population", "p", "--customers", "c", "--sweep-start", "cold"],
         ["run", "--population", "p", "--customers", "c", "--bogus"],
         ["describe"],
         ["describe", "f.csv", "--multi-level", "maybe"],
@@ -94,7 +99,8 @@ struct CommandLineTests {
         let runHelp = Run.helpMessage(columns: 200)
         for flag in ["--population", "--customers", "--output", "--features", "--column-threshold", "--row-threshold",
                      "--multi-level", "--impute", "--components", "--k ", "--k-range", "--n-init", "--max-iterations",
-                     "--tolerance", "--seed", "--backend", "--threads", "--export-matrices", "--force", "--quiet"] {
+                     "--tolerance", "--seed", "--backend", "--threads", "--export-matrices", "--force", "--quiet",
+                     "--kmeans-algorithm", "--sweep-start"] {
             #expect(runHelp.contains(flag), "run --help lacks \(flag)")
         }
     }
