@@ -264,6 +264,31 @@ struct ModelTests {
         }
     }
 
+    @Test("the silhouette: kept distances, distances on the fly and the textbook formula agree")
+    func silhouetteDefinition() throws {
+        let (x, _) = blobs(k: 3, per: 400, dims: 4, spread: 8, seed: 6)
+        let (_, labels) = try KMeans(clusters: 3, seed: 1).fit(x, backend: SwiftBackend())
+        let sweep = KSweep(threads: 2)
+        let sample = seededSample(rows: x.rows, size: 300, seed: 4)
+        let kept = try #require(sweep.sampleDistances(x, sample: sample))
+        let a = sweep.silhouette(x, labels: labels, sample: sample, k: 3, distances: kept)
+        let b = sweep.silhouette(x, labels: labels, sample: sample, k: 3)
+        // s(i) = (b - a) / max(a, b): a the mean distance to the own cluster, b to the nearest other.
+        func dist(_ i: Int, _ j: Int) -> Double { (0..<4).reduce(0.0) { $0 + (x[i, $1] - x[j, $1]) * (x[i, $1] - x[j, $1]) }.squareRoot() }
+        var total = 0.0
+        for i in sample {
+            var sums = [0.0, 0.0, 0.0], counts = [0, 0, 0]
+            for j in sample where j != i { sums[Int(labels[j])] += dist(i, j); counts[Int(labels[j])] += 1 }
+            let own = Int(labels[i])
+            let inner = sums[own] / Double(counts[own])
+            let outer = (0..<3).filter { $0 != own && counts[$0] > 0 }.map { sums[$0] / Double(counts[$0]) }.min()!
+            total += (outer - inner) / max(inner, outer)
+        }
+        let reference = total / Double(sample.count)
+        #expect(abs(a - reference) < 1e-12 && abs(b - reference) < 1e-12, "\(a) \(b) \(reference)")
+        #expect(reference > 0.1 && reference < 0.95)
+    }
+
     @Test("the knee of the inertia curve, the silhouette, and the sweep")
     func sweep() throws {
         // An elbow at k = 4.

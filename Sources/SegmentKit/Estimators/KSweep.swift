@@ -78,6 +78,7 @@ public struct KSweep: Sendable {
         var points: [Point] = []
         let sample = silhouetteSample > 1 ? seededSample(rows: x.rows, size: min(silhouetteSample, x.rows), seed: seed) : []
         let ks = self.ks.clamped(to: 1...max(1, x.rows))
+        let sampleDistances = ks.upperBound > 1 ? self.sampleDistances(x, sample: sample) : nil
         guard x.rows >= 1 else { throw KMeansError.tooFewRows(rows: 0, clusters: ks.lowerBound) }
         let prepared = try KMeans.Prepared(x, threads: threads)
         let xnorm = prepared.xnorm
@@ -109,7 +110,7 @@ public struct KSweep: Sendable {
             previous = (fit.model.centers, fit.distances)
             let distances = fit.distances
             let mean = distances.reduce(0, +) / Double(max(1, distances.count))
-            let sil = sample.count > 1 && k > 1 ? silhouette(x, labels: fit.labels, sample: sample, k: k) : nil
+            let sil = sample.count > 1 && k > 1 ? silhouette(x, labels: fit.labels, sample: sample, k: k, distances: sampleDistances) : nil
             points.append(Point(k: k, inertia: fit.model.inertia, meanDistance: mean, silhouette: sil,
                                 iterations: fit.model.iterations, converged: !fit.model.diagnostics.didNotConverge))
             progress?(done + 1, ks.count)
@@ -134,10 +135,45 @@ public struct KSweep: Sendable {
         return best.k
     }
 
-    /// Mean silhouette of the sampled rows (distances to the other sampled rows).
-    func silhouette(_ x: Matrix, labels: [Int32], sample: [Int], k: Int) -> Double {
+    /// The distances between the sampled rows, computed once for every k of the sweep (they do not
+    /// depend on the clustering): s x s, row-major. Nil for samples too large to keep (the
+    /// silhouette then computes them as it goes).
+    func sampleDistances(_ x: Matrix, sample: [Int]) -> [Double]? {
+        let s = sample.count, d = x.columns
+        guard s > 1, s <= Self.keptDistanceSample else { return nil }
+        var out = [Double](repeating: 0, count: s * s)
+        out.withUnsafeMutableBufferPointer { ob in
+            let oB = UncheckedSendable(ob.baseAddress!)
+            x.withUnsafeBufferPointer { xb in
+                let xB = UncheckedSendable(xb.baseAddress!)
+                let workers = max(1, min(threads, s / 256 + 1))
+                parallelFor(workers) { w in
+                    // Rows interleaved across workers: the triangle is uneven.
+                    var a = w
+                    while a < s {
+                        let ra = xB.value + sample[a] * d
+                        for b in (a + 1)..<s {
+                            let dist = RowKernels.squaredDistance(ra, xB.value + sample[b] * d, d).squareRoot()
+                            oB.value[a * s + b] = dist
+                            oB.value[b * s + a] = dist
+                        }
+                        a += workers
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The largest sample whose distance matrix is kept (4,000: 128 MB).
+    static let keptDistanceSample = 4_000
+
+    /// Mean silhouette of the sampled rows (distances to the other sampled rows, from `distances`
+    /// when given).
+    func silhouette(_ x: Matrix, labels: [Int32], sample: [Int], k: Int, distances: [Double]? = nil) -> Double {
         let s = sample.count, d = x.columns
         var values = [Double](repeating: 0, count: s)
+        let sampleLabels = sample.map { Int(labels[$0]) }
         values.withUnsafeMutableBufferPointer { vb in
             let vB = UncheckedSendable(vb.baseAddress!)
             x.withUnsafeBufferPointer { xb in
@@ -148,15 +184,18 @@ public struct KSweep: Sendable {
                     for a in (s * w / workers)..<(s * (w + 1) / workers) {
                         for j in 0..<k { sums[j] = 0; counts[j] = 0 }
                         let ra = xB.value + sample[a] * d
-                        for b in 0..<s where b != a {
-                            let rb = xB.value + sample[b] * d
-                            var dist = 0.0
-                            for t in 0..<d { let diff = ra[t] - rb[t]; dist += diff * diff }
-                            let l = Int(labels[sample[b]])
-                            sums[l] += dist.squareRoot()
-                            counts[l] += 1
+                        if let distances {
+                            for b in 0..<s where b != a {
+                                sums[sampleLabels[b]] += distances[a * s + b]
+                                counts[sampleLabels[b]] += 1
+                            }
+                        } else {
+                            for b in 0..<s where b != a {
+                                sums[sampleLabels[b]] += RowKernels.squaredDistance(ra, xB.value + sample[b] * d, d).squareRoot()
+                                counts[sampleLabels[b]] += 1
+                            }
                         }
-                        let own = Int(labels[sample[a]])
+                        let own = sampleLabels[a]
                         guard counts[own] > 0 else { vB.value[a] = 0; continue }
                         let inner = sums[own] / Double(counts[own])
                         var nearest = Double.infinity
