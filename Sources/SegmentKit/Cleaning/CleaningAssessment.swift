@@ -88,13 +88,29 @@ public struct CleaningAssessment: Codable, Sendable {
         let candidates = (0..<p).filter { missingCounts[$0] > 0 && missingCounts[$0] < n }
         let words = (n + 63) / 64
         var bits = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: candidates.count)
+        // Sixty-four rows at a time (one word of every column's bit set; the rows stay in cache while
+        // each column is tested), word ranges split between the cores.
+        var flat = [UInt64](repeating: 0, count: candidates.count * words)
+        let workers = max(1, min(ProcessInfoCompat.activeProcessorCount, words / 64))
         table.values.withUnsafeBufferPointer { raw in
-            for (k, c) in candidates.enumerated() {
-                for r in 0..<n where resolvers[c].isMissing(raw[r * p + c]) {
-                    bits[k][r >> 6] |= 1 << UInt64(r & 63)
+            let rawBox = UncheckedSendable(raw.baseAddress!)
+            flat.withUnsafeMutableBufferPointer { fb in
+                let fBox = UncheckedSendable(fb.baseAddress!)
+                parallelFor(workers) { w in
+                    for word in (words * w / workers)..<(words * (w + 1) / workers) {
+                        let first = word * 64, last = min(n, first + 64)
+                        for (k, c) in candidates.enumerated() {
+                            var mask: UInt64 = 0
+                            for r in first..<last where resolvers[c].isMissing(rawBox.value[r * p + c]) {
+                                mask |= 1 << UInt64(r - first)
+                            }
+                            fBox.value[k * words + word] = mask
+                        }
+                    }
                 }
             }
         }
+        for k in 0..<candidates.count { bits[k] = Array(flat[(k * words)..<((k + 1) * words)]) }
         // Single linkage on Jaccard >= 0.9.
         var parent = Array(0..<candidates.count)
         func find(_ x: Int) -> Int { var x = x; while parent[x] != x { x = parent[x] }; return x }
@@ -140,30 +156,39 @@ public struct CleaningAssessment: Codable, Sendable {
             let rawBox = UncheckedSendable(raw.baseAddress!)
             results.withUnsafeMutableBufferPointer { res in
                 let resBox = UncheckedSendable(res.baseAddress!)
-                // Columns are independent: spread them over the cores.
-                parallelFor(min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))) { w in
-                    var k = w
-                    let step = min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))
-                    while k < kept.count {
-                        let c = kept[k]
-                        var low = CodeHistogram(), high = CodeHistogram()
-                        var lowMiss = 0, highMiss = 0
-                        for r in 0..<n {
-                            let v = rawBox.value[r * p + c]
-                            if resolvers[c].isMissing(v) {
-                                if isHigh[r] { highMiss += 1 } else { lowMiss += 1 }
-                            } else if isHigh[r] {
-                                high.add(v)
-                            } else {
-                                low.add(v)
+                // Columns are independent: each core takes every other column, and goes over the
+                // rows in tiles so that a tile stays in cache while it visits its columns (a whole
+                // column at a time would read a cache line per value).
+                let step = min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))
+                parallelFor(step) { w in
+                    let mine = Array(stride(from: w, to: kept.count, by: step))
+                    var low = [CodeHistogram](repeating: CodeHistogram(), count: mine.count), high = low
+                    var lowMiss = [Int](repeating: 0, count: mine.count), highMiss = lowMiss
+                    var tile = 0
+                    while tile < n {
+                        let tileEnd = min(n, tile + 128)
+                        for (m, k) in mine.enumerated() {
+                            let c = kept[k]
+                            for r in tile..<tileEnd {
+                                let v = rawBox.value[r * p + c]
+                                if resolvers[c].isMissing(v) {
+                                    if isHigh[r] { highMiss[m] += 1 } else { lowMiss[m] += 1 }
+                                } else if isHigh[r] {
+                                    high[m].add(v)
+                                } else {
+                                    low[m].add(v)
+                                }
                             }
                         }
-                        let tv: Double? = high.total >= 30 && low.total >= 30 ? low.totalVariation(high) : nil
-                        let lowRows = low.total + lowMiss, highRows = high.total + highMiss
+                        tile = tileEnd
+                    }
+                    for (m, k) in mine.enumerated() {
+                        let c = kept[k]
+                        let tv: Double? = high[m].total >= 30 && low[m].total >= 30 ? low[m].totalVariation(high[m]) : nil
+                        let lowRows = low[m].total + lowMiss[m], highRows = high[m].total + highMiss[m]
                         resBox.value[k] = GroupDifference(column: table.schema.features[c].name, totalVariation: tv,
-                                                          missingShareLow: lowRows > 0 ? Double(lowMiss) / Double(lowRows) : 0,
-                                                          missingShareHigh: highRows > 0 ? Double(highMiss) / Double(highRows) : 0)
-                        k += step
+                                                          missingShareLow: lowRows > 0 ? Double(lowMiss[m]) / Double(lowRows) : 0,
+                                                          missingShareHigh: highRows > 0 ? Double(highMiss[m]) / Double(highRows) : 0)
                     }
                 }
             }
