@@ -140,6 +140,35 @@ struct ModelTests {
         }
     }
 
+    @Test("Hamerly and Lloyd agree when a cluster empties and is relocated, and when the iterations run out")
+    func hamerlyEdgeCases() throws {
+        let (x, _) = blobs(k: 3, per: 6_000, dims: 3, spread: 2, seed: 5)   // 18,000 rows: two chunks
+        // Two starts inside the data and one far away: the far centre gets no rows and is relocated.
+        var start = Matrix(rows: 3, columns: 3)
+        for t in 0..<3 { start[0, t] = x[0, t]; start[1, t] = x[7_000, t]; start[2, t] = 1e4 }
+        for backend in backendsForModels {
+            let prepared = try KMeans.Prepared(x, threads: 2)
+            var fits: [(model: KMeans.Model, labels: [Int32], distances: [Double])] = []
+            for algorithm in KMeans.Algorithm.allCases {
+                fits.append(try KMeans(clusters: 3, nInit: 1, algorithm: algorithm)
+                    .fitWithDistances(x, backend: backend, prepared: prepared, starts: [start]))
+            }
+            #expect(fits[0].model.diagnostics.emptyClustersRelocated >= 1)
+            #expect(fits[0].model.diagnostics == fits[1].model.diagnostics)
+            #expect(fits[0].labels == fits[1].labels && fits[0].model.iterations == fits[1].model.iterations)
+            #expect(fits[0].model.centers.maxAbsDifference(fits[1].model.centers) < 1e-9)
+            // One iteration only: not converged, and the labels belong to the centres after it.
+            let short = try KMeans.Algorithm.allCases.map { algorithm in
+                try KMeans(clusters: 3, nInit: 1, maxIterations: 1, seed: 3, algorithm: algorithm).fit(x, backend: backend)
+            }
+            #expect(short[0].model.iterations == 1 && short[1].model.iterations == 1)
+            #expect(short[0].model.diagnostics.didNotConverge && short[1].model.diagnostics.didNotConverge)
+            #expect(short[0].labels == short[1].labels && short[0].model.centers.maxAbsDifference(short[1].model.centers) < 1e-9)
+            let (again, _) = try short[1].model.predict(x, backend: backend)
+            #expect(again == short[1].labels)
+        }
+    }
+
     @Test("the k-means++ potentials of candidate centres match a direct computation")
     func plusPlusPotentials() throws {
         let (x, _) = blobs(k: 3, per: 12_000, dims: 4, spread: 3, seed: 8)      // 36,000 rows: three chunks
