@@ -112,19 +112,32 @@ public struct CSVLoader: Sendable {
         // Merge the per-segment dictionaries of text columns into one sorted dictionary each, and
         // remap the segment-local indices.
         var dictionaries: [Int: [String]] = [:]
-        for col in 0..<p where isText[col] {
+        let textColumns = (0..<p).filter { isText[$0] }
+        var remaps: [[[Double]]] = Array(repeating: [], count: segments.count)   // [segment][text column][local index]
+        for col in textColumns {
             var all = Set<String>()
             for r in results { all.formUnion(r!.dictionaries[col].strings) }
             let sorted = all.sorted()
             dictionaries[col] = sorted
             let global = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Double($0)) })
+            for s in segments.indices { remaps[s].append(results[s]!.dictionaries[col].strings.map { global[$0]! }) }
+        }
+        // One pass over the rows, segments in parallel (a column at a time would read a cache line
+        // per value).
+        if !textColumns.isEmpty {
             values.withUnsafeMutableBufferPointer { out in
-                for (s, seg) in segments.enumerated() {
-                    let local = results[s]!.dictionaries[col]
-                    let remap = local.strings.map { global[$0]! }
-                    for row in seg.firstRow..<(seg.firstRow + seg.rows) {
-                        let v = out[row * p + col]
-                        if !v.isNaN { out[row * p + col] = remap[Int(v)] }
+                let outBase = UncheckedSendable(out.baseAddress!)
+                parallelFor(min(threads, segments.count)) { w in
+                    var s = w
+                    while s < segments.count {
+                        let seg = segments[s]
+                        for row in seg.firstRow..<(seg.firstRow + seg.rows) {
+                            let r = outBase.value + row * p
+                            for (t, col) in textColumns.enumerated() where !r[col].isNaN {
+                                r[col] = remaps[s][t][Int(r[col])]
+                            }
+                        }
+                        s += min(threads, segments.count)
                     }
                 }
             }
