@@ -55,7 +55,7 @@ enum Hamerly {
                 if delta[j] > maxMove { secondMove = maxMove; maxMove = delta[j]; maxAt = j }
                 else if delta[j] > secondMove { secondMove = delta[j] }
             }
-            let cnorm = (0..<k).map { j in (0..<d).reduce(0.0) { $0 + centers[j, $1] * centers[j, $1] } }
+            let cnorm = Lloyd.squaredNorms(centers)
             let move = delta, current = centers
             x.withUnsafeBufferPointer { xb in
                 let xB = UncheckedSendable(xb.baseAddress!)
@@ -173,34 +173,23 @@ enum Hamerly {
             if finishing { break }
 
             // The update step: the chunk sums combined in chunk order.
-            var next = Matrix(rows: k, columns: d)
+            var sums = Matrix(rows: k, columns: d)
             var counts = [Int](repeating: 0, count: k)
             for c in 0..<chunks {
                 for j in 0..<k {
                     counts[j] += partialCounts[c * k + j]
-                    for t in 0..<d { next[j, t] += partialSums[(c * k + j) * d + t] }
+                    for t in 0..<d { sums[j, t] += partialSums[(c * k + j) * d + t] }
                 }
             }
-            var empty: [Int] = []
-            for j in 0..<k {
-                if counts[j] == 0 { empty.append(j); continue }
-                for t in 0..<d { next[j, t] /= Double(counts[j]) }
-            }
-            if !empty.isEmpty {
-                // Relocate each empty cluster to one of the rows farthest from their centres (exact
-                // distances: the bounds are not enough to rank rows).
-                relocated += empty.count
-                var far = [Double](repeating: 0, count: n)
+            // (An empty cluster's rows are ranked by exact distance: the bounds cannot rank them.)
+            let (next, empty) = Lloyd.update(sums: sums, counts: counts, x: x) {
                 x.withUnsafeBufferPointer { xb in
                     centers.withUnsafeBufferPointer { cb in
-                        for i in 0..<n { far[i] = distance(xb.baseAddress! + i * d, cb.baseAddress! + Int(labels[i]) * d, d) }
+                        (0..<n).map { i in distance(xb.baseAddress! + i * d, cb.baseAddress! + Int(labels[i]) * d, d) }
                     }
                 }
-                let order = (0..<n).sorted { far[$0] > far[$1] || (far[$0] == far[$1] && $0 < $1) }
-                for (m, j) in empty.enumerated() where m < order.count {
-                    for t in 0..<d { next[j, t] = x[order[m], t] }
-                }
             }
+            relocated += empty
             var shift = 0.0
             for j in 0..<k {
                 var s = 0.0
@@ -209,7 +198,7 @@ enum Hamerly {
                 shift += s
             }
             centers = next
-            if (!first && moved.reduce(0, +) == 0 && empty.isEmpty) || shift <= tolAbs {
+            if (!first && moved.reduce(0, +) == 0 && empty == 0) || shift <= tolAbs {
                 converged = true
                 finishing = true
             }
@@ -247,10 +236,7 @@ enum Hamerly {
             }
         }
         let inertia = chunkInertia.reduce(0, +)
-        var distinct = Set<[Double]>()
-        for j in 0..<k { distinct.insert(centers.row(j)) }
-        let diagnostics = KMeans.Diagnostics(didNotConverge: !converged, emptyClustersRelocated: relocated,
-                                             distinctCenters: distinct.count, fewerDistinctClusters: distinct.count < k)
+        let diagnostics = KMeans.Diagnostics(centers: centers, converged: converged, relocated: relocated)
         return Lloyd.RunResult(model: KMeans.Model(centers: centers, inertia: inertia, iterations: iterations,
                                                    diagnostics: diagnostics, inertiaHistory: [], bestRun: 0),
                                labels: finalLabels, squaredDistances: squared)

@@ -53,6 +53,20 @@ public struct KMeans: Sendable {
         public var emptyClustersRelocated: Int
         public var distinctCenters: Int
         public var fewerDistinctClusters: Bool
+
+        /// The diagnostics of a finished run with these final centres.
+        init(centers: Matrix, converged: Bool, relocated: Int) {
+            let distinct = Set((0..<centers.rows).map { centers.row($0) }).count
+            self.init(didNotConverge: !converged, emptyClustersRelocated: relocated,
+                      distinctCenters: distinct, fewerDistinctClusters: distinct < centers.rows)
+        }
+
+        public init(didNotConverge: Bool, emptyClustersRelocated: Int, distinctCenters: Int, fewerDistinctClusters: Bool) {
+            self.didNotConverge = didNotConverge
+            self.emptyClustersRelocated = emptyClustersRelocated
+            self.distinctCenters = distinctCenters
+            self.fewerDistinctClusters = fewerDistinctClusters
+        }
     }
 
     public struct Model: Codable, Sendable, Equatable {
@@ -80,7 +94,7 @@ public struct KMeans: Sendable {
         public func transform(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> Matrix {
             var d = try backend.multiply(x, .none, centers, .transpose, alpha: -2)
             let k = centers.rows, rows = x.rows, dims = x.columns
-            let cn = (0..<k).map { j in (0..<dims).reduce(0.0) { $0 + centers[j, $1] * centers[j, $1] } }
+            let cn = Lloyd.squaredNorms(centers)
             x.withUnsafeBufferPointer { xb in
                 d.withUnsafeMutableBufferPointer { db in
                     for i in 0..<rows {
@@ -207,7 +221,7 @@ enum Lloyd {
         let n = x.rows, d = x.columns, k = centers.rows
         let norms = xnorm ?? rowNorms(x, threads: threads)
         let single = backend.withThreads(1)
-        let cnorm = (0..<k).map { j in (0..<d).reduce(0.0) { $0 + centers[j, $1] * centers[j, $1] } }
+        let cnorm = squaredNorms(centers)
         let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
         var labels = [Int32](repeating: 0, count: n)
         var squared = [Double](repeating: 0, count: n)
@@ -347,90 +361,111 @@ enum Lloyd {
     }
 
     /// For each candidate centre, the k-means++ potential Σ min(closest, ‖x − candidate‖²) if it were
-    /// added: chunked GEMM, summed per chunk and then in chunk order (no n x m matrix is kept).
+    /// added: summed per chunk and then in chunk order (no n x m matrix is kept).
     static func potentials(_ x: Matrix, closest: [Double], candidates: Matrix, xnorm: [Double],
                            backend: any LinearAlgebraBackend, threads: Int) throws -> [Double] {
-        let n = x.rows, m = candidates.rows, d = x.columns
-        let pn = (0..<m).map { j in (0..<d).reduce(0.0) { $0 + candidates[j, $1] * candidates[j, $1] } }
-        let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
-        let workers = max(1, min(threads, chunks))
+        let m = candidates.rows, chunks = (x.rows + KMeans.chunkRows - 1) / KMeans.chunkRows
         var partial = [Double](repeating: 0, count: chunks * m)
-        var errors = [Error?](repeating: nil, count: chunks)
-        partial.withUnsafeMutableBufferPointer { pb in
+        try partial.withUnsafeMutableBufferPointer { pb in
             let pB = UncheckedSendable(pb.baseAddress!)
-            errors.withUnsafeMutableBufferPointer { eb in
-                let eB = UncheckedSendable(eb.baseAddress!)
-                parallelFor(workers) { w in
-                    var c = w
-                    while c < chunks {
-                        let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
-                        var dots = Matrix(uninitializedRows: hi - lo, columns: m)
-                        do {
-                            try backend.gemm(.none, x, rows: lo..<hi, .transpose, candidates, alpha: 1, beta: 0, into: &dots)
-                            dots.withUnsafeBufferPointer { db in
-                                let sums = pB.value + c * m
-                                for i in lo..<hi {
-                                    let row = db.baseAddress! + (i - lo) * m
-                                    for j in 0..<m { sums[j] += min(closest[i], max(0, xnorm[i] + pn[j] - 2 * row[j])) }
-                                }
-                            }
-                        } catch {
-                            eB.value[c] = error
-                        }
-                        c += workers
-                    }
-                }
+            try forEachChunkDistance(x, to: candidates, xnorm: xnorm, backend: backend, threads: threads) { c, i, d2 in
+                let sums = pB.value + c * m
+                for j in 0..<m { sums[j] += min(closest[i], d2[j]) }
             }
         }
-        if let e = errors.compactMap({ $0 }).first { throw e }
         var out = [Double](repeating: 0, count: m)
         for c in 0..<chunks { for j in 0..<m { out[j] += partial[c * m + j] } }
         return out
     }
 
-    /// Squared distances of every row to a few points (n x m, row-major), through chunked GEMM
-    /// (clipped at 0).
+    /// Squared distances of every row to a few points (n x m, row-major), clipped at 0.
     static func squaredDistances(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
                                  threads: Int) throws -> [Double] {
-        let n = x.rows, m = points.rows, d = x.columns
-        let pn = (0..<m).map { j in (0..<d).reduce(0.0) { $0 + points[j, $1] * points[j, $1] } }
-        var out = [Double](repeating: 0, count: n * m)
+        let m = points.rows
+        var out = [Double](repeating: 0, count: x.rows * m)
+        try out.withUnsafeMutableBufferPointer { ob in
+            let oB = UncheckedSendable(ob.baseAddress!)
+            try forEachChunkDistance(x, to: points, xnorm: xnorm, backend: backend, threads: threads) { _, i, d2 in
+                for j in 0..<m { oB.value[i * m + j] = d2[j] }
+            }
+        }
+        return out
+    }
+
+    /// The chunked distance step against a few points: one GEMM per chunk (‖x‖² + ‖p‖² − 2 X Pᵀ,
+    /// clipped at 0), then `body(chunk, row, squared distances of the row to every point)` for each
+    /// row of the chunk in order. Chunks go to the workers round-robin; a chunk is one worker's.
+    static func forEachChunkDistance(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
+                                     threads: Int, _ body: (Int, Int, UnsafePointer<Double>) -> Void) throws {
+        let n = x.rows, m = points.rows
+        let pn = squaredNorms(points)
         let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
         let workers = max(1, min(threads, chunks))
         var errors = [Error?](repeating: nil, count: chunks)
-        out.withUnsafeMutableBufferPointer { ob in
-            let oB = UncheckedSendable(ob.baseAddress!)
+        try withoutActuallyEscaping(body) { body in
+            let bodyBox = UncheckedSendable(body)
             errors.withUnsafeMutableBufferPointer { eb in
                 let eB = UncheckedSendable(eb.baseAddress!)
                 parallelFor(workers) { w in
+                    var row = [Double](repeating: 0, count: m)
                     var c = w
                     while c < chunks {
+                        defer { c += workers }
                         let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
-                        var dots = Matrix(rows: hi - lo, columns: m)
+                        var dots = Matrix(uninitializedRows: hi - lo, columns: m)
                         do {
                             try backend.gemm(.none, x, rows: lo..<hi, .transpose, points, alpha: 1, beta: 0, into: &dots)
-                            dots.withUnsafeBufferPointer { db in
-                                for i in lo..<hi {
-                                    for j in 0..<m { oB.value[i * m + j] = max(0, xnorm[i] + pn[j] - 2 * db[(i - lo) * m + j]) }
-                                }
-                            }
                         } catch {
                             eB.value[c] = error
+                            continue
                         }
-                        c += workers
+                        dots.withUnsafeBufferPointer { db in
+                            row.withUnsafeMutableBufferPointer { rb in
+                                for i in lo..<hi {
+                                    for j in 0..<m { rb[j] = max(0, xnorm[i] + pn[j] - 2 * db[(i - lo) * m + j]) }
+                                    bodyBox.value(c, i, UnsafePointer(rb.baseAddress!))
+                                }
+                            }
+                        }
                     }
                 }
             }
+            if let e = errors.compactMap({ $0 }).first { throw e }
         }
-        if let e = errors.compactMap({ $0 }).first { throw e }
-        return out
     }
 
     struct RunResult { var model: KMeans.Model; var labels: [Int32]; var squaredDistances: [Double] }
 
+    /// The update step of both ways of iterating: each centre moves to the mean of its rows (`sums`
+    /// over `counts`); an empty cluster moves to one of the rows farthest from their centres, ranked
+    /// by `farness` (one value per row, larger is farther; only asked for when a cluster is empty).
+    /// Returns the new centres and how many clusters were relocated.
+    static func update(sums: Matrix, counts: [Int], x: Matrix, farness: () -> [Double]) -> (centers: Matrix, relocated: Int) {
+        let k = sums.rows, d = sums.columns
+        var next = Matrix(rows: k, columns: d)
+        var empty: [Int] = []
+        for j in 0..<k {
+            if counts[j] == 0 { empty.append(j); continue }
+            for t in 0..<d { next[j, t] = sums[j, t] / Double(counts[j]) }
+        }
+        if !empty.isEmpty {
+            let far = farness()
+            let order = (0..<far.count).sorted { far[$0] > far[$1] || (far[$0] == far[$1] && $0 < $1) }
+            for (m, j) in empty.enumerated() where m < order.count {
+                for t in 0..<d { next[j, t] = x[order[m], t] }
+            }
+        }
+        return (next, empty.count)
+    }
+
+    /// ‖row‖² of each row of a small matrix (centres, candidates), summed in column order.
+    static func squaredNorms(_ m: Matrix) -> [Double] {
+        (0..<m.rows).map { j in (0..<m.columns).reduce(0.0) { $0 + m[j, $1] * m[j, $1] } }
+    }
+
     static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
                     backend: any LinearAlgebraBackend, threads: Int) throws -> RunResult {
-        let k = start.rows, d = x.columns, n = x.rows
+        let k = start.rows, d = x.columns
         var centers = start
         var history: [Double] = []
         var relocated = 0
@@ -442,33 +477,18 @@ enum Lloyd {
             let a = try assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
                                xnorm: xnorm, exact: false)
             history.append(a.inertia)
-            var next = Matrix(rows: k, columns: d)
-            var empty: [Int] = []
-            for j in 0..<k {
-                if a.counts[j] == 0 { empty.append(j); continue }
-                for t in 0..<d { next[j, t] = a.sums[j, t] / Double(a.counts[j]) }
-            }
-            if !empty.isEmpty {
-                // Relocate each empty cluster to one of the points farthest from its centre.
-                relocated += empty.count
-                let far = (0..<n).sorted { a.squared[$0] > a.squared[$1] || (a.squared[$0] == a.squared[$1] && $0 < $1) }
-                for (m, j) in empty.enumerated() where m < far.count {
-                    for t in 0..<d { next[j, t] = x[far[m], t] }
-                }
-            }
+            let (next, empty) = update(sums: a.sums, counts: a.counts, x: x) { a.squared }
+            relocated += empty
             var shift = 0.0
             for j in 0..<k { for t in 0..<d { let s = next[j, t] - centers[j, t]; shift += s * s } }
             centers = next
-            if previousLabels == a.labels && empty.isEmpty { converged = true; break }
+            if previousLabels == a.labels && empty == 0 { converged = true; break }
             previousLabels = a.labels
             if shift <= tolAbs { converged = true; break }
         }
         // The final labels belong to the final centres; inertia recomputed exactly.
         let final = try assign(x, centers: centers, backend: backend, threads: threads, accumulate: false, xnorm: xnorm, exact: true)
-        var distinct = Set<[Double]>()
-        for j in 0..<k { distinct.insert(centers.row(j)) }
-        let diagnostics = KMeans.Diagnostics(didNotConverge: !converged, emptyClustersRelocated: relocated,
-                                             distinctCenters: distinct.count, fewerDistinctClusters: distinct.count < k)
+        let diagnostics = KMeans.Diagnostics(centers: centers, converged: converged, relocated: relocated)
         return RunResult(model: KMeans.Model(centers: centers, inertia: final.inertia, iterations: iterations,
                                              diagnostics: diagnostics, inertiaHistory: history, bestRun: 0),
                          labels: final.labels, squaredDistances: final.exactSquared)
