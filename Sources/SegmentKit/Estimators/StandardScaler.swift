@@ -139,28 +139,17 @@ enum ColumnScan {
                                                         var ss = sRaw.loadUnaligned(fromByteOffset: off, as: SIMD8<Double>.self)
                                                         var qq = qRaw.loadUnaligned(fromByteOffset: off, as: SIMD8<Double>.self)
                                                         var cc = cRaw.loadUnaligned(fromByteOffset: off, as: SIMD8<Double>.self)
-                                                        if let sm {
-                                                            let rest = SmallCounters.scan(box.value + tile * p + g * 8, rows: tileEnd - tile, stride: p,
-                                                                                             shift: sh, sum: &ss, squares: &qq, count: &cc,
-                                                                                             counters: sm, group: g, groups: groups)
-                                                            for lane in 0..<8 where rest[lane] {
-                                                                // The values the lanes did not count, from the tile (now in cache).
-                                                                let j = g * 8 + lane
-                                                                for i in tile..<tileEnd {
-                                                                    let v = box.value[i * p + j]
-                                                                    if !v.isNaN && !(v >= 0 && v <= Double(smallMax) && v == v.rounded(.towardZero)) {
-                                                                        scalarHistogram(v, j)
-                                                                    }
-                                                                }
-                                                            }
-                                                        } else {
+                                                        let rest = ColumnLanes.scan(box.value + tile * p + g * 8, rows: tileEnd - tile, stride: p,
+                                                                                         shift: sh, sum: &ss, squares: &qq, count: &cc,
+                                                                                         counters: sm, group: g, groups: groups)
+                                                        for lane in 0..<8 where rest[lane] {
+                                                            // The values the lanes did not count, from the tile (now in cache).
+                                                            let j = g * 8 + lane
                                                             for i in tile..<tileEnd {
-                                                                let v = UnsafeRawPointer(box.value + i * p).loadUnaligned(fromByteOffset: off, as: SIMD8<Double>.self)
-                                                                let present = v .== v
-                                                                let d = (v - sh).replacing(with: 0, where: .!present)
-                                                                ss += d
-                                                                qq += d * d
-                                                                cc += SIMD8<Double>(repeating: 0).replacing(with: 1, where: present)
+                                                                let v = box.value[i * p + j]
+                                                                if !v.isNaN && !(v >= 0 && v <= Double(smallMax) && v == v.rounded(.towardZero)) {
+                                                                    scalarHistogram(v, j)
+                                                                }
                                                             }
                                                         }
                                                         sRaw.storeBytes(of: ss, toByteOffset: off, as: SIMD8<Double>.self)
@@ -227,19 +216,20 @@ enum ColumnScan {
 
 /// The statistics of eight columns over a tile of rows, in SIMD lanes: the shifted sums, squares and
 /// counts of the non-NaN values, and the counts of the values 0...10 (one compare and one masked add
-/// per value, the counters in registers). Returns the lanes where a value outside 0...10 was seen
-/// (the caller counts those one by one).
-enum SmallCounters {
+/// per value, the counters in registers; skipped when `counters` is nil). Returns the lanes where a
+/// value outside 0...10 was seen (the caller counts those one by one).
+enum ColumnLanes {
     @inline(never)
     static func scan(_ first: UnsafePointer<Double>, rows: Int, stride p: Int, shift sh: SIMD8<Double>,
                      sum ss: inout SIMD8<Double>, squares qq: inout SIMD8<Double>, count cc: inout SIMD8<Double>,
-                     counters base: UnsafeMutableRawPointer, group g: Int, groups: Int) -> SIMDMask<SIMD8<Int64>> {
+                     counters: UnsafeMutableRawPointer?, group g: Int, groups: Int) -> SIMDMask<SIMD8<Int64>> {
         var k0 = SIMD8<Int64>(), k1 = SIMD8<Int64>(), k2 = SIMD8<Int64>(), k3 = SIMD8<Int64>()
         var k4 = SIMD8<Int64>(), k5 = SIMD8<Int64>(), k6 = SIMD8<Int64>(), k7 = SIMD8<Int64>()
         var k8 = SIMD8<Int64>(), k9 = SIMD8<Int64>(), k10 = SIMD8<Int64>()
         var rest = SIMDMask<SIMD8<Int64>>(repeating: false)
         var s = ss, q = qq, c = cc
         let zero = SIMD8<Int64>(), one = SIMD8<Int64>(repeating: 1)
+        let counting = counters != nil
         for i in 0..<rows {
             let v = UnsafeRawPointer(first + i * p).loadUnaligned(as: SIMD8<Double>.self)
             let present = v .== v
@@ -247,6 +237,7 @@ enum SmallCounters {
             s += d
             q += d * d
             c += SIMD8<Double>(repeating: 0).replacing(with: 1, where: present)
+            guard counting else { continue }
             k0 &+= zero.replacing(with: one, where: v .== 0); k1 &+= zero.replacing(with: one, where: v .== 1)
             k2 &+= zero.replacing(with: one, where: v .== 2); k3 &+= zero.replacing(with: one, where: v .== 3)
             k4 &+= zero.replacing(with: one, where: v .== 4); k5 &+= zero.replacing(with: one, where: v .== 5)
@@ -257,6 +248,7 @@ enum SmallCounters {
             rest .|= present .& .!small
         }
         ss = s; qq = q; cc = c
+        guard let base = counters else { return rest }
         func add(_ v: SIMD8<Int64>, _ bin: Int) {
             let at = (bin * groups + g) * 64
             base.storeBytes(of: base.loadUnaligned(fromByteOffset: at, as: SIMD8<Int64>.self) &+ v, toByteOffset: at, as: SIMD8<Int64>.self)
