@@ -110,11 +110,7 @@ public struct KMeans: Sendable {
 
     /// Fits k-means to `x` (no NaN). Returns the model and each row's label.
     public func fit(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> (model: Model, labels: [Int32]) {
-        try fit(x, backend: backend, xnorm: nil)
-    }
-
-    func fit(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]?) throws -> (model: Model, labels: [Int32]) {
-        let r = try fitWithDistances(x, backend: backend, xnorm: given)
+        let r = try fitWithDistances(x, backend: backend)
         return (r.model, r.labels)
     }
 
