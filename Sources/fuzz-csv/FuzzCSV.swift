@@ -1,7 +1,7 @@
 // libFuzzer target for the CSV loader (`make fuzz`); FuzzSupport supplies the entry point.
 import Foundation
 import FuzzSupport
-import SegmentKit
+@_spi(Testing) import SegmentKit
 
 /// A small schema (a numeric, a text and a float column) so that short inputs reach deep code.
 let fuzzSchema = FeatureSchema(features: [
@@ -13,11 +13,14 @@ let fuzzSchema = FeatureSchema(features: [
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    for threads in [1, 2] {
+    var outcomes: [String] = []
+    for (threads, fast) in [(1, true), (2, true), (1, false)] {
         var loader = CSVLoader(schema: fuzzSchema, threads: threads)
         loader.segmentRows = 3
+        loader.fastPath = fast
         do {
             let t = try loader.load(bytes: bytes, name: "fuzz.csv")
+            outcomes.append("\(t.values.storage.map(\.bitPattern)) \(t.dictionaries[1] ?? [])")
             // Invariants: shape, and every text cell indexes its dictionary.
             precondition(t.values.columns == 3)
             for r in 0..<t.rowCount {
@@ -27,10 +30,13 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             }
         } catch let e as DataError {
             precondition(!e.description.isEmpty)
+            outcomes.append(e.description)
         } catch {
             preconditionFailure("unexpected error type: \(error)")
         }
     }
+    // The same table or the same message whatever the thread count, fast parser or exact.
+    precondition(outcomes.allSatisfy { $0 == outcomes[0] }, "outcomes differ: \(outcomes)")
     return 0
 }
 

@@ -170,4 +170,90 @@ struct CSVLoaderTests {
         #expect(try loader.load(path: file.path).rowCount == 1)
         #expect(try Data(contentsOf: file) == before)
     }
+
+    /// The table as comparable text: every value's bits (so -0 and the NaN payload count) and the
+    /// dictionaries; or the error's message.
+    static func outcome(_ text: String, fast: Bool, threads: Int, segmentRows: Int) -> String {
+        var loader = CSVLoader(schema: tinySchema, threads: threads)
+        loader.segmentRows = segmentRows
+        loader.fastPath = fast
+        do {
+            let t = try loader.load(bytes: Array(text.utf8), name: "t.csv")
+            return "\(t.values.storage.map(\.bitPattern)) \(t.dictionaries.sorted { $0.key < $1.key }.map(\.value))"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test("the fast parser and the exact parser agree on every kind of cell, row and line ending")
+    func fastMatchesExact() throws {
+        let good = ["3", "2.0", "", "-1", "1992.0", "13", "0.5", "1e3", "+4", " 7 ", "\"5\"", "-0", "-0.0", "5.", ".5",
+                    "-.5", "12345678901234567", "007", "9.25", "1.50", "123456789012.125", "0", "9.0"]
+        let bad = ["-", ".", "x", "1-2", "1.2.3", "3\r", "W", "\"4", "1e", "é", "--1", "2.0.", "1 2"]
+        let codes = ["8A", "XX", "W", "1.0", "\"O\"", "", "é", "ABCDEFGHIJKL", "1A", " 2B", "\"a\"\"b\""]
+        var g = SplitMix64(seed: 11)
+        var cases = 0, errors = 0
+        for trial in 0..<60 {
+            let crlf = trial % 3 == 0
+            var lines = [trial % 4 == 0 ? "CAMEO_DEU_2015;LNR;B;A" : "A;B;CAMEO_DEU_2015"]
+            let rows = 1 + g.nextInt(below: 40)
+            let badRow = trial % 2 == 0 ? g.nextInt(below: rows) : -1
+            for r in 0..<rows {
+                func numeric() -> String { r == badRow && g.nextInt(below: 2) == 0 ? bad[g.nextInt(below: bad.count)] : good[g.nextInt(below: good.count)] }
+                let code = codes[g.nextInt(below: codes.count)]
+                let a = numeric(), b = numeric()
+                lines.append(trial % 4 == 0 ? "\(code);\(g.nextInt(below: 1000));\(b);\(a)" : "\(a);\(b);\(code)")
+                if g.nextInt(below: 15) == 0 { lines.append(crlf ? "\r" : "") }                // a blank line
+                if r == badRow && g.nextInt(below: 3) == 0 { lines.append("1;2") }             // a ragged row
+            }
+            var text = lines.joined(separator: crlf ? "\r\n" : "\n")
+            if trial % 5 != 0 { text += crlf ? "\r\n" : "\n" }
+            for (threads, segmentRows) in [(1, 100_000), (2, 7), (3, 3)] {
+                let exact = Self.outcome(text, fast: false, threads: threads, segmentRows: segmentRows)
+                let fast = Self.outcome(text, fast: true, threads: threads, segmentRows: segmentRows)
+                #expect(fast == exact, "trial \(trial), \(threads) threads, segments of \(segmentRows):\n\(text)")
+                cases += 1
+                if exact.hasPrefix("t.csv") { errors += 1 }
+            }
+        }
+        // Both outcomes were exercised.
+        #expect(errors > 20 && cases - errors > 20)
+    }
+
+    @Test("a code first seen after the first segment: the dictionary is still sorted and every index right")
+    func laterCodes() throws {
+        var lines = ["A;B;CAMEO_DEU_2015"]
+        for i in 0..<200 { lines.append("1;2;\(i < 50 ? "5C" : (i % 7 == 0 ? "0A" : (i % 11 == 0 ? "9E" : "5C")))") }
+        let text = lines.joined(separator: "\n") + "\n"
+        for (threads, segmentRows) in [(1, 100_000), (2, 10), (3, 1)] {
+            let t = try load(text, threads: threads, segmentRows: segmentRows)
+            #expect(t.dictionaries[2] == ["0A", "5C", "9E"])
+            for i in 0..<200 {
+                #expect(t.text(row: i, column: 2) == (i < 50 ? "5C" : (i % 7 == 0 ? "0A" : (i % 11 == 0 ? "9E" : "5C"))))
+            }
+        }
+    }
+
+    @Test("a pipe, which cannot be mapped, is read all the same")
+    func pipe() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("segment-fifo-\(getpid())").path
+        unlink(path)
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        var lines = ["A;B;CAMEO_DEU_2015"]
+        for i in 0..<20_000 { lines.append("\(i % 9);\(i).0;\(i % 2 == 0 ? "1A" : "XX")") }
+        let text = lines.joined(separator: "\n") + "\n"
+        let writer = Thread {
+            let fd = open(path, O_WRONLY)
+            text.utf8CString.withUnsafeBufferPointer { b in
+                var done = 0
+                while done < b.count - 1 { let r = write(fd, b.baseAddress! + done, b.count - 1 - done); if r <= 0 { break }; done += r }
+            }
+            close(fd)
+        }
+        writer.start()
+        let t = try CSVLoader(schema: tinySchema, threads: 2).load(path: path)
+        #expect(t.rowCount == 20_000)
+        #expect(t.values[19_999, 1] == 19_999 && t.text(row: 19_998, column: 2) == "1A")
+    }
 }

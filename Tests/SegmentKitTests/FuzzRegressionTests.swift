@@ -16,7 +16,7 @@ struct FuzzRegressionTests {
         return found.filter { $0.lastPathComponent.hasPrefix(prefix) } + seedFiles
     }
 
-    @Test("CSV inputs load or fail with a DataError, on one thread and two")
+    @Test("CSV inputs load or fail with a DataError, on one thread and two, fast parser or exact")
     func csv() throws {
         let inputs = Self.files("csv-", seeds: "seeds-csv")
         #expect(inputs.count >= 2)
@@ -28,21 +28,23 @@ struct FuzzRegressionTests {
         for url in inputs {
             let bytes = [UInt8](try Data(contentsOf: url))
             var results: [String] = []
-            for threads in [1, 2] {
+            for (threads, fast) in [(1, true), (2, true), (1, false)] {
                 var loader = CSVLoader(schema: schema, threads: threads)
                 loader.segmentRows = 3
+                loader.fastPath = fast
                 do {
                     let t = try loader.load(bytes: bytes, name: "fuzz.csv")
                     for r in 0..<t.rowCount {
                         let v = t.values[r, 1]
                         #expect(v.isNaN || (v >= 0 && Int(v) < t.dictionaries[1]!.count))
                     }
-                    results.append("rows \(t.rowCount)")
+                    results.append("rows \(t.rowCount): \(t.values.storage.map(\.bitPattern)) \(t.dictionaries[1] ?? [])")
                 } catch let e as DataError {
                     results.append(e.description)
                 }
             }
             #expect(results[0] == results[1], "\(url.lastPathComponent): thread counts disagree")
+            #expect(results[0] == results[2], "\(url.lastPathComponent): the fast and the exact parser disagree")
         }
     }
 

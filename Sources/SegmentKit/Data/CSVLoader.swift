@@ -7,11 +7,12 @@ import Foundation
 
 /// Loads the `;`-separated demographics files (`Udacity_AZDIAS_Subset.csv` and friends) fast.
 ///
-/// Two passes over the bytes, neither of which builds a `String` per cell:
-/// 1. a streaming scan (`read` into one reusable buffer) counts the data rows and records the byte
-///    offset of every `segmentRows`-th row, so the result can be allocated once at its exact size;
-/// 2. the segments are parsed in parallel (`pread` per segment), each worker writing its rows
-///    straight into the result matrix. Peak memory is the result plus one buffer per worker.
+/// Two passes over the file's bytes (mapped read-only, see `InputFile`), neither of which builds a
+/// `String` per cell:
+/// 1. a parallel scan counts the data rows and records the byte offset of every `segmentRows`-th
+///    row, so the result can be allocated once at its exact size;
+/// 2. the segments are parsed in parallel, each worker writing its rows straight into the result
+///    matrix. Peak memory is the result plus the mapped file's pages, which the kernel can drop.
 ///
 /// Format: a header row; `;` or `,` as delimiter (detected from the header, or given); cells are
 /// integers, decimals (`2.0`), empty (missing), or text codes, optionally in double quotes (`""`
@@ -25,6 +26,9 @@ public struct CSVLoader: Sendable {
     public var threads: Int
     /// Data rows per parallel segment.
     public var segmentRows: Int = 16_384
+    /// Whether plain rows go through the fast parser (the tests and the fuzzer compare it with the
+    /// exact one).
+    @_spi(Testing) public var fastPath = true
 
     public init(schema: FeatureSchema, delimiter: UInt8? = nil, threads: Int = ProcessInfoCompat.activeProcessorCount) {
         self.schema = schema
@@ -41,7 +45,9 @@ public struct CSVLoader: Sendable {
 
     /// Loads from bytes in memory (tests, fuzzing); `name` is used in messages.
     public func load(bytes: [UInt8], name: String) throws -> RawTable {
-        try load(InputFile(bytes: bytes), name: name)
+        let file = InputFile(bytes: bytes)
+        defer { file.close() }
+        return try load(file, name: name)
     }
 
     // MARK: - the two passes
@@ -77,30 +83,39 @@ public struct CSVLoader: Sendable {
         var values = Matrix(uninitializedRows: index.rows, columns: p)
         let segments = index.segments
         let workers = min(threads, segments.count)
-        var results = [SegmentResult?](repeating: nil, count: segments.count)
         let parser = RowParser(file: name, header: header, fileToSchema: fileToSchema, isText: isText,
-                               delimiter: delim, columns: p)
+                               delimiter: delim, columns: p, fastPath: fastPath)
+        let bytes = UncheckedSendable(file.base)
+        let size = file.size
+        let textColumns = (0..<p).filter { isText[$0] }
+        var results = [SegmentResult?](repeating: nil, count: segments.count)
+
+        // The first segment is parsed alone, and the text codes it found (sorted) seed every other
+        // segment's dictionaries. Codes in the seeds then have the same index in every segment, and
+        // when no segment finds a code the first did not, the indices are already the final ones:
+        // the pass that would remap every row is skipped (it cost about 10% of the load).
+        func parseSegment(_ s: Int, seeds: [[String]], out: UnsafeMutablePointer<Double>) -> SegmentResult {
+            let seg = segments[s]
+            var result = SegmentResult(dictionaries: seeds.map { LocalDictionary(seeds: $0) })
+            parser.parse(UnsafeBufferPointer(start: bytes.value + seg.offset, count: seg.length),
+                         readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
+                         expectedRows: seg.rows, out: out, result: &result)
+            return result
+        }
+        values.withUnsafeMutableBufferPointer { out in
+            results[0] = parseSegment(0, seeds: Array(repeating: [], count: p), out: out.baseAddress!)
+        }
+        if let e = results[0]!.error { throw e }
+        let seeds = results[0]!.dictionaries.map { $0.strings.sorted() }
+        let sendableSeeds = UncheckedSendable(seeds)
         values.withUnsafeMutableBufferPointer { out in
             let outBase = UncheckedSendable(out.baseAddress!)
-            let fileRef = UncheckedSendable(file)
             results.withUnsafeMutableBufferPointer { res in
                 let resBase = UncheckedSendable(res.baseAddress!)
                 parallelFor(workers) { w in
-                    var buffer = [UInt8]()
-                    var s = w
+                    var s = 1 + w
                     while s < segments.count {
-                        let seg = segments[s]
-                        var result = SegmentResult(dictionaries: [LocalDictionary](repeating: LocalDictionary(), count: p))
-                        do {
-                            let got = try fileRef.value.read(offset: seg.offset, count: seg.length, into: &buffer)
-                            buffer.withUnsafeBufferPointer { whole in
-                                parser.parse(UnsafeBufferPointer(rebasing: whole[0..<got]), firstLine: seg.firstLine, firstRow: seg.firstRow,
-                                             expectedRows: seg.rows, out: outBase.value, result: &result)
-                            }
-                        } catch {
-                            result.error = DataError(file: name, kind: .cannotOpen(reason: "\(error)"))
-                        }
-                        resBase.value[s] = result
+                        resBase.value[s] = parseSegment(s, seeds: sendableSeeds.value, out: outBase.value)
                         s += workers
                     }
                 }
@@ -109,35 +124,44 @@ public struct CSVLoader: Sendable {
         // The first error in file order wins, whichever worker found it.
         for r in results { if let e = r?.error { throw e } }
 
-        // Merge the per-segment dictionaries of text columns into one sorted dictionary each, and
-        // remap the segment-local indices.
+        // Each text column's dictionary: its distinct codes, sorted. Segment-local indices are
+        // remapped where they differ from the final ones.
         var dictionaries: [Int: [String]] = [:]
-        let textColumns = (0..<p).filter { isText[$0] }
-        var remaps: [[[Double]]] = Array(repeating: [], count: segments.count)   // [segment][text column][local index]
-        for col in textColumns {
-            var all = Set<String>()
-            for r in results { all.formUnion(r!.dictionaries[col].strings) }
-            let sorted = all.sorted()
+        var remaps: [[[Double]]?] = Array(repeating: nil, count: segments.count)   // [segment][text column][local index]
+        for (t, col) in textColumns.enumerated() {
+            var all = Set(seeds[col])
+            for r in results.dropFirst() { all.formUnion(r!.dictionaries[col].strings[seeds[col].count...]) }
+            let sorted = all.count == seeds[col].count ? seeds[col] : all.sorted()
             dictionaries[col] = sorted
             let global = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Double($0)) })
-            for s in segments.indices { remaps[s].append(results[s]!.dictionaries[col].strings.map { global[$0]! }) }
+            for s in segments.indices {
+                let local = results[s]!.dictionaries[col].strings
+                let map = local.map { global[$0]! }
+                if map.indices.allSatisfy({ map[$0] == Double($0) }) { continue }
+                if remaps[s] == nil { remaps[s] = Array(repeating: [], count: textColumns.count) }
+                remaps[s]![t] = map
+            }
         }
-        // One pass over the rows, segments in parallel (a column at a time would read a cache line
-        // per value).
-        if !textColumns.isEmpty {
+        // One pass over the rows of the segments that need it, in parallel (a column at a time
+        // would read a cache line per value).
+        let remapSegments = segments.indices.filter { remaps[$0] != nil }
+        if !remapSegments.isEmpty {
+            let sendableRemaps = UncheckedSendable(remaps)
             values.withUnsafeMutableBufferPointer { out in
                 let outBase = UncheckedSendable(out.baseAddress!)
-                parallelFor(min(threads, segments.count)) { w in
-                    var s = w
-                    while s < segments.count {
+                let remapWorkers = min(threads, remapSegments.count)
+                parallelFor(remapWorkers) { w in
+                    var k = w
+                    while k < remapSegments.count {
+                        let s = remapSegments[k]
                         let seg = segments[s]
+                        let maps = sendableRemaps.value[s]!
+                        let active = textColumns.indices.filter { !maps[$0].isEmpty }.map { (textColumns[$0], maps[$0]) }
                         for row in seg.firstRow..<(seg.firstRow + seg.rows) {
                             let r = outBase.value + row * p
-                            for (t, col) in textColumns.enumerated() where !r[col].isNaN {
-                                r[col] = remaps[s][t][Int(r[col])]
-                            }
+                            for (col, map) in active where !r[col].isNaN { r[col] = map[Int(r[col])] }
                         }
-                        s += min(threads, segments.count)
+                        k += remapWorkers
                     }
                 }
             }
@@ -163,81 +187,66 @@ public struct CSVLoader: Sendable {
     }
 
     /// Pass 1: find the header, count the data rows, cut the file into segments at row boundaries.
+    ///
+    /// The body is cut into chunks of a few MiB, each starting at a line start, and the chunks are
+    /// counted in parallel; their line and row counts are then summed in file order, so numbering
+    /// does not depend on the thread count. Segments never cross a chunk.
     private func scan(_ file: InputFile, name: String) throws -> Index {
         let size = file.size
         if size == 0 { throw DataError(file: name, kind: .emptyFile) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 22)
-        var offset = 0
-        var headerBytes: [UInt8] = []
-        var headerDone = false
-        var line = 1
-        var lineStart = 0          // file offset of the current line's first byte
-        var lineHasContent = false // any byte other than \r seen on the current line
-        var rows = 0
+        let base = file.base
+        let nl = UInt8(ascii: "\n")
+        let headerEnd = memchr(base, Int32(nl), size).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? size
+        if headerEnd > 1 << 24 {
+            throw DataError(file: name, line: 1, kind: .other("the header line is longer than 16 MiB"))
+        }
+        let bodyStart = min(size, headerEnd + 1)
+
+        // Chunk starts: every 8 MiB (whatever the thread count), moved forward to a line start.
+        let chunkBytes = 1 << 23
+        var starts = [bodyStart]
+        var nominal = bodyStart + chunkBytes
+        while nominal < size {
+            let s: Int
+            if base[nominal - 1] == nl { s = nominal } else {
+                s = memchr(base + nominal, Int32(nl), size - nominal).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) + 1 } ?? size
+            }
+            if s >= size { break }
+            if s > starts.last! { starts.append(s) }
+            nominal = s + chunkBytes
+        }
+        starts.append(size)
+
+        var chunks = [(lines: Int, rows: Int, segments: [Segment])](repeating: (0, 0, []), count: starts.count - 1)
+        let segmentRows = self.segmentRows
+        let bytes = UncheckedSendable(base)
+        chunks.withUnsafeMutableBufferPointer { out in
+            let outBase = UncheckedSendable(out.baseAddress!)
+            let count = out.count
+            let workers = min(threads, count)
+            parallelFor(workers) { w in
+                var c = w
+                while c < count {
+                    outBase.value[c] = Self.countLines(bytes.value, from: starts[c], to: starts[c + 1], segmentRows: segmentRows)
+                    c += workers
+                }
+            }
+        }
+        // Number the lines and rows in file order.
+        var line = 2, rows = 0
         var segments: [Segment] = []
-        var segStart = -1, segLine = 0, segRow = 0, segRows = 0
-        var bodyStart = 0
-
-        func endLine(at end: Int) {
-            // `end` is the offset just past the line's '\n' (or the file's end).
-            if lineHasContent {
-                if segStart < 0 { segStart = lineStart; segLine = line; segRow = rows; segRows = 0 }
-                rows += 1
-                segRows += 1
-                if segRows == segmentRows {
-                    segments.append(Segment(offset: segStart, length: end - segStart, firstLine: segLine,
-                                            firstRow: segRow, rows: segRows))
-                    segStart = -1
-                }
+        for chunk in chunks {
+            for var s in chunk.segments {
+                s.firstLine += line
+                s.firstRow += rows
+                segments.append(s)
             }
-            line += 1
-            lineStart = end
-            lineHasContent = false
+            line += chunk.lines
+            rows += chunk.rows
         }
 
-        while offset < size {
-            let n = try file.read(offset: offset, count: min(buffer.count, size - offset), into: &buffer)
-            try buffer.withUnsafeBufferPointer { buf in
-                var i = 0
-                if !headerDone {
-                    while i < n && buf[i] != UInt8(ascii: "\n") { i += 1 }
-                    headerBytes.append(contentsOf: buf[0..<i])
-                    if i < n {
-                        headerDone = true
-                        i += 1
-                        bodyStart = offset + i
-                        line = 2
-                        lineStart = bodyStart
-                    } else {
-                        if headerBytes.count > 1 << 24 {
-                            throw DataError(file: name, line: 1, kind: .other("the header line is longer than 16 MiB"))
-                        }
-                        return
-                    }
-                }
-                // memchr finds the line ends; a line has content unless it is empty or all CR.
-                let base = buf.baseAddress!
-                while i < n {
-                    let hit = memchr(base + i, Int32(UInt8(ascii: "\n")), n - i)
-                    let stop = hit.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? n
-                    if !lineHasContent {
-                        var k = i
-                        while k < stop && base[k] == UInt8(ascii: "\r") { k += 1 }
-                        if k < stop { lineHasContent = true }
-                    }
-                    if stop < n { endLine(at: offset + stop + 1) }
-                    i = stop + 1
-                }
-            }
-            offset += n
-        }
-        if headerDone { endLine(at: size) } else { bodyStart = size }
-        if segStart >= 0 {
-            segments.append(Segment(offset: segStart, length: size - segStart, firstLine: segLine,
-                                    firstRow: segRow, rows: segRows))
-        }
         // The header: strip a BOM and a CR, validate UTF-8, split.
-        var h = headerBytes[...]
+        var h = UnsafeBufferPointer(start: base, count: headerEnd)[...]
         if h.starts(with: [0xEF, 0xBB, 0xBF]) { h = h.dropFirst(3) }
         if h.last == UInt8(ascii: "\r") { h = h.dropLast() }
         if h.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
@@ -261,6 +270,41 @@ public struct CSVLoader: Sendable {
         }
         let header = try splitHeader(Array(h), delimiter: delim, file: name)
         return Index(header: header, delimiter: delim, rows: rows, segments: segments, bytes: size)
+    }
+
+    /// Counts the lines and the rows (lines with anything besides CRs) in `[start, end)`, which
+    /// begins at a line start, and cuts them into segments of `segmentRows` rows. Line and row
+    /// numbers in the segments are relative to the chunk.
+    private static func countLines(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int,
+                                   segmentRows: Int) -> (lines: Int, rows: Int, segments: [Segment]) {
+        var segments: [Segment] = []
+        var line = 0, rows = 0
+        var segStart = -1, segLine = 0, segRow = 0, segRows = 0, lastEnd = start
+        var i = start
+        while i < end {
+            let stop = memchr(base + i, Int32(UInt8(ascii: "\n")), end - i)
+                .map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
+            var k = i
+            while k < stop && base[k] == UInt8(ascii: "\r") { k += 1 }
+            if k < stop {
+                if segStart < 0 { segStart = i; segLine = line; segRow = rows; segRows = 0 }
+                rows += 1
+                segRows += 1
+                lastEnd = min(stop + 1, end)
+                if segRows == segmentRows {
+                    segments.append(Segment(offset: segStart, length: lastEnd - segStart, firstLine: segLine,
+                                            firstRow: segRow, rows: segRows))
+                    segStart = -1
+                }
+            }
+            line += 1
+            i = stop + 1
+        }
+        if segStart >= 0 {
+            segments.append(Segment(offset: segStart, length: lastEnd - segStart, firstLine: segLine,
+                                    firstRow: segRow, rows: segRows))
+        }
+        return (line, rows, segments)
     }
 
     private func splitHeader(_ bytes: [UInt8], delimiter: UInt8, file: String) throws -> [String] {
