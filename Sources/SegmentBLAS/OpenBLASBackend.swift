@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import COpenBLAS
 import SegmentKit
 
@@ -227,5 +230,24 @@ public func makeBackend(_ kind: BackendKind, threads: Int) -> any LinearAlgebraB
     switch kind {
     case .openblas: return OpenBLASBackend(threads: threads)
     case .swift: return SwiftBackend(threads: threads)
+    }
+}
+
+extension OpenBLASBackend {
+    /// Stops OpenBLAS's own thread pool, which its library constructor starts before `main`.
+    ///
+    /// The backend never uses the pool (it calls OpenBLAS single-threaded, see above), but the
+    /// pool's threads spin on `sched_yield` for about 0.1 s after the library loads. On two cores
+    /// that took 10% of the CPU samples of loading the data files and doubled the row-count scan
+    /// (18 -> 35 ms); `OPENBLAS_NUM_THREADS=1` made the same difference. OpenBLAS starts the pool
+    /// again by itself if a call is ever made with more than one thread (the direct-OpenBLAS
+    /// benchmarks do). The symbol is looked up at run time, so an OpenBLAS built without threads,
+    /// which has no pool and no such symbol, links and runs all the same.
+    public static func stopIdleThreadPool() {
+        guard let program = dlopen(nil, RTLD_NOW) else { return }
+        defer { dlclose(program) }
+        guard let symbol = dlsym(program, "blas_thread_shutdown_") else { return }
+        typealias Shutdown = @convention(c) () -> Int32
+        _ = unsafeBitCast(symbol, to: Shutdown.self)()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SegmentBLAS
 
 @main
 struct Segment: ParsableCommand {
@@ -7,4 +8,9 @@ struct Segment: ParsableCommand {
         abstract: "Find customer segments by clustering a general population and comparing where customers fall.",
         subcommands: [Run.self, Describe.self, Fit.self, Score.self, Generate.self, Check.self, Bench.self, ProbeLoad.self, ProbeClean.self]
     )
+
+    static func main() {
+        OpenBLASBackend.stopIdleThreadPool()
+        main(nil)
+    }
 }
