@@ -90,39 +90,40 @@ public struct CSVLoader: Sendable {
         let textColumns = (0..<p).filter { isText[$0] }
         var results = [SegmentResult?](repeating: nil, count: segments.count)
 
-        // The first segment is parsed alone, and the text codes it found (sorted) seed every other
-        // segment's dictionaries. Codes in the seeds then have the same index in every segment, and
-        // when no segment finds a code the first did not, the indices are already the final ones:
-        // the pass that would remap every row is skipped (it cost about 10% of the load).
-        func parseSegment(_ s: Int, seeds: [[String]], out: UnsafeMutablePointer<Double>) -> SegmentResult {
-            let seg = segments[s]
-            populate(out + seg.firstRow * p, count: seg.rows * p)
-            var result = SegmentResult(dictionaries: seeds.map { LocalDictionary(seeds: $0) })
-            parser.parse(UnsafeBufferPointer(start: bytes.value + seg.offset, count: seg.length),
-                         readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
-                         expectedRows: seg.rows, out: out, result: &result)
-            return result
-        }
-        values.withUnsafeMutableBufferPointer { out in
-            results[0] = parseSegment(0, seeds: Array(repeating: [], count: p), out: out.baseAddress!)
-        }
-        if let e = results[0]!.error { throw e }
-        let seeds = results[0]!.dictionaries.map { $0.strings.sorted() }
-        let sendableSeeds = UncheckedSendable(seeds)
-        values.withUnsafeMutableBufferPointer { out in
-            let outBase = UncheckedSendable(out.baseAddress!)
-            results.withUnsafeMutableBufferPointer { res in
-                let resBase = UncheckedSendable(res.baseAddress!)
-                parallelFor(workers) { w in
-                    var s = 1 + w
-                    while s < segments.count {
-                        resBase.value[s] = parseSegment(s, seeds: sendableSeeds.value, out: outBase.value)
-                        s += workers
+        // The first segments (one per worker) are parsed first, and the text codes they found
+        // (sorted) seed every other segment's dictionaries. Codes in the seeds then have the same
+        // index in every later segment, and where no segment finds a new code the indices are
+        // already the final ones: the pass that would remap every row (about 10% of the load) runs
+        // only over the first segments.
+        func parseSegments(_ range: Range<Int>, seeds: [[String]]) {
+            let seeds = UncheckedSendable(seeds)
+            values.withUnsafeMutableBufferPointer { out in
+                let outBase = UncheckedSendable(out.baseAddress!)
+                results.withUnsafeMutableBufferPointer { res in
+                    let resBase = UncheckedSendable(res.baseAddress!)
+                    let n = min(workers, range.count)
+                    parallelFor(n) { w in
+                        var s = range.lowerBound + w
+                        while s < range.upperBound {
+                            let seg = segments[s]
+                            populate(outBase.value + seg.firstRow * p, count: seg.rows * p)
+                            var result = SegmentResult(dictionaries: seeds.value.map { LocalDictionary(seeds: $0) })
+                            parser.parse(UnsafeBufferPointer(start: bytes.value + seg.offset, count: seg.length),
+                                         readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
+                                         expectedRows: seg.rows, out: outBase.value, result: &result)
+                            resBase.value[s] = result
+                            s += n
+                        }
                     }
                 }
             }
         }
+        let first = 0..<workers
+        parseSegments(first, seeds: Array(repeating: [], count: p))
         // The first error in file order wins, whichever worker found it.
+        for r in results[first] { if let e = r?.error { throw e } }
+        let seeds = (0..<p).map { col in Set(results[first].flatMap { $0!.dictionaries[col].strings }).sorted() }
+        parseSegments(workers..<segments.count, seeds: seeds)
         for r in results { if let e = r?.error { throw e } }
 
         // Each text column's dictionary: its distinct codes, sorted. Segment-local indices are
@@ -131,7 +132,7 @@ public struct CSVLoader: Sendable {
         var remaps: [[[Double]]?] = Array(repeating: nil, count: segments.count)   // [segment][text column][local index]
         for (t, col) in textColumns.enumerated() {
             var all = Set(seeds[col])
-            for r in results.dropFirst() { all.formUnion(r!.dictionaries[col].strings[seeds[col].count...]) }
+            for r in results[workers...] { all.formUnion(r!.dictionaries[col].strings[seeds[col].count...]) }
             let sorted = all.count == seeds[col].count ? seeds[col] : all.sorted()
             dictionaries[col] = sorted
             let global = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Double($0)) })
