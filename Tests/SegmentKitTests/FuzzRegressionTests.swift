@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SegmentKit
+@_spi(Testing) @testable import SegmentKit
 
 /// The fuzzers' seeds and every input they ever found a crash with (Tests/Fixtures/fuzz), replayed
 /// through the same checks as the fuzz targets: a table with its invariants, or a DataError.
