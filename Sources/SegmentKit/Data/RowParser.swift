@@ -32,20 +32,34 @@ struct LocalDictionary {
         }
     }
 
+    /// The key of a code of 1...7 bytes held in the low bytes of `bytes` (first byte lowest).
+    @inline(__always)
+    static func key(packed bytes: UInt64, count: Int) -> UInt64 { UInt64(count) << 56 | bytes }
+
+    /// The index of a code by its key, if the dictionary has it.
+    @inline(__always)
+    func index(ofKey key: UInt64) -> Int? {
+        let mask = keys.count - 1
+        var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        while true {
+            let k = keys[h]
+            if k == key { return Int(slots[h]) }
+            if k == 0 { return nil }
+            h = (h + 1) & mask
+        }
+    }
+
     /// The index of the cell's text, inserting it when new; nil for invalid UTF-8.
     @inline(__always)
     mutating func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         if bytes.count <= 7 {
-            var key = UInt64(bytes.count) << 56
-            for k in 0..<bytes.count { key |= UInt64(bytes[k]) << (8 * UInt64(k)) }
+            var packed: UInt64 = 0
+            for k in 0..<bytes.count { packed |= UInt64(bytes[k]) << (8 * UInt64(k)) }
+            let key = Self.key(packed: packed, count: bytes.count)
+            if let i = index(ofKey: key) { return i }
             let mask = keys.count - 1
             var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-            while true {
-                let k = keys[h]
-                if k == key { return Int(slots[h]) }
-                if k == 0 { break }
-                h = (h + 1) & mask
-            }
+            while keys[h] != 0 { h = (h + 1) & mask }
             guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
             strings.append(s)
             keys[h] = key
@@ -93,6 +107,9 @@ struct RowParser: Sendable {
     let columns: Int
     /// For each field of a line: skip, a numeric or a text column.
     private let kinds: [FieldKind]
+    /// For each field of a line, for the fast parser's hot loop: the schema column of a numeric
+    /// field (>= 0), -1 to skip, or -2 - column for a text field.
+    private let slots: [Int]
     /// Whether the fast parser may be used: the delimiter must not be a character of a number.
     let plainAllowed: Bool
 
@@ -107,6 +124,7 @@ struct RowParser: Sendable {
         self.delimiter = delimiter
         self.columns = columns
         kinds = fileToSchema.map { c in c < 0 ? .skip : (isText[c] ? .text : .numeric) }
+        slots = fileToSchema.map { c in c < 0 ? -1 : (isText[c] ? -2 - c : c) }
         let numberBytes = Array("+-.0123456789eE\"\r\n".utf8)
         plainAllowed = fastPath && !numberBytes.contains(delimiter) && delimiter < 0x80
     }
@@ -122,13 +140,14 @@ struct RowParser: Sendable {
             return
         }
         var offset = 0, rows = 0, line = firstLine
+        slots.withUnsafeBufferPointer { slots in
         kinds.withUnsafeBufferPointer { kinds in
             fileToSchema.withUnsafeBufferPointer { cols in
                 NumberParser.pow10.withUnsafeBufferPointer { pow10 in
                   NumberParser.pow10Int.withUnsafeBufferPointer { pow10Int in
                     while rows < expectedRows && offset < n {
                         let plain = parsePlain(base + offset, readable: readable - offset, firstRow: firstRow + rows,
-                                               expectedRows: expectedRows - rows, kinds: kinds.baseAddress!,
+                                               expectedRows: expectedRows - rows, slots: slots.baseAddress!, kinds: kinds.baseAddress!,
                                                cols: cols.baseAddress!, pow10: pow10.baseAddress!,
                                                pow10Int: pow10Int.baseAddress!, out: out, result: &result)
                         rows += plain.rows
@@ -147,6 +166,7 @@ struct RowParser: Sendable {
                 }
             }
         }
+        }
     }
 
     /// The fast parser: parses rows from `base` while they are plain (see the type's comment) and
@@ -160,13 +180,13 @@ struct RowParser: Sendable {
     /// short for its fixed cost.
     @inline(__always)
     private func parsePlain(_ base: UnsafePointer<UInt8>, readable: Int, firstRow: Int, expectedRows: Int,
-                            kinds: UnsafePointer<FieldKind>, cols: UnsafePointer<Int>, pow10: UnsafePointer<Double>,
+                            slots: UnsafePointer<Int>, kinds: UnsafePointer<FieldKind>, cols: UnsafePointer<Int>, pow10: UnsafePointer<Double>,
                             pow10Int: UnsafePointer<UInt64>,
                             out: UnsafeMutablePointer<Double>, result: inout SegmentResult) -> (rows: Int, bytes: Int) {
         let last = fileToSchema.count - 1
         let delim = delimiter
         let nl = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r"), quote = UInt8(ascii: "\""), minus = UInt8(ascii: "-")
-        let dot = UInt8(ascii: ".")
+        let dot = UInt8(ascii: "."), space = UInt8(ascii: " ")
         // ".0" and the delimiter, as the three bytes after a leading digit.
         let dotZeroDelim = UInt32(dot) | UInt32(UInt8(ascii: "0")) << 8 | UInt32(delim) << 16
         // The last offset a field may start at: a number cell reads at most 18 bytes past it (the
@@ -182,18 +202,19 @@ struct RowParser: Sendable {
             // Every field but the last ends at a delimiter.
             while field < last {
                 if p > limit { p = rowStart; break rows }
-                if kinds[field] == .numeric {
+                let slot = slots[field]
+                if slot >= 0 {
                     let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt32.self)
                     let d0 = UInt8(truncatingIfNeeded: w) &- 48
                     if d0 < 10 {
                         if UInt8(truncatingIfNeeded: w >> 8) == delim {
-                            rowOut[cols[field]] = Double(d0); p += 2; field += 1; continue
+                            rowOut[slot] = Double(d0); p &+= 2; field &+= 1; continue
                         }
                         if w >> 8 == dotZeroDelim {
-                            rowOut[cols[field]] = Double(d0); p += 4; field += 1; continue
+                            rowOut[slot] = Double(d0); p &+= 4; field &+= 1; continue
                         }
                     } else if UInt8(truncatingIfNeeded: w) == delim {
-                        rowOut[cols[field]] = .nan; p += 1; field += 1; continue
+                        rowOut[slot] = .nan; p &+= 1; field &+= 1; continue
                     }
                     // Any other number: [-]digits[.digits], a byte at a time.
                     var q = p
@@ -212,10 +233,29 @@ struct RowParser: Sendable {
                         // The same value as NumberParser's: all the digits as one integer over 10^k.
                         var v = Double(m)
                         if f != 0 { v = Double(m &* pow10Int[fraction] &+ f) / pow10[fraction] }
-                        rowOut[cols[field]] = negative ? -v : v
-                        p = q + 1
-                        field += 1
+                        rowOut[slot] = negative ? -v : v
+                        p = q &+ 1
+                        field &+= 1
                         continue
+                    }
+                } else if slot < -1 {
+                    // A text code of up to 7 plain bytes that the dictionary has: one probe.
+                    let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                    var n = 0
+                    while n < 8 {
+                        let c = UInt8(truncatingIfNeeded: w >> UInt64(8 &* n))
+                        if c == delim || c == nl || c == cr || c == quote || c == space || c == dot || c >= 0x80 { break }
+                        n &+= 1
+                    }
+                    if n < 8 && UInt8(truncatingIfNeeded: w >> UInt64(8 &* n)) == delim {
+                        let col = -2 - slot
+                        if n == 0 {
+                            rowOut[col] = .nan; p &+= 1; field &+= 1; continue
+                        }
+                        let key = LocalDictionary.key(packed: w & ((1 &<< UInt64(8 &* n)) &- 1), count: n)
+                        if let i = result.dictionaries[col].index(ofKey: key) {
+                            rowOut[col] = Double(i); p &+= n &+ 1; field &+= 1; continue
+                        }
                     }
                 }
                 // Any other cell: find its end, then store it as the exact parser would.
