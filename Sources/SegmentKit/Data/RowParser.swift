@@ -189,6 +189,7 @@ struct RowParser: Sendable {
         let dot = UInt8(ascii: "."), space = UInt8(ascii: " ")
         // ".0" and the delimiter, as the three bytes after a leading digit.
         let dotZeroDelim = UInt32(dot) | UInt32(UInt8(ascii: "0")) << 8 | UInt32(delim) << 16
+        let dotZeroNL = UInt32(dot) | UInt32(UInt8(ascii: "0")) << 8 | UInt32(nl) << 16
         // The last offset a field may start at: a number cell reads at most 18 bytes past it (the
         // digit loops stop after 15 digits), the shapes 4.
         let limit = readable - 32
@@ -199,47 +200,52 @@ struct RowParser: Sendable {
             if p > limit || base[p] == nl || base[p] == cr { break }
             let rowOut = out + (firstRow + rows) * columns
             var field = 0
-            // Every field but the last ends at a delimiter.
-            while field < last {
+            while true {
                 if p > limit { p = rowStart; break rows }
+                // Every field but the last ends at a delimiter, the last at LF (CRLF goes the
+                // general way below).
+                let isLast = field == last
+                let term = isLast ? nl : delim
+                let dotZeroTerm = isLast ? dotZeroNL : dotZeroDelim
                 let slot = slots[field]
+                var next = -1      // the offset after the cell's terminator, once the cell is stored
                 if slot >= 0 {
                     let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt32.self)
                     let d0 = UInt8(truncatingIfNeeded: w) &- 48
                     if d0 < 10 {
-                        if UInt8(truncatingIfNeeded: w >> 8) == delim {
-                            rowOut[slot] = Double(d0); p &+= 2; field &+= 1; continue
+                        if UInt8(truncatingIfNeeded: w >> 8) == term {
+                            rowOut[slot] = Double(d0); next = p &+ 2
+                        } else if w >> 8 == dotZeroTerm {
+                            rowOut[slot] = Double(d0); next = p &+ 4
                         }
-                        if w >> 8 == dotZeroDelim {
-                            rowOut[slot] = Double(d0); p &+= 4; field &+= 1; continue
-                        }
-                    } else if UInt8(truncatingIfNeeded: w) == delim {
-                        rowOut[slot] = .nan; p &+= 1; field &+= 1; continue
+                    } else if UInt8(truncatingIfNeeded: w) == term {
+                        rowOut[slot] = .nan; next = p &+ 1
                     }
-                    // Any other number: [-]digits[.digits], a byte at a time.
-                    var q = p
-                    let negative = base[q] == minus
-                    if negative { q += 1 }
-                    var m: UInt64 = 0, f: UInt64 = 0
-                    var digits = 0, fraction = 0
-                    while base[q] &- 48 < 10, digits < 15 { m = m &* 10 &+ UInt64(base[q] &- 48); q += 1; digits += 1 }
-                    if digits > 0 && base[q] == dot {
-                        q += 1
-                        while base[q] &- 48 < 10, digits < 15 {
-                            f = f &* 10 &+ UInt64(base[q] &- 48); q += 1; digits += 1; fraction += 1
+                    if next < 0 {
+                        // Any other number: [-]digits[.digits], a byte at a time.
+                        var q = p
+                        let negative = base[q] == minus
+                        if negative { q &+= 1 }
+                        var m: UInt64 = 0, f: UInt64 = 0
+                        var digits = 0, fraction = 0
+                        while base[q] &- 48 < 10, digits < 15 { m = m &* 10 &+ UInt64(base[q] &- 48); q &+= 1; digits &+= 1 }
+                        if digits > 0 && base[q] == dot {
+                            q &+= 1
+                            while base[q] &- 48 < 10, digits < 15 {
+                                f = f &* 10 &+ UInt64(base[q] &- 48); q &+= 1; digits &+= 1; fraction &+= 1
+                            }
                         }
-                    }
-                    if digits > 0 && base[q] == delim {
-                        // The same value as NumberParser's: all the digits as one integer over 10^k.
-                        var v = Double(m)
-                        if f != 0 { v = Double(m &* pow10Int[fraction] &+ f) / pow10[fraction] }
-                        rowOut[slot] = negative ? -v : v
-                        p = q &+ 1
-                        field &+= 1
-                        continue
+                        if digits > 0 && base[q] == term {
+                            // The same value as NumberParser's: all the digits as one integer over 10^k.
+                            var v = Double(m)
+                            if f != 0 { v = Double(m &* pow10Int[fraction] &+ f) / pow10[fraction] }
+                            rowOut[slot] = negative ? -v : v
+                            next = q &+ 1
+                        }
                     }
                 } else if slot < -1 {
-                    // A text code of up to 7 plain bytes that the dictionary has: one probe.
+                    // A text code of up to 7 plain bytes, or digits spelled as a float ("3.0",
+                    // which `store` keys as "3"), that the dictionary has: one probe.
                     let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
                     var n = 0
                     while n < 8 {
@@ -247,33 +253,38 @@ struct RowParser: Sendable {
                         if c == delim || c == nl || c == cr || c == quote || c == space || c == dot || c >= 0x80 { break }
                         n &+= 1
                     }
-                    if n < 8 && UInt8(truncatingIfNeeded: w >> UInt64(8 &* n)) == delim {
+                    var end = n      // the terminator's offset from p
+                    if n > 0 && n < 6 && UInt8(truncatingIfNeeded: w >> UInt64(8 &* n)) == dot
+                        && UInt8(truncatingIfNeeded: w >> UInt64(8 &* (n &+ 1))) == UInt8(ascii: "0")
+                        && SWARDigits.allDigits(w, count: n) && (n == 1 || UInt8(truncatingIfNeeded: w) != UInt8(ascii: "0")) {
+                        end = n &+ 2
+                    }
+                    if end < 8 && UInt8(truncatingIfNeeded: w >> UInt64(8 &* end)) == term {
                         let col = -2 - slot
                         if n == 0 {
-                            rowOut[col] = .nan; p &+= 1; field &+= 1; continue
-                        }
-                        let key = LocalDictionary.key(packed: w & ((1 &<< UInt64(8 &* n)) &- 1), count: n)
-                        if let i = result.dictionaries[col].index(ofKey: key) {
-                            rowOut[col] = Double(i); p &+= n &+ 1; field &+= 1; continue
+                            rowOut[col] = .nan; next = p &+ 1
+                        } else {
+                            let key = LocalDictionary.key(packed: w & ((1 &<< UInt64(8 &* n)) &- 1), count: n)
+                            if let i = result.dictionaries[col].index(ofKey: key) {
+                                rowOut[col] = Double(i); next = p &+ end &+ 1
+                            }
                         }
                     }
                 }
-                // Any other cell: find its end, then store it as the exact parser would.
-                guard let end = cellEnd(base, from: p, readable: readable, delim: delim), base[end] == delim,
-                      storeCell(base, from: p, to: end, field: field, kinds: kinds, cols: cols,
-                                rowOut: rowOut, result: &result) else { p = rowStart; break rows }
-                p = end + 1
-                field += 1
+                if next < 0 {
+                    // Any other cell: find its end, then store it as the exact parser would.
+                    guard let end = cellEnd(base, from: p, readable: readable, delim: delim),
+                          isLast ? base[end] == nl : base[end] == delim else { p = rowStart; break rows }
+                    let stop = isLast && end > p && base[end - 1] == cr ? end - 1 : end
+                    guard storeCell(base, from: p, to: stop, field: field, kinds: kinds, cols: cols,
+                                    rowOut: rowOut, result: &result) else { p = rowStart; break rows }
+                    next = end &+ 1
+                }
+                p = next
+                if isLast { break }
+                field &+= 1
             }
-            // The last field ends the line: LF or CRLF.
-            guard let end = cellEnd(base, from: p, readable: readable, delim: delim), base[end] == nl else {
-                p = rowStart; break rows
-            }
-            let stop = end > p && base[end - 1] == cr ? end - 1 : end
-            guard storeCell(base, from: p, to: stop, field: last, kinds: kinds, cols: cols,
-                            rowOut: rowOut, result: &result) else { p = rowStart; break rows }
-            p = end + 1
-            rows += 1
+            rows &+= 1
         }
         return (rows, p)
     }
@@ -494,5 +505,20 @@ enum NumberParser {
         if i != n { return nil }
         let text = String(decoding: s, as: UTF8.self)
         return strtod(text, nil)
+    }
+}
+
+/// Byte-parallel tests on the low bytes of a word (first byte lowest).
+enum SWARDigits {
+    /// Whether the first `count` (0...8) bytes of `w` are all ASCII digits.
+    @inline(__always)
+    static func allDigits(_ w: UInt64, count: Int) -> Bool {
+        let mask: UInt64 = count >= 8 ? ~0 : (1 &<< UInt64(8 &* count)) &- 1
+        // Per byte b: b - '0' <= 9 iff (b - 0x30) and (b + 0x46) both keep the high bit clear,
+        // computed without carries between bytes on the 7-bit parts.
+        let lo = (w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x4646_4646_4646_4646   // high bit: b >= 0x3A
+        let hi = (w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x5050_5050_5050_5050   // high bit: b >= 0x30
+        let ok = ~lo & hi & ~w & 0x8080_8080_8080_8080
+        return ok & mask == 0x8080_8080_8080_8080 & mask
     }
 }
