@@ -12,13 +12,22 @@ struct ProbeLoad: ParsableCommand {
     )
 
     @Argument(help: "Files to load with the embedded AZDIAS schema.")
-    var files: [String]
+    var files: [String] = []
 
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
+    @Option(name: .long, help: "Instead of loading, time faulting in a fresh matrix of this many rows (the floor).")
+    var faultRows: Int?
+
     func run() throws {
         let loader = CSVLoader(schema: .azdias, threads: threads)
+        if let rows = faultRows {
+            let seconds = PageFaults.timeFreshMatrix(rows: rows, columns: loader.schema.count,
+                                                     rowsPerBlock: loader.segmentRows, threads: threads)
+            print("{\"seconds\":\(seconds)}")
+            return
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         var bytes = 0, cells = 0
         var tables: [RawTable] = []

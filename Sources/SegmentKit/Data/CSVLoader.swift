@@ -106,7 +106,7 @@ public struct CSVLoader: Sendable {
                         var s = range.lowerBound + w
                         while s < range.upperBound {
                             let seg = segments[s]
-                            populate(outBase.value + seg.firstRow * p, count: seg.rows * p)
+                            PageFaults.populate(outBase.value + seg.firstRow * p, count: seg.rows * p)
                             var result = SegmentResult(dictionaries: seeds.value.map { LocalDictionary(seeds: $0) })
                             parser.parse(UnsafeBufferPointer(start: bytes.value + seg.offset, count: seg.length),
                                          readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
@@ -170,20 +170,6 @@ public struct CSVLoader: Sendable {
         }
         return RawTable(source: name, schema: schema, values: values, dictionaries: dictionaries,
                         ignoredColumns: ignored, bytes: index.bytes)
-    }
-
-    /// Faults in the whole pages of `count` doubles at `start` in one call (MADV_POPULATE_WRITE,
-    /// Linux 5.14+; elsewhere the call fails and the pages fault in as they are written). One
-    /// call per segment saves the exception entry and exit of each of its ~2,700 page faults:
-    /// faulting in the 736 MB result on two threads took 112-140 ms this way against 143-165 ms
-    /// page by page (a C test on this machine).
-    private func populate(_ start: UnsafeMutablePointer<Double>, count: Int) {
-        #if os(Linux)
-        let page = 4096
-        let lo = (UInt(bitPattern: start) + UInt(page - 1)) & ~UInt(page - 1)
-        let hi = UInt(bitPattern: start + count) & ~UInt(page - 1)
-        if hi > lo { _ = madvise(UnsafeMutableRawPointer(bitPattern: lo), Int(hi - lo), 23 /* MADV_POPULATE_WRITE */) }
-        #endif
     }
 
     struct Segment: Sendable {
