@@ -105,15 +105,11 @@ struct RowParser: Sendable {
     let isText: [Bool]
     let delimiter: UInt8
     let columns: Int
-    /// For each field of a line: skip, a numeric or a text column.
-    private let kinds: [FieldKind]
-    /// For each field of a line, for the fast parser's hot loop: the schema column of a numeric
-    /// field (>= 0), -1 to skip, or -2 - column for a text field.
+    /// For each field of a line, for the fast parser: the schema column of a numeric field (>= 0),
+    /// -1 to skip the field, or -2 - column for a text field.
     private let slots: [Int]
     /// Whether the fast parser may be used: the delimiter must not be a character of a number.
     let plainAllowed: Bool
-
-    enum FieldKind: UInt8 { case skip, numeric, text }
 
     init(file: String, header: [String], fileToSchema: [Int], isText: [Bool], delimiter: UInt8, columns: Int,
          fastPath: Bool = true) {
@@ -123,7 +119,6 @@ struct RowParser: Sendable {
         self.isText = isText
         self.delimiter = delimiter
         self.columns = columns
-        kinds = fileToSchema.map { c in c < 0 ? .skip : (isText[c] ? .text : .numeric) }
         slots = fileToSchema.map { c in c < 0 ? -1 : (isText[c] ? -2 - c : c) }
         let numberBytes = Array("+-.0123456789eE\"\r\n".utf8)
         plainAllowed = fastPath && !numberBytes.contains(delimiter) && delimiter < 0x80
@@ -141,15 +136,13 @@ struct RowParser: Sendable {
         }
         var offset = 0, rows = 0, line = firstLine
         slots.withUnsafeBufferPointer { slots in
-        kinds.withUnsafeBufferPointer { kinds in
-            fileToSchema.withUnsafeBufferPointer { cols in
-                NumberParser.pow10.withUnsafeBufferPointer { pow10 in
-                  NumberParser.pow10Int.withUnsafeBufferPointer { pow10Int in
+            NumberParser.pow10.withUnsafeBufferPointer { pow10 in
+                NumberParser.pow10Int.withUnsafeBufferPointer { pow10Int in
                     while rows < expectedRows && offset < n {
                         let plain = parsePlain(base + offset, readable: readable - offset, firstRow: firstRow + rows,
-                                               expectedRows: expectedRows - rows, slots: slots.baseAddress!, kinds: kinds.baseAddress!,
-                                               cols: cols.baseAddress!, pow10: pow10.baseAddress!,
-                                               pow10Int: pow10Int.baseAddress!, out: out, result: &result)
+                                               expectedRows: expectedRows - rows, slots: slots.baseAddress!,
+                                               pow10: pow10.baseAddress!, pow10Int: pow10Int.baseAddress!,
+                                               out: out, result: &result)
                         rows += plain.rows
                         line += plain.rows
                         offset += plain.bytes
@@ -162,10 +155,8 @@ struct RowParser: Sendable {
                         line += exact.lines
                         offset += exact.bytes
                     }
-                  }
                 }
             }
-        }
         }
     }
 
@@ -180,7 +171,7 @@ struct RowParser: Sendable {
     /// short for its fixed cost.
     @inline(__always)
     private func parsePlain(_ base: UnsafePointer<UInt8>, readable: Int, firstRow: Int, expectedRows: Int,
-                            slots: UnsafePointer<Int>, kinds: UnsafePointer<FieldKind>, cols: UnsafePointer<Int>, pow10: UnsafePointer<Double>,
+                            slots: UnsafePointer<Int>, pow10: UnsafePointer<Double>,
                             pow10Int: UnsafePointer<UInt64>,
                             out: UnsafeMutablePointer<Double>, result: inout SegmentResult) -> (rows: Int, bytes: Int) {
         let last = fileToSchema.count - 1
@@ -276,7 +267,7 @@ struct RowParser: Sendable {
                     guard let end = cellEnd(base, from: p, readable: readable, delim: delim),
                           isLast ? base[end] == nl : base[end] == delim else { p = rowStart; break rows }
                     let stop = isLast && end > p && base[end - 1] == cr ? end - 1 : end
-                    guard storeCell(base, from: p, to: stop, field: field, kinds: kinds, cols: cols,
+                    guard storeCell(base, from: p, to: stop, slot: slot,
                                     rowOut: rowOut, result: &result) else { p = rowStart; break rows }
                     next = end &+ 1
                 }
@@ -302,13 +293,13 @@ struct RowParser: Sendable {
         return nil
     }
 
-    /// Stores the cell `[from, to)` of `field` through `store`; false when the cell is bad (the
-    /// exact parser then reports it).
+    /// Stores the cell `[from, to)` of the field with `slot` through `store`; false when the cell
+    /// is bad (the exact parser then reports it).
     @inline(__always)
-    private func storeCell(_ base: UnsafePointer<UInt8>, from: Int, to: Int, field: Int, kinds: UnsafePointer<FieldKind>,
-                           cols: UnsafePointer<Int>, rowOut: UnsafeMutablePointer<Double>, result: inout SegmentResult) -> Bool {
-        if kinds[field] == .skip { return true }
-        return store(UnsafeBufferPointer(start: base + from, count: to - from), col: cols[field], rowOut: rowOut,
+    private func storeCell(_ base: UnsafePointer<UInt8>, from: Int, to: Int, slot: Int,
+                           rowOut: UnsafeMutablePointer<Double>, result: inout SegmentResult) -> Bool {
+        if slot == -1 { return true }
+        return store(UnsafeBufferPointer(start: base + from, count: to - from), col: slot >= 0 ? slot : -2 - slot, rowOut: rowOut,
                      dictionaries: &result.dictionaries) == nil
     }
 
