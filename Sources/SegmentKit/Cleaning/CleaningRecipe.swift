@@ -124,6 +124,8 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         case .auto: threshold = autoRowThreshold(histogram)
         }
         // Steps 4-5: the encoding plan, with categories from the population.
+        let categorical = kept.filter { schema.features[$0].type == .categorical }
+        let levelsByColumn = distinctCodes(table, columns: categorical, resolvers: resolvers, threads: threads)
         var features: [OutputFeature] = []
         for c in kept {
             let f = schema.features[c]
@@ -151,7 +153,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
                 continue
             }
             if f.type == .categorical {
-                let levels = distinctCodes(table, column: c, resolver: resolvers[c])
+                let levels = levelsByColumn[c] ?? []
                 if levels.isEmpty {
                     dropped.append(DroppedColumn(name: f.name, reason: .noValues, missingFraction: frac))
                 } else if levels.count <= 2 {
@@ -343,24 +345,59 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     }
 
     /// The distinct valid codes of a column in the population, sorted.
-    static func distinctCodes(_ table: RawTable, column: Int, resolver: ColumnResolver) -> [Code] {
-        // Small integers (every real code) go through a presence table; anything else through a set.
-        var seen = Set<Double>()
-        var small = [Bool](repeating: false, count: 4_112)
-        let p = table.values.columns
+    /// The distinct non-missing codes of each of `columns`, sorted, from one pass over the rows
+    /// (contiguous row ranges on `threads` workers): a pass per column read a cache line per value.
+    static func distinctCodes(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver], threads: Int) -> [Int: [Code]] {
+        let n = table.rowCount, p = table.values.columns, k = columns.count
+        if k == 0 { return [:] }
+        // Small integers (every real code, and the text columns' dictionary indices) go through a
+        // presence table; anything else through a set.
+        let smallCount = 4_112
+        struct Seen { var small: [Bool]; var other: [Set<Double>] }
+        let workers = max(1, min(threads, n / 4096 + 1))
+        let columnResolvers = columns.map { resolvers[$0] }
+        var partial = [Seen?](repeating: nil, count: workers)
         table.values.withUnsafeBufferPointer { raw in
-            for r in 0..<table.rowCount {
-                let v = raw[r * p + column]
-                if resolver.isMissing(v) { continue }
-                let d = v + 16
-                if d >= 0, d < 4_112, d == d.rounded(.towardZero) { small[Int(d)] = true } else { seen.insert(v) }
+            let rawBox = UncheckedSendable(raw.baseAddress!)
+            partial.withUnsafeMutableBufferPointer { part in
+                let partBox = UncheckedSendable(part.baseAddress!)
+                parallelFor(workers) { w in
+                    var seen = Seen(small: [Bool](repeating: false, count: smallCount * k),
+                                    other: [Set<Double>](repeating: [], count: k))
+                    seen.small.withUnsafeMutableBufferPointer { small in
+                        for r in (n * w / workers)..<(n * (w + 1) / workers) {
+                            let row = rawBox.value + r * p
+                            for j in 0..<k {
+                                let v = row[columns[j]]
+                                if columnResolvers[j].isMissing(v) { continue }
+                                let d = v + 16
+                                if d >= 0, d < Double(smallCount), d == d.rounded(.towardZero) {
+                                    small[j * smallCount + Int(d)] = true
+                                } else {
+                                    seen.other[j].insert(v)
+                                }
+                            }
+                        }
+                    }
+                    partBox.value[w] = seen
+                }
             }
         }
-        for (i, present) in small.enumerated() where present { seen.insert(Double(i - 16)) }
-        if let dict = table.dictionaries[column] {
-            return seen.map { Code(token: dict[Int($0)]) }.sorted()
+        var result: [Int: [Code]] = [:]
+        for (j, column) in columns.enumerated() {
+            var values = Set<Double>()
+            for part in partial {
+                let seen = part!
+                for i in 0..<smallCount where seen.small[j * smallCount + i] { values.insert(Double(i - 16)) }
+                values.formUnion(seen.other[j])
+            }
+            if let dict = table.dictionaries[column] {
+                result[column] = values.map { Code(token: dict[Int($0)]) }.sorted()
+            } else {
+                result[column] = values.map { v in v == v.rounded() && abs(v) < 1e15 ? Code.number(Int(v)) : Code.text(String(v)) }.sorted()
+            }
         }
-        return seen.map { v in v == v.rounded() && abs(v) < 1e15 ? Code.number(Int(v)) : Code.text(String(v)) }.sorted()
+        return result
     }
 }
 
