@@ -142,6 +142,33 @@ struct CleaningTests {
         }
     }
 
+    @Test("the categories of every categorical column, from one pass, at one and two threads")
+    func categories() throws {
+        // 12,000 rows (several workers), codes that take the presence table and codes that do not
+        // (5000, 2.5, -20), missing codes, empty cells, and text codes through the dictionary.
+        var lines = ["ORD;BIN;OST_WEST_KZ;CAT;PRAEGENDE_JUGENDJAHRE;CAMEO_INTL_2015;WOHNLAGE;PLZ8_BAUMAX;HIGHMISS;LP_LEBENSPHASE_GROB"]
+        var g = SplitMix64(seed: 3)
+        let cats = ["0", "1", "2", "7", "5000", "2.5", "-20", ""]
+        var expectedCAT = Set<Code>(), expectedOW = Set<Code>()
+        for r in 0..<12_000 {
+            let cat = r == 11_999 ? "4097" : cats[g.nextInt(below: cats.count)]
+            let ow = r < 11_000 ? (g.nextInt(below: 2) == 0 ? "W" : "-1") : "O"
+            if cat != "0" && !cat.isEmpty { expectedCAT.insert(Code(token: cat)) }
+            if ow != "-1" { expectedOW.insert(Code(token: ow)) }
+            lines.append("1;1;\(ow);\(cat);14;51;3;1;1;5")
+        }
+        let table = try load(lines.joined(separator: "\n") + "\n", schema: cleaningSchema)
+        let resolvers = (0..<cleaningSchema.count).map {
+            ColumnResolver(table: table, column: $0, codes: [], missingCodes: cleaningSchema.features[$0].missingCodes)
+        }
+        for threads in [1, 2] {
+            let levels = CleaningRecipe.distinctCodes(table, columns: [1, 2, 3], resolvers: resolvers, threads: threads)
+            #expect(levels[3] == expectedCAT.sorted())
+            #expect(levels[2] == expectedOW.sorted())
+            #expect(levels[1] == [.number(1)])
+        }
+    }
+
     @Test("the automatic row split sits in the valley between the two modes")
     func autoThreshold() {
         // The published AZDIAS shape (azdias_facts.md §2): 0 NaN 623,209 rows, a dense tail to 24, almost
