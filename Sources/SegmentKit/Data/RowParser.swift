@@ -167,9 +167,8 @@ struct RowParser: Sendable {
     /// what a column with empty cells is written as) or empty; then two digits (`13`, `13.0`) and
     /// `-1`. Those are recognised from one eight-byte load with no loop; a prototype of the same
     /// loop in C parsed the generated population in half the time of a byte-at-a-time loop (145
-    /// against 277 ms on one core).
-    /// Eight-byte SWAR number parsing was tried first and was slower than both: these cells are too
-    /// short for its fixed cost.
+    /// against 277 ms on one core). Eight-byte SWAR number parsing was tried first and was slower
+    /// than both: these cells are too short for its fixed cost.
     @inline(__always)
     private func parsePlain(_ base: UnsafePointer<UInt8>, readable: Int, firstRow: Int, expectedRows: Int,
                             slots: UnsafePointer<Int>, pow10: UnsafePointer<Double>,
@@ -183,7 +182,7 @@ struct RowParser: Sendable {
         let dotZeroDelim = UInt32(dot) | UInt32(UInt8(ascii: "0")) << 8 | UInt32(delim) << 16
         let dotZeroNL = UInt32(dot) | UInt32(UInt8(ascii: "0")) << 8 | UInt32(nl) << 16
         // The last offset a field may start at: a number cell reads at most 18 bytes past it (the
-        // digit loops stop after 15 digits), the shapes 4.
+        // digit loops stop after 15 digits), the shapes and text codes 8.
         let limit = readable - 32
         var p = 0
         var rows = 0
