@@ -189,10 +189,12 @@ struct CSVLoaderTests {
     func fastMatchesExact() throws {
         let good = ["3", "2.0", "", "-1", "1992.0", "13", "0.5", "1e3", "+4", " 7 ", "\"5\"", "-0", "-0.0", "5.", ".5",
                     "-.5", "12345678901234567", "007", "9.25", "1.50", "123456789012.125", "0", "9.0",
-                    "13.0", "42", "-7", "10.0", "99", "-9.0", "13.5", "-12"]
-        let bad = ["-", ".", "x", "1-2", "1.2.3", "3\r", "W", "\"4", "1e", "é", "--1", "2.0.", "1 2"]
+                    "13.0", "42", "-7", "10.0", "99", "-9.0", "13.5", "-12", "\"\"", "\" 7 \"", "\"2.0\"", "\"-1\""]
+        let bad = ["-", ".", "x", "1-2", "1.2.3", "3\r", "W", "\"4", "1e", "é", "--1", "2.0.", "1 2",
+                   "\"4\"x", "\"4\"\r", "4\"", "\"1;2\"", "\"\"\"\""]
         let codes = ["8A", "XX", "W", "1.0", "\"O\"", "", "é", "ABCDEFGHIJKL", "1A", " 2B", "\"a\"\"b\"",
-                     "3", "03", "3.0", "03.0", "-3.0", "0.0", "12.0", "12.00", "1.5", "12345.0", "-1"]
+                     "3", "03", "3.0", "03.0", "-3.0", "0.0", "12.0", "12.00", "1.5", "12345.0", "-1",
+                     "\"1A\"", "\"\"", "\" 8A\"", "\"3.0\""]
         var g = SplitMix64(seed: 11)
         var cases = 0, errors = 0
         for trial in 0..<60 {
@@ -221,6 +223,14 @@ struct CSVLoaderTests {
         }
         // Both outcomes were exercised.
         #expect(errors > 20 && cases - errors > 20)
+        // Rows that would line up with the next line's cells if a parser read past their end.
+        let padding = String(repeating: "1;2;3A\r\n", count: 10)
+        for text in ["A;B;CAMEO_DEU_2015\r\n\"1\";\"2\"\r\n7\r\n" + padding,
+                     "A;B;CAMEO_DEU_2015\r\n\"1\";2\r\n7\r\n" + padding,
+                     "A;B;CAMEO_DEU_2015\n1;\"2\"\n7\n" + padding.replacingOccurrences(of: "\r", with: "")] {
+            #expect(Self.outcome(text, fast: true, threads: 1, segmentRows: 100) == Self.outcome(text, fast: false, threads: 1, segmentRows: 100))
+            #expect(Self.outcome(text, fast: true, threads: 1, segmentRows: 100).contains("expected 3 fields, found 2"))
+        }
     }
 
     @Test("a code first seen after the first segment: the dictionary is still sorted and every index right")
