@@ -108,6 +108,8 @@ struct RowParser: Sendable {
     /// For each field of a line, for the fast parser: the schema column of a numeric field (>= 0),
     /// -1 to skip the field, or -2 - column for a text field.
     private let slots: [Int]
+    /// The schema columns of the text fields.
+    private let textColumns: [Int]
     /// Whether the fast parser may be used: the delimiter must not be a character of a number.
     let plainAllowed: Bool
 
@@ -120,6 +122,7 @@ struct RowParser: Sendable {
         self.delimiter = delimiter
         self.columns = columns
         slots = fileToSchema.map { c in c < 0 ? -1 : (isText[c] ? -2 - c : c) }
+        textColumns = fileToSchema.filter { $0 >= 0 && isText[$0] }
         let numberBytes = Array("+-.0123456789eE\"\r\n".utf8)
         plainAllowed = fastPath && !numberBytes.contains(delimiter) && delimiter < 0x80
     }
@@ -192,6 +195,12 @@ struct RowParser: Sendable {
             let rowOut = out + (firstRow + rows) * columns
             var field = 0
             while true {
+                if field < last && slots[field] != -1 {
+                    let run = Self.plainRun(base, from: p, field: field, end: last, limit: limit, slots: slots,
+                                                rowOut: rowOut, delimiter: delim)
+                    p = run.p
+                    field = run.field
+                }
                 if p > limit { p = rowStart; break rows }
                 // Every field but the last ends at a delimiter, the last at LF (CRLF goes the
                 // general way below).
@@ -292,9 +301,110 @@ struct RowParser: Sendable {
                 if isLast { break }
                 field &+= 1
             }
+            guard resolveTexts(base, rowOut: rowOut, result: &result) else { p = rowStart; break rows }
             rows &+= 1
         }
         return (rows, p)
+    }
+
+    /// The tag of an output slot whose text cell `plainRun` has passed over: a signalling NaN
+    /// (never a parsed value) with the cell's length in bits 44-47 and its offset below.
+    private static let pendingText: UInt64 = 0x7FF4 << 48
+
+    /// Looks up the text cells of a row that `plainRun` passed over; false if one is not valid.
+    @inline(__always)
+    private func resolveTexts(_ base: UnsafePointer<UInt8>, rowOut: UnsafeMutablePointer<Double>,
+                              result: inout SegmentResult) -> Bool {
+        for col in textColumns {
+            let bits = rowOut[col].bitPattern
+            guard bits >> 48 == Self.pendingText >> 48 else { continue }
+            let n = Int(truncatingIfNeeded: bits >> 44 & 0xF), at = Int(truncatingIfNeeded: bits & (1 << 44 - 1))
+            let w = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)
+            let key = LocalDictionary.key(packed: w & ((1 &<< UInt64(8 &* n)) &- 1), count: n)
+            if let i = result.dictionaries[col].index(ofKey: key) {
+                rowOut[col] = Double(i)
+            } else if !storeCell(base, from: at, to: at + n, slot: -2 - col, rowOut: rowOut, result: &result) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The common cells of fields `field..<end` (none of them the last field of the line): the
+    /// number shapes, and text cells of up to 7 plain bytes, whose lookup is left to
+    /// `resolveTexts`. Returns where it stopped: at `end`, or at the first field it does not take
+    /// (a skipped field, or a cell of another shape), which the row loop's general code then takes.
+    ///
+    /// Kept out of line with only what it needs, so that its loop runs from registers: inside the
+    /// row loop, six values per field were reloaded from the stack. The single-thread parse of both
+    /// files went from 327-331 to 262-266 ms with its output already faulted in (`make bench`
+    /// measures the whole load).
+    @inline(never)
+    private static func plainRun(_ base: UnsafePointer<UInt8>, from start: Int, field first: Int, end: Int,
+                                     limit: Int, slots: UnsafePointer<Int>, rowOut: UnsafeMutablePointer<Double>,
+                                     delimiter delim: UInt8) -> (p: Int, field: Int) {
+        let dotZeroDelim = UInt32(UInt8(ascii: ".")) | UInt32(UInt8(ascii: "0")) << 8 | UInt32(delim) << 16
+        var p = start, field = first
+        while field < end && p <= limit {
+            let slot = slots[field]
+            if slot < 0 {
+                // A text cell of a plain code (or empty): its offset and length are left in its
+                // output slot, for `resolveTexts` to look up after the row.
+                if slot == -1 { break }
+                let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                var n = 0
+                while n < 8 {
+                    let c = UInt8(truncatingIfNeeded: w >> UInt64(8 &* n))
+                    if c == delim || c == 10 || c == 13 || c == 34 || c == 32 || c == 46 || c >= 0x80 { break }
+                    n &+= 1
+                }
+                guard n < 8 && UInt8(truncatingIfNeeded: w >> UInt64(8 &* n)) == delim else { break }
+                (rowOut + (-2 - slot)).withMemoryRebound(to: UInt64.self, capacity: 1) {
+                    $0.pointee = n == 0 ? Double.nan.bitPattern : Self.pendingText | UInt64(n) << 44 | UInt64(p)
+                }
+                p &+= n &+ 1
+                field &+= 1
+                continue
+            }
+            let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+            let b0 = UInt8(truncatingIfNeeded: w), b1 = UInt8(truncatingIfNeeded: w >> 8)
+            let d0 = b0 &- 48, d1 = b1 &- 48
+            let v: Double
+            if d0 < 10 {
+                if b1 == delim {
+                    v = Double(d0); p &+= 2
+                } else if UInt32(truncatingIfNeeded: w >> 8) & 0xFF_FFFF == dotZeroDelim {
+                    v = Double(d0); p &+= 4
+                } else if d1 < 10 && UInt8(truncatingIfNeeded: w >> 16) == delim {
+                    v = Double(d0 &* 10 &+ d1); p &+= 3
+                } else if d1 < 10 && UInt32(truncatingIfNeeded: w >> 16) & 0xFF_FFFF == dotZeroDelim {
+                    v = Double(d0 &* 10 &+ d1); p &+= 5
+                } else if d1 < 10 {
+                    // More digits ("1996.0", "584"): up to 15, then the delimiter or ".0".
+                    var m = UInt64(d0 &* 10 &+ d1), q = p &+ 2
+                    while base[q] &- 48 < 10 && q &- p < 15 { m = m &* 10 &+ UInt64(base[q] &- 48); q &+= 1 }
+                    if base[q] == delim {
+                        p = q &+ 1
+                    } else if UnsafeRawPointer(base + q).loadUnaligned(as: UInt32.self) & 0xFF_FFFF == dotZeroDelim {
+                        p = q &+ 3
+                    } else {
+                        break
+                    }
+                    v = Double(m)
+                } else {
+                    break
+                }
+            } else if b0 == delim {
+                v = .nan; p &+= 1
+            } else if b0 == UInt8(ascii: "-") && d1 < 10 && UInt8(truncatingIfNeeded: w >> 16) == delim {
+                v = -Double(d1); p &+= 3
+            } else {
+                break
+            }
+            rowOut[slot] = v
+            field &+= 1
+        }
+        return (p, field)
     }
 
     /// A quoted cell at `p` for the fast parser: when it has no doubled quote inside and its
