@@ -211,25 +211,8 @@ struct RowParser: Sendable {
                 var next = -1      // the offset after the cell's terminator, once the cell is stored
                 if slot >= 0 {
                     let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-                    let b0 = UInt8(truncatingIfNeeded: w), b1 = UInt8(truncatingIfNeeded: w >> 8)
-                    let d0 = b0 &- 48, d1 = b1 &- 48
-                    if d0 < 10 {
-                        if b1 == term {
-                            rowOut[slot] = Double(d0); next = p &+ 2
-                        } else if UInt32(truncatingIfNeeded: w >> 8) & 0xFF_FFFF == dotZeroTerm {
-                            rowOut[slot] = Double(d0); next = p &+ 4
-                        } else if d1 < 10 {
-                            // Two digits: "13", "13.0".
-                            if UInt8(truncatingIfNeeded: w >> 16) == term {
-                                rowOut[slot] = Double(d0 &* 10 &+ d1); next = p &+ 3
-                            } else if UInt32(truncatingIfNeeded: w >> 16) & 0xFF_FFFF == dotZeroTerm {
-                                rowOut[slot] = Double(d0 &* 10 &+ d1); next = p &+ 5
-                            }
-                        }
-                    } else if b0 == term {
-                        rowOut[slot] = .nan; next = p &+ 1
-                    } else if b0 == minus && d1 < 10 && UInt8(truncatingIfNeeded: w >> 16) == term {
-                        rowOut[slot] = -Double(d1); next = p &+ 3      // "-1" (and "-0" is -0.0, as parsed)
+                    if let (v, length) = Self.shape(w, terminator: term, dotZeroTerminator: dotZeroTerm) {
+                        rowOut[slot] = v; next = p &+ length
                     }
                     if next < 0 {
                         // Any other number: [-]digits[.digits], a byte at a time.
@@ -307,6 +290,29 @@ struct RowParser: Sendable {
         return (rows, p)
     }
 
+    /// The commonest cells, from the eight bytes at their start: a digit (`3`), a digit and `.0`
+    /// (`2.0`, what a column with empty cells is written as), empty, two digits (`13`, `13.0`) and
+    /// `-1` (`-0` is -0.0, as parsed). Returns the value and the bytes up to and including the
+    /// terminator, or nil for any other cell. `dotZeroTerminator` is ".0" and the terminator, packed
+    /// as the three bytes after a digit.
+    @inline(__always)
+    private static func shape(_ w: UInt64, terminator term: UInt8, dotZeroTerminator: UInt32) -> (Double, Int)? {
+        let b0 = UInt8(truncatingIfNeeded: w), b1 = UInt8(truncatingIfNeeded: w >> 8)
+        let d0 = b0 &- 48, d1 = b1 &- 48
+        if d0 < 10 {
+            if b1 == term { return (Double(d0), 2) }
+            if UInt32(truncatingIfNeeded: w >> 8) & 0xFF_FFFF == dotZeroTerminator { return (Double(d0), 4) }
+            if d1 < 10 {
+                if UInt8(truncatingIfNeeded: w >> 16) == term { return (Double(d0 &* 10 &+ d1), 3) }
+                if UInt32(truncatingIfNeeded: w >> 16) & 0xFF_FFFF == dotZeroTerminator { return (Double(d0 &* 10 &+ d1), 5) }
+            }
+            return nil
+        }
+        if b0 == term { return (.nan, 1) }
+        if b0 == UInt8(ascii: "-") && d1 < 10 && UInt8(truncatingIfNeeded: w >> 16) == term { return (-Double(d1), 3) }
+        return nil
+    }
+
     /// The tag of an output slot whose text cell `plainRun` has passed over: a signalling NaN
     /// (never a parsed value) with the cell's length in bits 44-47 and its offset below.
     private static let pendingText: UInt64 = 0x7FF4 << 48
@@ -367,37 +373,21 @@ struct RowParser: Sendable {
                 continue
             }
             let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-            let b0 = UInt8(truncatingIfNeeded: w), b1 = UInt8(truncatingIfNeeded: w >> 8)
-            let d0 = b0 &- 48, d1 = b1 &- 48
             let v: Double
-            if d0 < 10 {
-                if b1 == delim {
-                    v = Double(d0); p &+= 2
-                } else if UInt32(truncatingIfNeeded: w >> 8) & 0xFF_FFFF == dotZeroDelim {
-                    v = Double(d0); p &+= 4
-                } else if d1 < 10 && UInt8(truncatingIfNeeded: w >> 16) == delim {
-                    v = Double(d0 &* 10 &+ d1); p &+= 3
-                } else if d1 < 10 && UInt32(truncatingIfNeeded: w >> 16) & 0xFF_FFFF == dotZeroDelim {
-                    v = Double(d0 &* 10 &+ d1); p &+= 5
-                } else if d1 < 10 {
-                    // More digits ("1996.0", "584"): up to 15, then the delimiter or ".0".
-                    var m = UInt64(d0 &* 10 &+ d1), q = p &+ 2
-                    while base[q] &- 48 < 10 && q &- p < 15 { m = m &* 10 &+ UInt64(base[q] &- 48); q &+= 1 }
-                    if base[q] == delim {
-                        p = q &+ 1
-                    } else if UnsafeRawPointer(base + q).loadUnaligned(as: UInt32.self) & 0xFF_FFFF == dotZeroDelim {
-                        p = q &+ 3
-                    } else {
-                        break
-                    }
-                    v = Double(m)
+            if let (value, length) = shape(w, terminator: delim, dotZeroTerminator: dotZeroDelim) {
+                v = value; p &+= length
+            } else if UInt8(truncatingIfNeeded: w) &- 48 < 10 && UInt8(truncatingIfNeeded: w >> 8) &- 48 < 10 {
+                // More digits ("1996.0", "584"): up to 15, then the delimiter or ".0".
+                var m: UInt64 = 0, q = p
+                while base[q] &- 48 < 10 && q &- p < 15 { m = m &* 10 &+ UInt64(base[q] &- 48); q &+= 1 }
+                if base[q] == delim {
+                    p = q &+ 1
+                } else if UnsafeRawPointer(base + q).loadUnaligned(as: UInt32.self) & 0xFF_FFFF == dotZeroDelim {
+                    p = q &+ 3
                 } else {
                     break
                 }
-            } else if b0 == delim {
-                v = .nan; p &+= 1
-            } else if b0 == UInt8(ascii: "-") && d1 < 10 && UInt8(truncatingIfNeeded: w >> 16) == delim {
-                v = -Double(d1); p &+= 3
+                v = Double(m)
             } else {
                 break
             }
