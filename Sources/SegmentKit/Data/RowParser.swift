@@ -166,12 +166,12 @@ struct RowParser: Sendable {
     /// The fast parser: parses rows from `base` while they are plain (see the type's comment) and
     /// returns how many it parsed and the bytes they took. It stops at a row start.
     ///
-    /// Most cells of these files are one of three shapes: a digit (`3`), a digit and `.0` (`2.0`,
-    /// what a column with empty cells is written as) or empty; then two digits (`13`, `13.0`) and
-    /// `-1`. Those are recognised from one eight-byte load with no loop; a prototype of the same
-    /// loop in C parsed the generated population in half the time of a byte-at-a-time loop (145
-    /// against 277 ms on one core). Eight-byte SWAR number parsing was tried first and was slower
-    /// than both: these cells are too short for its fixed cost.
+    /// Each row goes in runs (`plainRun`) over the common cells, whose shapes (`shape`) are
+    /// recognised from one eight-byte load with no loop; a prototype of the same loop in C parsed
+    /// the generated population in half the time of a byte-at-a-time loop (145 against 277 ms on
+    /// one core). Eight-byte SWAR number parsing was tried first and was slower than both: these
+    /// cells are too short for its fixed cost. The code below the run takes the one cell a run
+    /// stops at, and the last field of the row.
     @inline(__always)
     private func parsePlain(_ base: UnsafePointer<UInt8>, readable: Int, firstRow: Int, expectedRows: Int,
                             slots: UnsafePointer<Int>, pow10: UnsafePointer<Double>,
