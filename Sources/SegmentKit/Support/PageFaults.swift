@@ -10,6 +10,12 @@ public enum PageFaults {
     /// per block saves the exception entry and exit of each of its page faults: faulting in the
     /// 736 MB loaded matrix on two threads took 112-140 ms this way against 143-165 ms page by page
     /// (a C test on this machine). The contents are unchanged (fresh pages read as zero).
+    ///
+    /// The pages stay ordinary 4 KiB ones. Transparent huge pages (`MADV_HUGEPAGE`, as numpy uses)
+    /// fault the same matrix in in 34-53 ms back to back, but on a VM with free page reporting
+    /// (virtio-balloon, as on the development machines) freed 2 MiB blocks go back to the host
+    /// within seconds, and after a 4 s pause the same call took 0.64-0.77 s: a one-off run would
+    /// pay that.
     public static func populate(_ start: UnsafeMutablePointer<Double>, count: Int) {
         #if os(Linux)
         let page = 4096
