@@ -87,7 +87,6 @@ public struct CleaningAssessment: Codable, Sendable {
         let n = table.rowCount, p = table.values.columns
         let candidates = (0..<p).filter { missingCounts[$0] > 0 && missingCounts[$0] < n }
         let words = (n + 63) / 64
-        var bits = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: candidates.count)
         // Sixty-four rows at a time (one word of every column's bit set; the rows stay in cache while
         // each column is tested), word ranges split between the cores.
         var flat = [UInt64](repeating: 0, count: candidates.count * words)
@@ -110,7 +109,7 @@ public struct CleaningAssessment: Codable, Sendable {
                 }
             }
         }
-        for k in 0..<candidates.count { bits[k] = Array(flat[(k * words)..<((k + 1) * words)]) }
+        let bits = (0..<candidates.count).map { k in Array(flat[(k * words)..<((k + 1) * words)]) }
         // Single linkage on Jaccard >= 0.9.
         var parent = Array(0..<candidates.count)
         func find(_ x: Int) -> Int { var x = x; while parent[x] != x { x = parent[x] }; return x }

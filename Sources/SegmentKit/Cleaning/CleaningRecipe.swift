@@ -344,7 +344,6 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         return out
     }
 
-    /// The distinct valid codes of a column in the population, sorted.
     /// The distinct non-missing codes of each of `columns`, sorted, from one pass over the rows
     /// (contiguous row ranges on `threads` workers): a pass per column read a cache line per value.
     static func distinctCodes(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver], threads: Int) -> [Int: [Code]] {
