@@ -224,14 +224,8 @@ public struct CSVLoader: Sendable {
         let bytes = UncheckedSendable(base)
         chunks.withUnsafeMutableBufferPointer { out in
             let outBase = UncheckedSendable(out.baseAddress!)
-            let count = out.count
-            let workers = min(threads, count)
-            parallelFor(workers) { w in
-                var c = w
-                while c < count {
-                    outBase.value[c] = Self.countLines(bytes.value, from: starts[c], to: starts[c + 1], segmentRows: segmentRows)
-                    c += workers
-                }
+            parallelForEach(out.count, workers: threads) { c in
+                outBase.value[c] = Self.countLines(bytes.value, from: starts[c], to: starts[c + 1], segmentRows: segmentRows)
             }
         }
         // Number the lines and rows in file order.
