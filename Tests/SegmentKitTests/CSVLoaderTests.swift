@@ -143,13 +143,38 @@ struct CSVLoaderTests {
         #expect(t.values.row(0) == [1, 2, t.values[0, 2]])
     }
 
-    @Test("the first bad row in file order is reported, whichever worker found it")
-    func firstError() {
+    /// 500 rows on 3 threads: the shares start at rows 0, 166 and 333, and their first 10 rows
+    /// are parsed before the rest; row 170 is in the second share's first rows.
+    @Test("the first bad row in file order is reported, whichever worker found it",
+          arguments: [(123, 456), (123, 170), (5, 170), (170, 340)])
+    func firstError(_ bad: Int, _ later: Int) {
         var lines = ["A;B;CAMEO_DEU_2015"]
-        for i in 0..<500 { lines.append(i == 123 || i == 456 ? "1;oops\(i);3A" : "1;2;3A") }
+        for i in 0..<500 { lines.append(i == bad || i == later ? "1;oops\(i);3A" : "1;2;3A") }
         let text = lines.joined(separator: "\n")
         expectDataError({ _ = try load(text, threads: 3, segmentRows: 10) }) {
-            $0.line == 125 && $0.kind == .notANumber("oops123")
+            $0.line == bad + 2 && $0.kind == .notANumber("oops\(bad)")
+        }
+    }
+
+    @Test("a bad row's line number is right wherever the workers' shares of the rows are cut",
+          arguments: [(2, 4), (2, 7), (3, 5), (4, 1_000)])
+    func lineNumbersAcrossShares(_ threads: Int, _ segmentRows: Int) {
+        // 45 rows with blank lines (and a CR-only one) between some of them, so line and row
+        // numbers drift apart; each row in turn is the bad one.
+        let rows = 45
+        for bad in 0..<rows {
+            var lines = ["A;B;CAMEO_DEU_2015"]
+            var badLine = 0
+            for r in 0..<rows {
+                if r % 6 == 2 { lines.append("") }
+                if r % 11 == 5 { lines.append("\r") }
+                lines.append(r == bad ? "1;x\(r);3A" : "\(r % 9);2.0;1A")
+                if r == bad { badLine = lines.count }
+            }
+            let text = lines.joined(separator: "\n") + "\n"
+            expectDataError({ _ = try load(text, threads: threads, segmentRows: segmentRows) }) {
+                $0.line == badLine && $0.kind == .notANumber("x\(bad)")
+            }
         }
     }
 

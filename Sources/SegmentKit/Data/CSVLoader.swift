@@ -81,8 +81,9 @@ public struct CSVLoader: Sendable {
         // Every cell is written by the parser (a row with a missing field is an error), so the
         // result is not zero-filled first: the page faults happen in the parallel parse instead.
         var values = Matrix(uninitializedRows: index.rows, columns: p)
-        let segments = index.segments
-        let workers = min(threads, segments.count)
+        let workers = min(threads, index.rows)
+        let (segments, first, rest) = Self.plan(index.segments, rows: index.rows, workers: workers, firstRows: segmentRows,
+                                           base: file.base)
         let parser = RowParser(file: name, header: header, fileToSchema: fileToSchema, isText: isText,
                                delimiter: delim, columns: p, fastPath: fastPath)
         let bytes = UncheckedSendable(file.base)
@@ -90,21 +91,19 @@ public struct CSVLoader: Sendable {
         let textColumns = (0..<p).filter { isText[$0] }
         var results = [SegmentResult?](repeating: nil, count: segments.count)
 
-        // The first segments (one per worker) are parsed first, and the text codes they found
-        // (sorted) seed every other segment's dictionaries. Codes in the seeds then have the same
-        // index in every later segment, and where no segment finds a new code the indices are
-        // already the final ones: the pass that would remap every row (about 10% of the load) runs
-        // only over the first segments.
-        func parseSegments(_ range: Range<Int>, seeds: [[String]]) {
+        // The first `segmentRows` rows of each worker's share are parsed first, and the text codes
+        // found there (sorted) seed every other segment's dictionaries. Codes in the seeds then
+        // have the same index in every later segment, and where no segment finds a new code the
+        // indices are already the final ones: the pass that would remap every row (about 10% of
+        // the load) runs only over the first segments.
+        func parseSegments(_ plans: [[Int]], seeds: [[String]]) {
             let seeds = UncheckedSendable(seeds)
             values.withUnsafeMutableBufferPointer { out in
                 let outBase = UncheckedSendable(out.baseAddress!)
                 results.withUnsafeMutableBufferPointer { res in
                     let resBase = UncheckedSendable(res.baseAddress!)
-                    let n = min(workers, range.count)
-                    parallelFor(n) { w in
-                        var s = range.lowerBound + w
-                        while s < range.upperBound {
+                    parallelFor(plans.count) { w in
+                        for s in plans[w] {
                             let seg = segments[s]
                             PageFaults.populate(outBase.value + seg.firstRow * p, count: seg.rows * p)
                             var result = SegmentResult(dictionaries: seeds.value.map { LocalDictionary(seeds: $0) })
@@ -112,18 +111,18 @@ public struct CSVLoader: Sendable {
                                          readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
                                          expectedRows: seg.rows, out: outBase.value, result: &result)
                             resBase.value[s] = result
-                            s += n
                         }
                     }
                 }
             }
         }
-        let first = 0..<workers
         parseSegments(first, seeds: Array(repeating: [], count: p))
-        // The first error in file order wins, whichever worker found it.
-        for r in results[first] { if let e = r?.error { throw e } }
-        let seeds = (0..<p).map { col in Set(results[first].flatMap { $0!.dictionaries[col].strings }).sorted() }
-        parseSegments(workers..<segments.count, seeds: seeds)
+        // The first error in file order wins, whichever worker found it: an error in a later
+        // worker's first rows waits until the rows before it are parsed.
+        for s in first[0] { if let e = results[s]?.error { throw e } }
+        let firstSegments = first.flatMap { $0 }
+        let seeds = (0..<p).map { col in Set(firstSegments.flatMap { results[$0]!.dictionaries[col].strings }).sorted() }
+        parseSegments(rest, seeds: seeds)
         for r in results { if let e = r?.error { throw e } }
 
         // Each text column's dictionary: its distinct codes, sorted. Segment-local indices are
@@ -132,7 +131,9 @@ public struct CSVLoader: Sendable {
         var remaps: [[[Double]]?] = Array(repeating: nil, count: segments.count)   // [segment][text column][local index]
         for (t, col) in textColumns.enumerated() {
             var all = Set(seeds[col])
-            for r in results[workers...] { all.formUnion(r!.dictionaries[col].strings[seeds[col].count...]) }
+            for (s, r) in results.enumerated() where !firstSegments.contains(s) {
+                all.formUnion(r!.dictionaries[col].strings[seeds[col].count...])
+            }
             let sorted = all.count == seeds[col].count ? seeds[col] : all.sorted()
             dictionaries[col] = sorted
             let global = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Double($0)) })
@@ -186,6 +187,49 @@ public struct CSVLoader: Sendable {
         var rows: Int
         var segments: [Segment]
         var bytes: Int
+    }
+
+    /// Shares the rows out: worker `w` gets rows `w * rows / workers ..< (w + 1) * rows / workers`,
+    /// the segments that hold them, in file order, the first of them `firstRows` rows long (or
+    /// the whole share, if shorter). Segments are cut where a share or a first segment ends.
+    /// Returns the segments (still in file order) and, for each worker, the indices of the
+    /// segments holding its first rows and of the rest.
+    ///
+    /// Equal shares of rows rather than every other segment: the segments are not all the same
+    /// size (each 8 MiB chunk ends in a short one), and dealt out in turn they left one worker
+    /// 4 ms behind the other on the customers file. The first segments are the same length for
+    /// the same reason: they are parsed on their own, before the rest (see `load`).
+    static func plan(_ segments: [Segment], rows: Int, workers: Int, firstRows: Int,
+                     base: UnsafePointer<UInt8>) -> (segments: [Segment], first: [[Int]], rest: [[Int]]) {
+        let shareStarts = (0...workers).map { $0 * rows / workers }
+        var cuts: [Int] = []     // the rows a segment must start at, ascending
+        for w in 0..<workers {
+            if w > 0 { cuts.append(shareStarts[w]) }
+            if shareStarts[w] + firstRows < shareStarts[w + 1] { cuts.append(shareStarts[w] + firstRows) }
+        }
+        var pieces: [Segment] = []
+        var first = [[Int]](repeating: [], count: workers), rest = first
+        var w = 0, c = 0
+        func add(_ seg: Segment) {
+            while seg.firstRow >= shareStarts[w + 1] { w += 1 }
+            if seg.firstRow < shareStarts[w] + firstRows { first[w].append(pieces.count) } else { rest[w].append(pieces.count) }
+            pieces.append(seg)
+        }
+        for var seg in segments {
+            while c < cuts.count && cuts[c] <= seg.firstRow { c += 1 }
+            while c < cuts.count && cuts[c] < seg.firstRow + seg.rows {
+                // The first `cuts[c] - firstRow` rows, then the rest from the next row's start.
+                let head = countLines(base, from: seg.offset, to: seg.offset + seg.length,
+                                      segmentRows: cuts[c] - seg.firstRow).segments
+                add(Segment(offset: seg.offset, length: head[0].length, firstLine: seg.firstLine,
+                            firstRow: seg.firstRow, rows: head[0].rows))
+                seg = Segment(offset: head[1].offset, length: seg.offset + seg.length - head[1].offset,
+                              firstLine: seg.firstLine + head[1].firstLine, firstRow: cuts[c], rows: seg.rows - head[0].rows)
+                c += 1
+            }
+            add(seg)
+        }
+        return (pieces, first, rest)
     }
 
     /// Pass 1: find the header, count the data rows, cut the file into segments at row boundaries.
