@@ -11,8 +11,9 @@ import Foundation
 /// `String` per cell:
 /// 1. a parallel scan counts the data rows and records the byte offset of every `segmentRows`-th
 ///    row, so the result can be allocated once at its exact size;
-/// 2. the segments are parsed in parallel, each worker writing its rows straight into the result
-///    matrix. Peak memory is the result plus the mapped file's pages, which the kernel can drop.
+/// 2. the segments are parsed in parallel, each worker taking an equal share of the rows (`plan`)
+///    and writing them straight into the result matrix. Peak memory is the result plus the mapped
+///    file's pages, which the kernel can drop.
 ///
 /// Format: a header row; `;` or `,` as delimiter (detected from the header, or given); cells are
 /// integers, decimals (`2.0`), empty (missing), or text codes, optionally in double quotes (`""`
