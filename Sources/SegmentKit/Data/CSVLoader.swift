@@ -121,8 +121,7 @@ public struct CSVLoader: Sendable {
         // The first error in file order wins, whichever worker found it: an error in a later
         // worker's first rows waits until the rows before it are parsed.
         for s in first[0] { if let e = results[s]?.error { throw e } }
-        let firstSegments = first.flatMap { $0 }
-        let seeds = (0..<p).map { col in Set(firstSegments.flatMap { results[$0]!.dictionaries[col].strings }).sorted() }
+        let seeds = (0..<p).map { col in Set(first.joined().flatMap { results[$0]!.dictionaries[col].strings }).sorted() }
         parseSegments(rest, seeds: seeds)
         for r in results { if let e = r?.error { throw e } }
 
@@ -132,9 +131,7 @@ public struct CSVLoader: Sendable {
         var remaps: [[[Double]]?] = Array(repeating: nil, count: segments.count)   // [segment][text column][local index]
         for (t, col) in textColumns.enumerated() {
             var all = Set(seeds[col])
-            for (s, r) in results.enumerated() where !firstSegments.contains(s) {
-                all.formUnion(r!.dictionaries[col].strings[seeds[col].count...])
-            }
+            for s in rest.joined() { all.formUnion(results[s]!.dictionaries[col].strings[seeds[col].count...]) }
             let sorted = all.count == seeds[col].count ? seeds[col] : all.sorted()
             dictionaries[col] = sorted
             let global = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Double($0)) })
@@ -153,19 +150,14 @@ public struct CSVLoader: Sendable {
             let sendableRemaps = UncheckedSendable(remaps)
             values.withUnsafeMutableBufferPointer { out in
                 let outBase = UncheckedSendable(out.baseAddress!)
-                let remapWorkers = min(threads, remapSegments.count)
-                parallelFor(remapWorkers) { w in
-                    var k = w
-                    while k < remapSegments.count {
-                        let s = remapSegments[k]
-                        let seg = segments[s]
-                        let maps = sendableRemaps.value[s]!
-                        let active = textColumns.indices.filter { !maps[$0].isEmpty }.map { (textColumns[$0], maps[$0]) }
-                        for row in seg.firstRow..<(seg.firstRow + seg.rows) {
-                            let r = outBase.value + row * p
-                            for (col, map) in active where !r[col].isNaN { r[col] = map[Int(r[col])] }
-                        }
-                        k += remapWorkers
+                parallelForEach(remapSegments.count, workers: threads) { k in
+                    let s = remapSegments[k]
+                    let seg = segments[s]
+                    let maps = sendableRemaps.value[s]!
+                    let active = textColumns.indices.filter { !maps[$0].isEmpty }.map { (textColumns[$0], maps[$0]) }
+                    for row in seg.firstRow..<(seg.firstRow + seg.rows) {
+                        let r = outBase.value + row * p
+                        for (col, map) in active where !r[col].isNaN { r[col] = map[Int(r[col])] }
                     }
                 }
             }
