@@ -1,13 +1,16 @@
 # segment — build, test, run and benchmark. `make help` lists the targets.
 #
-# The pure-Swift kernels are compiled for the build machine's CPU (SWIFT_CPU=native): without it
-# the compiler targets baseline x86-64 (SSE2) and the Swift backend's GEMM is ~18x slower. Set
-# SWIFT_CPU=haswell (x86-64 with AVX2/FMA) for a binary to copy to other machines.
+# `make run`, `make bench` and `make test` compile the pure-Swift kernels for the build machine's CPU
+# (SWIFT_CPU=native): without it the compiler targets baseline x86-64 (SSE2) and the Swift backend's
+# GEMM is ~18x slower. `make install` builds a portable binary instead (INSTALL_CPU=x86-64-v3: any
+# x86-64 with AVX2/FMA, Haswell or Zen 1 and later), in its own scratch folder.
 
 prefix     ?= /usr/local
 SWIFT      ?= swift
 SWIFT_CPU  ?= native
 SWIFTFLAGS ?= -Xswiftc -target-cpu -Xswiftc $(SWIFT_CPU)
+INSTALL_CPU ?= x86-64-v3
+INSTALLFLAGS = -c release --scratch-path .build-install -Xswiftc -target-cpu -Xswiftc $(INSTALL_CPU)
 THREADS    ?= $(shell nproc 2>/dev/null || echo 2)
 PYTHON     ?= python3
 # Tests build optimised (-c release, with -enable-testing for @testable) in their own scratch
@@ -38,7 +41,7 @@ help:
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT)"
 	@echo "make fuzz       run the libFuzzer targets ($(FUZZ_SECONDS) s each; FUZZ_SECONDS=...)"
-	@echo "make install    copy segment to $(prefix)/bin   (make uninstall removes it)"
+	@echo "make install    a portable ($(INSTALL_CPU)) segment in $(prefix)/bin   (make uninstall removes it)"
 	@echo "make clean      remove build products"
 
 # The headers are the test: if a C compiler can see <cblas.h> and <lapacke.h>, nothing is installed.
@@ -52,7 +55,7 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c release $(SWIFTFLAGS)
+	$(SWIFT) build -c release $(SWIFTFLAGS) --product segment
 
 test: deps
 	$(SWIFT) build --build-tests $(TESTFLAGS) $(SWIFTFLAGS)
@@ -75,9 +78,11 @@ run: build
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q pandas scikit-learn || rm -rf $(VENV)
 
+# The benchmarks are their own executable (segment-bench), not part of the shipped tool.
 bench: build $(DATA)/azdias.csv
+	$(SWIFT) build -c release $(SWIFTFLAGS) --product segment-bench
 	-@$(MAKE) --no-print-directory $(VENV)/bin/python
-	$(BIN_DIR)/segment bench --threads $(THREADS) --data $(DATA) --results $(BENCH_OUT) \
+	$(BIN_DIR)/segment-bench run --threads $(THREADS) --data $(DATA) --results $(BENCH_OUT) \
 	  $$( [ -x $(VENV)/bin/python ] && echo --python $(VENV)/bin/python )
 
 # libFuzzer targets for the CSV reader and the feature-summary parser, with AddressSanitizer.
@@ -97,12 +102,13 @@ fuzz: fuzz-build
 	$(FUZZ_BIN)/fuzz-summary -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Tests/Fixtures/fuzz/summary- \
 	  .build-fuzz/corpus-summary Tests/Fixtures/fuzz/seeds-summary
 
-install: build
+install: deps
+	$(SWIFT) build $(INSTALLFLAGS) --product segment
 	install -d $(DESTDIR)$(prefix)/bin
-	install -m 755 $(BIN_DIR)/segment $(DESTDIR)$(prefix)/bin/segment
+	install -m 755 $$($(SWIFT) build $(INSTALLFLAGS) --show-bin-path)/segment $(DESTDIR)$(prefix)/bin/segment
 
 uninstall:
 	rm -f $(DESTDIR)$(prefix)/bin/segment
 
 clean:
-	rm -rf .build .build-test .build-fuzz
+	rm -rf .build .build-test .build-fuzz .build-install

@@ -2,18 +2,28 @@
 //
 // segment: customer segmentation of the Arvato/AZDIAS data as a command-line batch tool.
 //
-// Layout (see README.md):
+// Modules by layer; each depends only on the ones above it in this list, and the compiler keeps it
+// so (see README.md, "Layout"):
 //   Modules/COpenBLAS   system library: OpenBLAS (CBLAS) and LAPACKE through a module map
-//   SegmentKit          all the work, pure Swift, imports no C
-//   SegmentBLAS         the ONLY module that imports COpenBLAS; an OpenBLAS/LAPACKE backend
-//   segment             the executable (swift-argument-parser), one file per subcommand
+//   SegmentCore         Matrix, the backend protocol and the pure-Swift backend, the kernels layer
+//                       (row blocks, distance steps, column scans), seeded random numbers, atomic files
+//   SegmentData         feature schema, CSV loader, the embedded published facts
+//   SegmentModels       estimators -> fitted models: cleaning recipe, imputer, scaler, PCA, k-means, sweep
+//   SegmentAnalysis     the pipeline as a composition of those steps, comparison, profiles
+//   SegmentReports      HTML/SVG, Markdown, JSON, CSV and .npy writers
+//   SegmentSynthetic    the seeded stand-in generator and the checker (Core and Data only)
+//   SegmentBLAS         the ONLY module that imports COpenBLAS: the OpenBLAS/LAPACKE backend
+//   segment             the user commands (swift-argument-parser), one file each
+//   segment-bench       the benchmarks, out of the shipped binary
 import PackageDescription
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "segment",
     products: [
         .executable(name: "segment", targets: ["segment"]),
-        .library(name: "SegmentKit", targets: ["SegmentKit"]),
+        .executable(name: "segment-bench", targets: ["segment-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,43 +34,49 @@ let package = Package(
             path: "Modules/COpenBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        .target(
-            name: "SegmentKit",
-            path: "Sources/SegmentKit"
-        ),
-        .target(
-            name: "SegmentBLAS",
-            dependencies: ["SegmentKit", "COpenBLAS"],
-            path: "Sources/SegmentBLAS"
-        ),
+        .target(name: "SegmentCore"),
+        .target(name: "SegmentData", dependencies: ["SegmentCore"]),
+        .target(name: "SegmentModels", dependencies: ["SegmentCore", "SegmentData"]),
+        .target(name: "SegmentAnalysis", dependencies: ["SegmentCore", "SegmentData", "SegmentModels"]),
+        .target(name: "SegmentReports",
+                dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis"]),
+        .target(name: "SegmentSynthetic", dependencies: ["SegmentCore", "SegmentData"]),
+        .target(name: "SegmentBLAS", dependencies: ["SegmentCore", "COpenBLAS"]),
         .executableTarget(
             name: "segment",
-            dependencies: [
-                "SegmentKit",
-                "SegmentBLAS",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Sources/segment"
+            dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis",
+                           "SegmentReports", "SegmentSynthetic", "SegmentBLAS", argumentParser]
+        ),
+        .executableTarget(
+            name: "segment-bench",
+            dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis",
+                           "SegmentReports", "SegmentSynthetic", "SegmentBLAS", argumentParser]
         ),
         // libFuzzer targets (make fuzz); built normally they replay inputs given as arguments.
-        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
-        .executableTarget(name: "fuzz-csv", dependencies: ["SegmentKit", "FuzzSupport"], path: "Sources/fuzz-csv"),
-        .executableTarget(name: "fuzz-summary", dependencies: ["SegmentKit", "FuzzSupport"], path: "Sources/fuzz-summary"),
-        .testTarget(
-            name: "SegmentKitTests",
-            dependencies: ["SegmentKit"],
-            path: "Tests/SegmentKitTests"
-        ),
-        .testTarget(
-            name: "segmentTests",
-            dependencies: ["segment", "SegmentKit", "SegmentBLAS",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Tests/segmentTests"
-        ),
-        .testTarget(
-            name: "SegmentBLASTests",
-            dependencies: ["SegmentKit", "SegmentBLAS"],
-            path: "Tests/SegmentBLASTests"
-        ),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "fuzz-csv", dependencies: ["SegmentCore", "SegmentData", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-summary", dependencies: ["SegmentData", "FuzzSupport"]),
+        // One test target per module; the pure-Swift ones need no OpenBLAS. SegmentTestSupport holds
+        // the fixtures several of them share and the test bodies written once for every backend.
+        .target(name: "SegmentTestSupport",
+                dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis", "SegmentSynthetic"],
+                path: "Tests/SegmentTestSupport"),
+        .testTarget(name: "SegmentCoreTests", dependencies: ["SegmentCore", "SegmentTestSupport"]),
+        .testTarget(name: "SegmentDataTests", dependencies: ["SegmentCore", "SegmentData", "SegmentTestSupport"]),
+        .testTarget(name: "SegmentModelsTests",
+                    dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentTestSupport"]),
+        .testTarget(name: "SegmentAnalysisTests",
+                    dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis",
+                                   "SegmentSynthetic", "SegmentTestSupport"]),
+        .testTarget(name: "SegmentReportsTests", dependencies: ["SegmentCore", "SegmentReports", "SegmentTestSupport"]),
+        .testTarget(name: "SegmentSyntheticTests",
+                    dependencies: ["SegmentCore", "SegmentData", "SegmentSynthetic", "SegmentTestSupport"]),
+        .testTarget(name: "SegmentBLASTests",
+                    dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis",
+                                   "SegmentSynthetic", "SegmentBLAS", "SegmentTestSupport"]),
+        .testTarget(name: "segmentTests",
+                    dependencies: ["segment", "segment-bench", "SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis",
+                                   "SegmentReports", "SegmentSynthetic", "SegmentBLAS", "SegmentTestSupport",
+                                   argumentParser]),
     ]
 )

@@ -1,5 +1,5 @@
 import COpenBLAS
-import SegmentKit
+import SegmentCore
 
 /// The bare OpenBLAS calls, made with no backend in between: the baseline the benchmark holds the
 /// `OpenBLASBackend` against ("within 10% of the same calls made directly"). Benchmark use only.

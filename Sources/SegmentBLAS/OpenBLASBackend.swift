@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import COpenBLAS
-import SegmentKit
+import SegmentCore
 
 /// The OpenBLAS/LAPACKE backend: `cblas_dgemm`, `cblas_dsyrk` and `LAPACKE_dsyevr`, called on the
 /// `Matrix` storage in place (no copies of the operands; `dsyevr` gets a copy because it destroys its

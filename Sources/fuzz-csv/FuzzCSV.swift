@@ -1,7 +1,8 @@
 // libFuzzer target for the CSV loader (`make fuzz`); FuzzSupport supplies the entry point.
 import Foundation
 import FuzzSupport
-@_spi(Testing) import SegmentKit
+import SegmentCore
+@_spi(Testing) import SegmentData
 
 /// A small schema (a numeric, a text and a float column) so that short inputs reach deep code.
 let fuzzSchema = FeatureSchema(features: [

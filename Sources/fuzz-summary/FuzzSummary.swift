@@ -1,7 +1,7 @@
 // libFuzzer target for the feature-summary parser (`make fuzz`); FuzzSupport supplies the entry point.
 import Foundation
 import FuzzSupport
-import SegmentKit
+import SegmentData
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSummary(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import SegmentKit
+import SegmentCore
+import SegmentData
+import SegmentModels
+import SegmentAnalysis
+import SegmentReports
+import SegmentSynthetic
 
 /// `segment check`: compares a demographics file with the published AZDIAS facts.
 struct Check: ParsableCommand {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import SegmentKit
+import SegmentCore
+import SegmentData
+import SegmentModels
+import SegmentAnalysis
+import SegmentReports
+import SegmentSynthetic
 
 /// `segment describe`: loading and assessment only, for a first look at a file.
 struct Describe: ParsableCommand {

@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
 import SegmentBLAS
-import SegmentKit
+import SegmentCore
+import SegmentData
+import SegmentModels
+import SegmentAnalysis
+import SegmentReports
+import SegmentSynthetic
 
 /// `segment fit`: fits the pipeline and saves it (model.json), without the reports.
 struct Fit: ParsableCommand {

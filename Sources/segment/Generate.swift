@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import SegmentKit
+import SegmentCore
+import SegmentData
+import SegmentModels
+import SegmentAnalysis
+import SegmentReports
+import SegmentSynthetic
 
 /// `segment generate`: writes seeded synthetic AZDIAS-like files.
 struct Generate: ParsableCommand {

@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
 import SegmentBLAS
-import SegmentKit
+import SegmentCore
+import SegmentData
+import SegmentModels
+import SegmentAnalysis
+import SegmentReports
+import SegmentSynthetic
 
 /// `segment run`: the whole workflow.
 struct Run: ParsableCommand {

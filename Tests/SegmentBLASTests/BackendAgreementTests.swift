@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-import SegmentKit
+import SegmentTestSupport
+@testable import SegmentCore
+@testable import SegmentData
+@testable import SegmentModels
+@testable import SegmentAnalysis
+@testable import SegmentSynthetic
 import SegmentBLAS
 
 /// Every backend this build has, each with one and two threads.

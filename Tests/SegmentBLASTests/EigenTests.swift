@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-import SegmentKit
+import SegmentTestSupport
+@testable import SegmentCore
+@testable import SegmentData
+@testable import SegmentModels
+@testable import SegmentAnalysis
+@testable import SegmentSynthetic
 import SegmentBLAS
 
 /// The n x n tridiagonal [-1, 2, -1]; its eigenvalues are 2 - 2cos(k pi / (n + 1)), k = 1...n.

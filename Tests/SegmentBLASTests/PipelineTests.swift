@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import SegmentKit
+import SegmentTestSupport
+@testable import SegmentCore
+@testable import SegmentData
+@testable import SegmentModels
+@testable import SegmentAnalysis
+@testable import SegmentSynthetic
 import SegmentBLAS
 
 /// A generated data set and the pipeline run on it, shared by the tests below.

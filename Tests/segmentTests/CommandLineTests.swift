@@ -1,8 +1,15 @@
 import ArgumentParser
 import Foundation
 import Testing
+import SegmentTestSupport
 @testable import segment
-import SegmentKit
+@testable import segment_bench
+@testable import SegmentCore
+@testable import SegmentData
+@testable import SegmentModels
+@testable import SegmentAnalysis
+@testable import SegmentSynthetic
+@testable import SegmentReports
 
 /// Parses a command line in-process and returns the error's exit code (0 when it parses).
 func exitCode(_ args: [String]) -> Int32 {
@@ -86,13 +93,22 @@ struct CommandLineTests {
         #expect(g.output == "d" && g.populationRows == 10 && g.customerRows == 5 && g.seed == 3)
         let c = try Check.parse(["f.csv", "--tolerance", "0.05"])
         #expect(c.file == "f.csv" && c.tolerance == 0.05)
-        let b = try Bench.parse(["--stages", "linalg", "load", "--repeat", "2", "--rows", "1000"])
+        let b = try segment_bench.Bench.parse(["--stages", "linalg", "load", "--repeat", "2", "--rows", "1000"])
         #expect(b.stages == ["linalg", "load"] && b.repeat == 2 && b.rows == 1000)
+    }
+
+    @Test("the shipped tool has only user commands; the benchmarks and their probes live in segment-bench")
+    func benchmarksOutOfTheProduct() throws {
+        let names = Segment.configuration.subcommands.map { $0._commandName }
+        #expect(names == ["run", "describe", "fit", "score", "generate", "check"])
+        let bench = SegmentBench.configuration.subcommands.map { $0._commandName }
+        #expect(bench == ["run", "probe-load", "probe-clean"])
+        #expect(try SegmentBench.parseAsRoot([]) is segment_bench.Bench)
     }
 
     @Test("--help of every command is complete")
     func help() {
-        for command in ["run", "describe", "fit", "score", "generate", "check", "bench"] {
+        for command in ["run", "describe", "fit", "score", "generate", "check"] {
             let text = Segment.helpMessage(for: Segment.self, columns: 120)
             #expect(text.contains(command))
         }

@@ -1,9 +1,15 @@
 import Foundation
 import Testing
+import SegmentTestSupport
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import SegmentKit
+@testable import SegmentCore
+@testable import SegmentData
+@testable import SegmentModels
+@testable import SegmentAnalysis
+@testable import SegmentSynthetic
+@testable import SegmentReports
 import SegmentBLAS
 
 /// The built `segment` binary, next to the test bundle.

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SegmentKit
+import SegmentTestSupport
+@testable import SegmentCore
+@testable import SegmentData
+@testable import SegmentModels
+@testable import SegmentAnalysis
+@testable import SegmentSynthetic
+@testable import SegmentReports
 
 /// Small generated files, and variants with one thing broken, run through the binary: each must
 /// give its specific message, the documented exit code, and leave no output behind.

@@ -1,0 +1,227 @@
+import Foundation
+import SegmentCore
+import SegmentData
+import SegmentModels
+
+/// Every setting of a run, with its default.
+public struct PipelineConfig: Codable, Sendable, Equatable {
+    public var cleaning = CleaningOptions()
+    public var imputation: Imputer.Strategy = .median
+    public var components: PCA.Components = .count(30)
+    /// The number of segments; nil takes the sweep's suggestion.
+    public var k: Int?
+    /// The k range of the sweep; nil skips the sweep (then `k` is required).
+    public var sweep: ClosedRange<Int>? = 2...20
+    /// Rows (seeded sample) the sweep runs on; nil for all low-missing rows.
+    public var sweepSample: Int? = 200_000
+    public var nInit = 3
+    public var sweepNInit = 1
+    public var maxIterations = 300
+    /// How k-means iterates.
+    public var kmeansAlgorithm: KMeans.Algorithm = .hamerly
+    /// Where each k of the sweep starts.
+    public var sweepStart: KSweep.Start = .warm
+    public var tolerance = 1e-4
+    public var seed: UInt64 = 42
+    public var silhouetteSample = 2_000
+
+    public init() {}
+
+    /// Decodes every setting, taking the default for a non-optional one the file does not name, so a
+    /// model saved before `kmeansAlgorithm` and `sweepStart` existed still loads.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PipelineConfig()
+        cleaning = try c.decodeIfPresent(CleaningOptions.self, forKey: .cleaning) ?? d.cleaning
+        imputation = try c.decodeIfPresent(Imputer.Strategy.self, forKey: .imputation) ?? d.imputation
+        components = try c.decodeIfPresent(PCA.Components.self, forKey: .components) ?? d.components
+        k = try c.decodeIfPresent(Int.self, forKey: .k)
+        // (Optional settings are left out of the file when nil, so absent means nil for them.)
+        sweep = try c.decodeIfPresent(ClosedRange<Int>.self, forKey: .sweep)
+        sweepSample = try c.decodeIfPresent(Int.self, forKey: .sweepSample)
+        nInit = try c.decodeIfPresent(Int.self, forKey: .nInit) ?? d.nInit
+        sweepNInit = try c.decodeIfPresent(Int.self, forKey: .sweepNInit) ?? d.sweepNInit
+        maxIterations = try c.decodeIfPresent(Int.self, forKey: .maxIterations) ?? d.maxIterations
+        kmeansAlgorithm = try c.decodeIfPresent(KMeans.Algorithm.self, forKey: .kmeansAlgorithm) ?? d.kmeansAlgorithm
+        sweepStart = try c.decodeIfPresent(KSweep.Start.self, forKey: .sweepStart) ?? d.sweepStart
+        tolerance = try c.decodeIfPresent(Double.self, forKey: .tolerance) ?? d.tolerance
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        silhouetteSample = try c.decodeIfPresent(Int.self, forKey: .silhouetteSample) ?? d.silhouetteSample
+    }
+}
+
+/// Everything a later file needs to be scored exactly as the population was: the cleaning recipe,
+/// the imputer, the scaler, the PCA and the k-means centres, plus each segment's customer share.
+public struct FittedPipeline: Codable, Sendable, Equatable {
+    public var formatVersion = 1
+    public var config: PipelineConfig
+    public var recipe: CleaningRecipe
+    public var imputer: Imputer.Model
+    public var scaler: StandardScaler.Model
+    public var pca: PCA.Model
+    public var kmeans: KMeans.Model
+    /// Customer share of each group (clusters 0..<k, then the high-missing group), when known.
+    public var customerShares: [Double]?
+
+    /// Assigns every row of a file: its group (a cluster, or -1 for high-missing) and the distance to
+    /// the cluster centre (NaN for high-missing rows).
+    public func assign(_ table: RawTable, backend: any LinearAlgebraBackend, threads: Int) throws -> Assignments {
+        var cleaned = try recipe.apply(table, threads: threads)
+        Preprocessing.transform(&cleaned.matrix, fill: imputer.fill, mean: scaler.mean, scale: scaler.scale,
+                                inverse: false, threads: threads)
+        let projected = try pca.transform(cleaned.matrix, backend: backend)
+        let (labels, distances) = try kmeans.predict(projected, backend: backend, threads: threads)
+        return Assignments(rows: cleaned.rowCount, lowRows: cleaned.lowRows, labels: labels, distances: distances,
+                           missingPerRow: cleaned.missingPerRow, unseenCodes: cleaned.unseenCodes)
+    }
+}
+
+/// Every row's group and distance.
+public struct Assignments: Sendable {
+    public var group: [Int32]
+    public var distance: [Double]
+    public var missingPerRow: [UInt16]
+    public var unseenCodes: [String: Int]
+
+    init(rows: Int, lowRows: [Int], labels: [Int32], distances: [Double], missingPerRow: [UInt16], unseenCodes: [String: Int]) {
+        group = [Int32](repeating: -1, count: rows)
+        distance = [Double](repeating: .nan, count: rows)
+        for (i, r) in lowRows.enumerated() { group[r] = labels[i]; distance[r] = distances[i] }
+        self.missingPerRow = missingPerRow
+        self.unseenCodes = unseenCodes
+    }
+}
+
+/// The whole workflow on a population and a customer file.
+public struct Pipeline {
+    public var config: PipelineConfig
+    public var backend: any LinearAlgebraBackend
+    public var threads: Int
+    /// Called with a stage name and a fraction done (the sweep reports per k).
+    public var progress: ((String, Double) -> Void)?
+
+    public init(config: PipelineConfig, backend: any LinearAlgebraBackend, threads: Int) {
+        self.config = config
+        self.backend = backend
+        self.threads = threads
+    }
+
+    public struct Result: Sendable {
+        public var fitted: FittedPipeline
+        public var assessment: CleaningAssessment
+        public var sweep: KSweep.Result?
+        public var chosenK: Int
+        public var population: Assignments
+        public var customers: Assignments
+        public var comparison: SegmentComparison
+        public var profiles: [ClusterProfile]
+        public var featureNames: [String]
+        public var timings: [(String, Double)]
+        /// Output of the cleaned and projected population, when kept for export.
+        public var cleanedPopulation: CleanedData?
+        public var projectedPopulation: Matrix?
+        public var populationSource: String
+        public var customerSource: String
+        public var populationRows: Int
+        public var customerRows: Int
+        public var ignoredColumns: [String]
+    }
+
+    /// Runs everything. `keepMatrices` keeps the cleaned (imputed, scaled) and projected population
+    /// for export; otherwise they are released as soon as they are used.
+    public func run(population populationPath: String, customers customersPath: String, schema: FeatureSchema,
+                    delimiter: UInt8? = nil, keepMatrices: Bool = false) throws -> Result {
+        var timings: [(String, Double)] = []
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap(_ name: String) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            timings.append((name, Double(now - clock) / 1e9))
+            clock = now
+        }
+        let loader = CSVLoader(schema: schema, delimiter: delimiter, threads: threads)
+        progress?("load population", 0)
+        var populationRaw: RawTable? = try loader.load(path: populationPath)
+        lap("load population")
+        let populationRows = populationRaw!.rowCount
+        let ignored = populationRaw!.ignoredColumns
+        progress?("clean", 0)
+        let (recipe, assessment) = try CleaningRecipe.fit(populationRaw!, options: config.cleaning, threads: threads)
+        var cleaned = try recipe.apply(populationRaw!, threads: threads)
+        populationRaw = nil
+        lap("clean population")
+        guard cleaned.lowRows.count >= 2 else {
+            throw PipelineError.tooFewRows(cleaned.lowRows.count, threshold: recipe.rowThreshold)
+        }
+        // Kept for export before imputation (NaN where missing); the copy is made only then.
+        let keptCleaned = keepMatrices ? cleaned : nil
+        let (imputer, scaler) = Preprocessing.fitTransform(&cleaned.matrix, strategy: config.imputation, threads: threads)
+        lap("impute and scale")
+        let pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)
+        let projected = try pca.transform(cleaned.matrix, backend: backend)
+        let lowRows = cleaned.lowRows, missingPerRow = cleaned.missingPerRow
+        cleaned.matrix = Matrix(rows: 0, columns: 0)
+        lap("PCA")
+
+        var sweepResult: KSweep.Result?
+        if let range = config.sweep {
+            let upper = min(range.upperBound, projected.rows)
+            if upper >= range.lowerBound {
+                var data = projected
+                if let s = config.sweepSample, s < projected.rows {
+                    let rows = seededSample(rows: projected.rows, size: s, seed: config.seed)
+                    data = Matrix(rows: rows.count, columns: projected.columns) { buf in
+                        for (i, r) in rows.enumerated() { for t in 0..<projected.columns { buf[i * projected.columns + t] = projected[r, t] } }
+                    }
+                }
+                let sweep = KSweep(ks: range.lowerBound...upper, nInit: config.sweepNInit, maxIterations: config.maxIterations,
+                                   tolerance: config.tolerance, seed: config.seed, threads: threads,
+                                   silhouetteSample: config.silhouetteSample, algorithm: config.kmeansAlgorithm,
+                                   start: config.sweepStart)
+                sweepResult = try sweep.run(data, backend: backend) { done, total in
+                    self.progress?("k sweep", Double(done) / Double(total))
+                }
+            }
+            lap("k sweep")
+        }
+        guard let k = config.k ?? sweepResult?.suggestedK else { throw PipelineError.noK }
+        guard k <= projected.rows else { throw KMeansError.tooFewRows(rows: projected.rows, clusters: k) }
+        progress?("k-means", 0)
+        let km = KMeans(clusters: k, nInit: config.nInit, maxIterations: config.maxIterations, tolerance: config.tolerance,
+                        seed: config.seed, threads: threads, algorithm: config.kmeansAlgorithm)
+        let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend)
+        lap("k-means")
+        let populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
+                                           missingPerRow: missingPerRow, unseenCodes: [:])
+        var fitted = FittedPipeline(config: config, recipe: recipe, imputer: imputer, scaler: scaler, pca: pca,
+                                    kmeans: model, customerShares: nil)
+        progress?("customers", 0)
+        let customersRaw = try loader.load(path: customersPath)
+        let customerRows = customersRaw.rowCount
+        let customersAssign = try fitted.assign(customersRaw, backend: backend, threads: threads)
+        lap("customers")
+        let comparison = SegmentComparison(k: k, populationLabels: populationAssign.group, customerLabels: customersAssign.group)
+        fitted.customerShares = comparison.groups.map(\.customerShare)
+        let profiles = try ClusterProfile.profiles(centers: model.centers, pca: pca, scaler: scaler,
+                                                   features: recipe.features, backend: backend)
+        lap("compare and explain")
+        return Result(fitted: fitted, assessment: assessment, sweep: sweepResult, chosenK: k,
+                      population: populationAssign, customers: customersAssign, comparison: comparison,
+                      profiles: profiles, featureNames: recipe.featureNames, timings: timings,
+                      cleanedPopulation: keptCleaned, projectedPopulation: keepMatrices ? projected : nil,
+                      populationSource: populationPath, customerSource: customersPath,
+                      populationRows: populationRows, customerRows: customerRows, ignoredColumns: ignored)
+    }
+}
+
+public enum PipelineError: Error, CustomStringConvertible, Equatable {
+    case tooFewRows(Int, threshold: Int)
+    case noK
+
+    public var description: String {
+        switch self {
+        case let .tooFewRows(n, threshold):
+            return "only \(n) population row\(n == 1 ? " has" : "s have") at most \(threshold) missing values: nothing to cluster (raise --row-threshold)"
+        case .noK: return "no k: give --k, or a --k-range for the sweep to suggest one"
+        }
+    }
+}

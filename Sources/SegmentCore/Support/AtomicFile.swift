@@ -1,0 +1,104 @@
+import Foundation
+
+/// A file the tool could not write, and why: `out/summary.json: cannot rename into place: ...`.
+public struct OutputError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(message)" }
+}
+
+/// Writes files so that a reader never sees half of one: the bytes go to a temporary file in the
+/// same folder (`.name.tmp-PID-N`), which is renamed over the target only when complete. A failure
+/// removes the temporary file and leaves any previous version of the target untouched.
+public final class AtomicFile {
+    public let path: String
+    public let temporaryPath: String
+    private let handle: FileHandle
+    private var finished = false
+
+    private nonisolated(unsafe) static var counter = 0
+    private static let lock = NSLock()
+
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        Self.lock.lock()
+        Self.counter += 1
+        let n = Self.counter
+        Self.lock.unlock()
+        temporaryPath = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(n)")
+        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil) else {
+            throw OutputError(file: path, message: "cannot open the file: cannot create a file in \(dir)")
+        }
+        TemporaryFiles.register(temporaryPath)
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporaryPath))
+    }
+
+    public func write(_ bytes: [UInt8]) throws { try handle.write(contentsOf: bytes) }
+    public func write(_ data: Data) throws { try handle.write(contentsOf: data) }
+    public func write(_ text: String) throws { try handle.write(contentsOf: Data(text.utf8)) }
+
+    /// Flushes and renames into place.
+    public func commit() throws {
+        guard !finished else { return }
+        finished = true
+        try handle.synchronize()
+        try handle.close()
+        if rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
+            throw OutputError(file: path, message: "cannot rename into place: \(reason)")
+        }
+        TemporaryFiles.unregister(temporaryPath)
+    }
+
+    /// Removes the temporary file; the target is untouched.
+    public func abandon() {
+        guard !finished else { return }
+        finished = true
+        try? handle.close()
+        unlink(temporaryPath)
+        TemporaryFiles.unregister(temporaryPath)
+    }
+
+    deinit { abandon() }
+
+    /// Writes a whole file atomically.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let f = try AtomicFile(path: path)
+        do { try f.write(bytes); try f.commit() } catch { f.abandon(); throw error }
+    }
+
+    public static func write(_ text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+}
+
+/// The temporary files in flight, so an interrupted run can remove them (see the signal handler
+/// the executable installs).
+public enum TemporaryFiles {
+    private nonisolated(unsafe) static var paths = Set<String>()
+    private static let lock = NSLock()
+
+    static func register(_ p: String) { lock.lock(); paths.insert(p); lock.unlock() }
+    static func unregister(_ p: String) { lock.lock(); paths.remove(p); lock.unlock() }
+
+    /// Removes every registered temporary file.
+    public static func removeAll() {
+        lock.lock()
+        let all = paths
+        paths.removeAll()
+        lock.unlock()
+        for p in all { unlink(p) }
+    }
+
+    public static var current: [String] { lock.lock(); defer { lock.unlock() }; return Array(paths) }
+}

@@ -1,0 +1,87 @@
+import SegmentCore
+/// A problem with an input file, located as precisely as it can be: the file, the 1-based line,
+/// and the column (by header name, with its 1-based field number) when there is one.
+///
+/// The description is the message a user sees: `azdias.csv:17: column 'KKK' (field 68): text in a
+/// numeric column: "abc"`.
+public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: Equatable, Sendable {
+        case cannotOpen(reason: String)
+        case isDirectory
+        case emptyFile
+        case headerOnly
+        case invalidUTF8
+        case raggedRow(expected: Int, found: Int)
+        case unterminatedQuote
+        case unexpectedAfterQuote(String)
+        case notANumber(String)
+        case notFinite(String)
+        case missingColumns([String])
+        case duplicateColumns([String])
+        case badHeader(expected: String, found: String)
+        case unknownType(String)
+        case malformedMissingList(String)
+        case duplicateAttribute(name: String, firstLine: Int)
+        case wrongFieldCount(expected: Int, found: Int)
+        case ambiguousDelimiter
+        case other(String)
+    }
+
+    public var file: String
+    public var line: Int?
+    /// The column's header name, when known.
+    public var column: String?
+    /// The 1-based field number on the line, when known.
+    public var field: Int?
+    public var kind: Kind
+
+    public init(file: String, line: Int? = nil, column: String? = nil, field: Int? = nil, kind: Kind) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.field = field
+        self.kind = kind
+    }
+
+    public var description: String {
+        var place = file
+        if let line { place += ":\(line)" }
+        var parts = [place]
+        if let column, let field {
+            parts.append("column '\(column)' (field \(field))")
+        } else if let column {
+            parts.append("column '\(column)'")
+        } else if let field {
+            parts.append("field \(field)")
+        }
+        return parts.joined(separator: ": ") + ": " + message
+    }
+
+    public var message: String {
+        switch kind {
+        case let .cannotOpen(reason): return "cannot open the file: \(reason)"
+        case .isDirectory: return "is a directory, not a file"
+        case .emptyFile: return "the file is empty"
+        case .headerOnly: return "the file has a header but no data rows"
+        case .invalidUTF8: return "invalid UTF-8"
+        case let .raggedRow(expected, found): return "expected \(expected) fields, found \(found)"
+        case .unterminatedQuote: return "unterminated quote"
+        case let .unexpectedAfterQuote(text): return "unexpected text after a closing quote: \"\(text)\""
+        case let .notANumber(text): return "text in a numeric column: \"\(text)\""
+        case let .notFinite(text): return "not a finite number: \"\(text)\""
+        case let .missingColumns(names):
+            return "\(names.count) schema column\(names.count == 1 ? " is" : "s are") missing from the header: \(names.joined(separator: ", "))"
+        case let .duplicateColumns(names):
+            return "the header names \(names.count == 1 ? "a column" : "columns") more than once: \(names.joined(separator: ", "))"
+        case let .badHeader(expected, found): return "expected the header '\(expected)', found '\(found)'"
+        case let .unknownType(t):
+            return "unknown type '\(t)' (expected one of: \(FeatureType.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case let .malformedMissingList(text):
+            return "malformed missing_or_unknown list '\(text)' (expected e.g. [-1,0], [-1,X] or [])"
+        case let .duplicateAttribute(name, firstLine): return "attribute '\(name)' is listed twice (first on line \(firstLine))"
+        case let .wrongFieldCount(expected, found): return "expected \(expected) fields, found \(found)"
+        case .ambiguousDelimiter: return "cannot tell the delimiter from the header (use --delimiter)"
+        case let .other(text): return text
+        }
+    }
+}

@@ -1,0 +1,425 @@
+import Foundation
+import SegmentCore
+import SegmentData
+
+/// Where an output feature comes from, so it can be computed and explained.
+public enum FeatureSource: Codable, Sendable, Equatable {
+    /// The column's value as is (ordinal, numeric, interval codes).
+    case value(column: String)
+    /// A two-level categorical as 0/1: 1 where the code is `one`.
+    case binary(column: String, zero: Code, one: Code)
+    /// One level of a one-hot encoded categorical.
+    case dummy(column: String, code: Code)
+    /// Part `part` (0 or 1) of an engineered mixed feature (`EngineeredFeatures`).
+    case engineered(column: String, part: Int)
+
+    public var column: String {
+        switch self {
+        case let .value(c), let .binary(c, _, _), let .dummy(c, _), let .engineered(c, _): return c
+        }
+    }
+}
+
+public struct OutputFeature: Codable, Sendable, Equatable {
+    public var name: String
+    public var source: FeatureSource
+}
+
+/// A column the recipe leaves out, and why.
+public struct DroppedColumn: Codable, Sendable, Equatable {
+    public enum Reason: String, Codable, Sendable {
+        case missing = "missing share above the threshold"
+        case requested = "dropped on request"
+        case multiLevelPolicy = "multi-level categorical, dropped by the encoding policy"
+        case tooManyLevels = "more categorical levels than --max-one-hot-levels"
+        case lebensphasePolicy = "LP_LEBENSPHASE policy"
+        case finePairsPolicy = "the other column of a FEIN/GROB pair is used"
+        case noValues = "no valid values in the population"
+    }
+    public var name: String
+    public var reason: Reason
+    public var missingFraction: Double
+}
+
+/// The cleaning as a fitted value: fitted once on the general population, saved with the model, and
+/// applied unchanged to customers and to any later file with the same schema.
+///
+/// Steps: (1) missing codes to NaN; (2) columns missing on more than a threshold share dropped;
+/// (3) rows with more than `rowThreshold` missing values (over the kept columns) set aside as the
+/// high-missing group; (4) binary categoricals to 0/1, multi-level ones one-hot with the
+/// population's categories (or dropped); (5) mixed features engineered. Applying the recipe to the
+/// population it was fitted on reproduces the fitted output exactly.
+public struct CleaningRecipe: Codable, Sendable, Equatable {
+    public var options: CleaningOptions
+    public var schema: FeatureSchema
+    public var droppedColumns: [DroppedColumn]
+    /// The columns left after steps 1-2; the per-row missing count is taken over them.
+    public var keptColumns: [String]
+    /// Rows with more missing values than this are high-missing.
+    public var rowThreshold: Int
+    /// The output columns, in order.
+    public var features: [OutputFeature]
+
+    public var featureNames: [String] { features.map(\.name) }
+
+    // MARK: fitting
+
+    /// Fits the recipe on the population and returns it with the assessment the reports show.
+    public static func fit(_ table: RawTable, options: CleaningOptions = CleaningOptions(),
+                           threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> (CleaningRecipe, CleaningAssessment) {
+        let state = try fitState(table, options: options, threads: threads)
+        let assessment = CleaningAssessment(table: table, recipe: state.recipe, missingCounts: state.missingCounts,
+                                            perRow: state.perRow, histogram: state.histogram, resolvers: state.resolvers,
+                                            keptIndices: state.kept, threads: threads)
+        return (state.recipe, assessment)
+    }
+
+    /// Fits the recipe only (no co-missing groups or group comparison): what applying needs.
+    public static func fitWithoutAssessment(_ table: RawTable, options: CleaningOptions = CleaningOptions(),
+                                            threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> (CleaningRecipe, [Int]) {
+        let state = try fitState(table, options: options, threads: threads)
+        return (state.recipe, state.histogram)
+    }
+
+    struct FitState {
+        var recipe: CleaningRecipe
+        var missingCounts: [Int]
+        var perRow: [UInt16]
+        var histogram: [Int]
+        var resolvers: [ColumnResolver]
+        var kept: [Int]
+    }
+
+    static func fitState(_ table: RawTable, options: CleaningOptions, threads: Int) throws -> FitState {
+        let schema = table.schema
+        let n = table.rowCount
+        guard n > 0 else { throw DataError(file: table.source, kind: .headerOnly) }
+        for name in options.dropColumns where schema.index(of: name) == nil {
+            throw DataError(file: table.source, kind: .other("--drop-columns names '\(name)', which the schema does not have"))
+        }
+        let p = schema.count
+        // Step 1-2: missing share per column.
+        let resolvers = (0..<p).map { ColumnResolver(table: table, column: $0, codes: [], missingCodes: schema.features[$0].missingCodes) }
+        let missingCounts = columnMissingCounts(table, resolvers: resolvers, threads: threads)
+        var dropped: [DroppedColumn] = []
+        var kept: [Int] = []
+        for (c, f) in schema.features.enumerated() {
+            let frac = Double(missingCounts[c]) / Double(n)
+            if options.dropColumns.contains(f.name) {
+                dropped.append(DroppedColumn(name: f.name, reason: .requested, missingFraction: frac))
+            } else if frac > options.columnMissingThreshold {
+                dropped.append(DroppedColumn(name: f.name, reason: .missing, missingFraction: frac))
+            } else {
+                kept.append(c)
+            }
+        }
+        guard !kept.isEmpty else {
+            throw DataError(file: table.source, kind: .other("every column is missing on more than \(Int(options.columnMissingThreshold * 100))% of the rows: nothing to cluster (raise --column-threshold)"))
+        }
+        // Step 3: rows.
+        let perRow = rowMissingCounts(table, columns: kept, resolvers: resolvers, threads: threads)
+        var histogram = [Int](repeating: 0, count: kept.count + 1)
+        for m in perRow { histogram[Int(m)] += 1 }
+        let threshold: Int
+        switch options.rowThreshold {
+        case let .count(t): threshold = t
+        case .auto: threshold = autoRowThreshold(histogram)
+        }
+        // Steps 4-5: the encoding plan, with categories from the population.
+        let categorical = kept.filter { schema.features[$0].type == .categorical }
+        let levelsByColumn = distinctCodes(table, columns: categorical, resolvers: resolvers, threads: threads)
+        var features: [OutputFeature] = []
+        for c in kept {
+            let f = schema.features[c]
+            let frac = Double(missingCounts[c]) / Double(n)
+            if let pair = CleaningOptions.finePairColumns.first(where: { $0.0 == f.name || $0.1 == f.name }),
+               options.finePairs != .both {
+                let isFine = pair.0 == f.name
+                if (options.finePairs == .coarse && isFine) || (options.finePairs == .fine && !isFine) {
+                    dropped.append(DroppedColumn(name: f.name, reason: .finePairsPolicy, missingFraction: frac))
+                    continue
+                }
+            }
+            if f.name.hasPrefix("LP_LEBENSPHASE_") && f.type == .mixed {
+                if options.lebensphase == .drop {
+                    dropped.append(DroppedColumn(name: f.name, reason: .lebensphasePolicy, missingFraction: frac))
+                } else {
+                    features.append(OutputFeature(name: f.name, source: .value(column: f.name)))
+                }
+                continue
+            }
+            if f.type == .mixed, let parts = EngineeredFeatures.parts(of: f.name) {
+                for (i, name) in parts.enumerated() {
+                    features.append(OutputFeature(name: name, source: .engineered(column: f.name, part: i)))
+                }
+                continue
+            }
+            if f.type == .categorical {
+                let levels = levelsByColumn[c] ?? []
+                if levels.isEmpty {
+                    dropped.append(DroppedColumn(name: f.name, reason: .noValues, missingFraction: frac))
+                } else if levels.count <= 2 {
+                    let zero = levels[0], one = levels.count == 2 ? levels[1] : levels[0]
+                    features.append(OutputFeature(name: f.name, source: .binary(column: f.name, zero: zero, one: one)))
+                } else if options.multiLevel == .drop {
+                    dropped.append(DroppedColumn(name: f.name, reason: .multiLevelPolicy, missingFraction: frac))
+                } else if levels.count > options.maxOneHotLevels {
+                    dropped.append(DroppedColumn(name: f.name, reason: .tooManyLevels, missingFraction: frac))
+                } else {
+                    for code in levels {
+                        features.append(OutputFeature(name: "\(f.name)_\(code)", source: .dummy(column: f.name, code: code)))
+                    }
+                }
+                continue
+            }
+            features.append(OutputFeature(name: f.name, source: .value(column: f.name)))
+        }
+        guard !features.isEmpty else {
+            throw DataError(file: table.source, kind: .other("no feature is left after the encoding policies: nothing to cluster"))
+        }
+        let recipe = CleaningRecipe(options: options, schema: schema, droppedColumns: dropped,
+                                    keptColumns: kept.map { schema.features[$0].name },
+                                    rowThreshold: threshold, features: features)
+        return FitState(recipe: recipe, missingCounts: missingCounts, perRow: perRow, histogram: histogram,
+                        resolvers: resolvers, kept: kept)
+    }
+
+    /// The split between the two modes of the per-row missing histogram (the main mode, and the
+    /// highest bin at least 5 missing values away from it). Between them, every split whose 5-bin
+    /// neighbourhood holds at most max(1, 0.05% of the rows) more than the emptiest neighbourhood is a
+    /// candidate; the split is the middle of the longest run of candidates, i.e. the middle of the gap.
+    /// With a single mode, or when the upper group has under 0.5% of the rows, nothing is set aside
+    /// (the threshold is the largest possible count).
+    static func autoRowThreshold(_ histogram: [Int]) -> Int {
+        let m = histogram.count - 1
+        guard m >= 2, let mode1 = histogram.indices.max(by: { histogram[$0] < histogram[$1] }) else { return max(m, 0) }
+        let total = histogram.reduce(0, +)
+        let far = histogram.indices.filter { abs($0 - mode1) >= 5 && histogram[$0] > 0 }
+        guard let mode2 = far.max(by: { histogram[$0] < histogram[$1] || (histogram[$0] == histogram[$1] && $0 < $1) }) else {
+            return m
+        }
+        let lo = min(mode1, mode2), hi = max(mode1, mode2)
+        func window(_ t: Int) -> Int {
+            var s = 0
+            for j in max(0, t - 2)...min(m, t + 2) { s += histogram[j] }
+            return s
+        }
+        let sums = (lo...hi).map(window)
+        let tolerance = max(1, total / 2000)
+        let floor = sums.min()! + tolerance
+        var best = (start: lo, length: 0), runStart = -1
+        for (k, v) in sums.enumerated() {
+            if v <= floor {
+                if runStart < 0 { runStart = k }
+                if k - runStart + 1 > best.length { best = (lo + runStart, k - runStart + 1) }
+            } else {
+                runStart = -1
+            }
+        }
+        let middle = best.start + (best.length - 1) / 2
+        let t = mode1 < mode2 ? middle : middle - 1
+        let upperRows = histogram[(t + 1)...].reduce(0, +)
+        guard t >= 0, t < m, upperRows * 200 >= total, histogram[mode2] > 0 else { return m }
+        return t
+    }
+
+    // MARK: applying
+
+    /// Applies the recipe: the cleaned matrix of the low-missing rows and the row groups.
+    public func apply(_ table: RawTable, threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> CleanedData {
+        let schema = table.schema
+        // The table must have the recipe's columns (a file loaded with another schema cannot be used).
+        var columnIndex: [String: Int] = [:]
+        for name in keptColumns {
+            guard let c = schema.index(of: name) else {
+                throw DataError(file: table.source, kind: .missingColumns([name]))
+            }
+            columnIndex[name] = c
+        }
+        let recipeFeatures = Dictionary(uniqueKeysWithValues: self.schema.features.map { ($0.name, $0) })
+        // Resolvers per kept column, with the codes its features need.
+        var codesOf: [String: [Code]] = [:]
+        for f in features {
+            switch f.source {
+            case let .binary(c, zero, one): codesOf[c] = zero == one ? [zero] : [zero, one]
+            case let .dummy(c, code): codesOf[c, default: []].append(code)
+            default: break
+            }
+        }
+        var resolverOf: [String: ColumnResolver] = [:]
+        for name in keptColumns {
+            let missing = recipeFeatures[name]!.missingCodes
+            var codes = codesOf[name] ?? []
+            if EngineeredFeatures.parts(of: name) != nil, let dict = table.dictionaries[columnIndex[name]!] {
+                codes = dict.map { Code(token: $0) }
+            } else if EngineeredFeatures.parts(of: name) != nil {
+                codes = engineeredNumericCodes(name)
+            }
+            resolverOf[name] = ColumnResolver(table: table, column: columnIndex[name]!, codes: codes, missingCodes: missing)
+        }
+        let keptResolvers = keptColumns.map { resolverOf[$0]! }
+        let n = table.rowCount
+        let compiled = CompiledPlan(resolvers: keptResolvers, keptColumns: keptColumns, features: features,
+                                    codesOf: codesOf, engineeredCodes: { self.resolverCodes($0, table: table, columnIndex: columnIndex) })
+        let perRow = compiled.rowMissingCounts(table, threads: threads)
+        var lowRows: [Int] = []
+        lowRows.reserveCapacity(n)
+        for r in 0..<n where Int(perRow[r]) <= rowThreshold { lowRows.append(r) }
+        let f = features.count
+        var matrix = Matrix(uninitializedRows: lowRows.count, columns: f)
+        let unknownCounts = compiled.fill(&matrix, from: table, rows: lowRows, threads: threads)
+        // Warnings: codes the recipe never saw, per source column (a dummy group counts a row once).
+        var unseen: [String: Int] = [:]
+        var countedDummy = Set<String>()
+        for (j, feat) in features.enumerated() {
+            let total = unknownCounts[j]
+            guard total > 0 else { continue }
+            if case let .dummy(c, _) = feat.source {
+                if countedDummy.insert(c).inserted { unseen[c, default: 0] += total }
+            } else {
+                unseen[feat.source.column, default: 0] += total
+            }
+        }
+        return CleanedData(source: table.source, featureNames: featureNames, matrix: matrix,
+                           lowRows: lowRows, missingPerRow: perRow, rowThreshold: rowThreshold,
+                           unseenCodes: unseen)
+    }
+
+    private func engineeredNumericCodes(_ column: String) -> [Code] {
+        switch column {
+        case "PRAEGENDE_JUGENDJAHRE": return EngineeredFeatures.praegende.keys.sorted().map { .number($0) }
+        case "WOHNLAGE": return EngineeredFeatures.wohnlage.keys.sorted().map { .number($0) }
+        case "PLZ8_BAUMAX", "KBA05_BAUMAX": return EngineeredFeatures.baumax.keys.sorted().map { .number($0) }
+        case "CAMEO_INTL_2015": return EngineeredFeatures.cameoInternational.keys.sorted().compactMap { Int($0).map { .number($0) } }
+        default: return []
+        }
+    }
+
+    fileprivate func resolverCodes(_ column: String, table: RawTable, columnIndex: [String: Int]) -> [Code] {
+        if let dict = table.dictionaries[columnIndex[column]!] { return dict.map { Code(token: $0) } }
+        return engineeredNumericCodes(column)
+    }
+
+    // MARK: counting
+
+    static func columnMissingCounts(_ table: RawTable, resolvers: [ColumnResolver], threads: Int) -> [Int] {
+        let n = table.rowCount, p = table.values.columns
+        let workers = max(1, min(threads, n / 4096 + 1))
+        var partial = [[Int]](repeating: [Int](repeating: 0, count: p), count: workers)
+        table.values.withUnsafeBufferPointer { raw in
+            let rawBox = UncheckedSendable(raw.baseAddress!)
+            partial.withUnsafeMutableBufferPointer { part in
+                let partBox = UncheckedSendable(part.baseAddress!)
+                parallelFor(workers) { w in
+                    var counts = [Int](repeating: 0, count: p)
+                    for r in (n * w / workers)..<(n * (w + 1) / workers) {
+                        let row = rawBox.value + r * p
+                        for c in 0..<p where resolvers[c].isMissing(row[c]) { counts[c] += 1 }
+                    }
+                    partBox.value[w] = counts
+                }
+            }
+        }
+        return (0..<p).map { c in partial.reduce(0) { $0 + $1[c] } }
+    }
+
+    static func rowMissingCounts(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver]?,
+                                 explicitResolvers: [ColumnResolver]? = nil, threads: Int) -> [UInt16] {
+        let n = table.rowCount, p = table.values.columns
+        let res = explicitResolvers ?? columns.map { resolvers![$0] }
+        var out = [UInt16](repeating: 0, count: n)
+        let workers = max(1, min(threads, n / 4096 + 1))
+        table.values.withUnsafeBufferPointer { raw in
+            let rawBox = UncheckedSendable(raw.baseAddress!)
+            out.withUnsafeMutableBufferPointer { o in
+                let oBox = UncheckedSendable(o.baseAddress!)
+                parallelFor(workers) { w in
+                    for r in (n * w / workers)..<(n * (w + 1) / workers) {
+                        let row = rawBox.value + r * p
+                        var m: UInt16 = 0
+                        for (k, c) in columns.enumerated() where res[k].isMissing(row[c]) { m += 1 }
+                        oBox.value[r] = m
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The distinct non-missing codes of each of `columns`, sorted, from one pass over the rows
+    /// (contiguous row ranges on `threads` workers): a pass per column read a cache line per value.
+    static func distinctCodes(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver], threads: Int) -> [Int: [Code]] {
+        let n = table.rowCount, p = table.values.columns, k = columns.count
+        if k == 0 { return [:] }
+        // Small integers (every real code, and the text columns' dictionary indices) go through a
+        // presence table; anything else through a set.
+        let smallCount = 4_112
+        struct Seen { var small: [Bool]; var other: [Set<Double>] }
+        let workers = max(1, min(threads, n / 4096 + 1))
+        let columnResolvers = columns.map { resolvers[$0] }
+        var partial = [Seen?](repeating: nil, count: workers)
+        table.values.withUnsafeBufferPointer { raw in
+            let rawBox = UncheckedSendable(raw.baseAddress!)
+            partial.withUnsafeMutableBufferPointer { part in
+                let partBox = UncheckedSendable(part.baseAddress!)
+                parallelFor(workers) { w in
+                    var seen = Seen(small: [Bool](repeating: false, count: smallCount * k),
+                                    other: [Set<Double>](repeating: [], count: k))
+                    seen.small.withUnsafeMutableBufferPointer { small in
+                        for r in (n * w / workers)..<(n * (w + 1) / workers) {
+                            let row = rawBox.value + r * p
+                            for j in 0..<k {
+                                let v = row[columns[j]]
+                                if columnResolvers[j].isMissing(v) { continue }
+                                let d = v + 16
+                                if d >= 0, d < Double(smallCount), d == d.rounded(.towardZero) {
+                                    small[j * smallCount + Int(d)] = true
+                                } else {
+                                    seen.other[j].insert(v)
+                                }
+                            }
+                        }
+                    }
+                    partBox.value[w] = seen
+                }
+            }
+        }
+        var result: [Int: [Code]] = [:]
+        for (j, column) in columns.enumerated() {
+            var values = Set<Double>()
+            for part in partial {
+                let seen = part!
+                for i in 0..<smallCount where seen.small[j * smallCount + i] { values.insert(Double(i - 16)) }
+                values.formUnion(seen.other[j])
+            }
+            if let dict = table.dictionaries[column] {
+                result[column] = values.map { Code(token: dict[Int($0)]) }.sorted()
+            } else {
+                result[column] = values.map { v in v == v.rounded() && abs(v) < 1e15 ? Code.number(Int(v)) : Code.text(String(v)) }.sorted()
+            }
+        }
+        return result
+    }
+}
+
+/// The cleaned population or customers: the low-missing rows as a matrix (NaN where still missing)
+/// and every row's group.
+public struct CleanedData: Sendable {
+    public var source: String
+    public var featureNames: [String]
+    /// lowRows.count x featureNames.count.
+    public var matrix: Matrix
+    /// The original row number (0-based, data rows) of each matrix row.
+    public var lowRows: [Int]
+    /// Missing values per original row over the kept columns.
+    public var missingPerRow: [UInt16]
+    public var rowThreshold: Int
+    /// Codes the recipe never saw in the population, per column (rows counted once per column):
+    /// a customer-only category maps to all zeros.
+    public var unseenCodes: [String: Int]
+
+    public var rowCount: Int { missingPerRow.count }
+    public var highMissingCount: Int { rowCount - lowRows.count }
+    /// True for rows set aside as high-missing.
+    public func isHighMissing(_ row: Int) -> Bool { Int(missingPerRow[row]) > rowThreshold }
+}

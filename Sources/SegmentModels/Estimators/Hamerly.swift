@@ -1,0 +1,267 @@
+import Foundation
+import SegmentCore
+import SegmentData
+
+/// Hamerly's accelerated k-means (G. Hamerly, "Making k-means even faster", SIAM SDM 2010): the same
+/// iterations as Lloyd — the same assignments and centres, up to rounding — with far less work.
+///
+/// Each row carries an upper bound on the distance to its own centre and a lower bound on the
+/// distance to every other centre. After the centres move, the bounds are moved by the same amounts
+/// (triangle inequality); a row whose upper bound is below both its lower bound and half the distance
+/// from its centre to the nearest other one cannot change cluster and is not looked at again. The
+/// others get their upper bound tightened to the exact distance and, if that is not enough, go
+/// through the distance step: gathered per chunk into one GEMM against the centres (‖c‖² − 2 X Cᵀ,
+/// plus ‖x‖²). The per-cluster sums are kept per chunk and updated only by the rows that change
+/// cluster, so an iteration late in a fit reads the two bounds of most rows and little else.
+///
+/// Chunks are fixed (`KMeans.chunkRows`), each chunk is handled by one worker in row order, and the
+/// chunk sums are combined in chunk order: the result does not depend on the thread count.
+/// scikit-learn's `algorithm="elkan"` is the same idea with k lower bounds per row; Hamerly's single
+/// bound suits the low dimension of a PCA-reduced matrix and keeps the state at two numbers per row.
+enum Hamerly {
+    static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
+                    backend: any LinearAlgebraBackend, threads: Int) throws -> Lloyd.RunResult {
+        let n = x.rows, d = x.columns, k = start.rows
+        let chunkRows = KMeans.chunkRows
+        let chunks = (n + chunkRows - 1) / chunkRows
+        let workers = max(1, min(threads, chunks))
+        var centers = start
+        let labels = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
+        let upper = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        let lower = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        let partialSums = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * k * d)
+        let partialCounts = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks * k)
+        partialSums.initialize(repeating: 0)
+        partialCounts.initialize(repeating: 0)
+        defer {
+            labels.deallocate(); upper.deallocate(); lower.deallocate()
+            partialSums.deallocate(); partialCounts.deallocate()
+        }
+        var moved = [Int](repeating: 0, count: chunks)
+        var errors = [Error?](repeating: nil, count: chunks)
+        var delta = [Double](repeating: 0, count: k)     // how far each centre moved in the last update
+        var relocated = 0, iterations = 0, converged = false
+        let box = UncheckedSendable((labels: labels.baseAddress!, upper: upper.baseAddress!, lower: lower.baseAddress!,
+                                     sums: partialSums.baseAddress!, counts: partialCounts.baseAddress!))
+
+        // Each pass is an assignment step and then an update step; once the centres have converged
+        // (or the iterations run out) one more assignment step gives the final centres' labels.
+        var finishing = false
+        while true {
+            if finishing {} else if iterations >= max(1, maxIterations) { finishing = true } else { iterations += 1 }
+            let first = iterations == 1 && !finishing
+            let half = halfDistanceToNearest(centers)
+            // Every lower bound drops by the largest move of another centre.
+            var maxMove = 0.0, maxAt = -1, secondMove = 0.0
+            for j in 0..<k {
+                if delta[j] > maxMove { secondMove = maxMove; maxMove = delta[j]; maxAt = j }
+                else if delta[j] > secondMove { secondMove = delta[j] }
+            }
+            let cnorm = Lloyd.squaredNorms(centers)
+            let move = delta, current = centers
+            x.withUnsafeBufferPointer { xb in
+                let xB = UncheckedSendable(xb.baseAddress!)
+                current.withUnsafeBufferPointer { cb in
+                    let cB = UncheckedSendable(cb.baseAddress!)
+                    moved.withUnsafeMutableBufferPointer { mb in
+                        errors.withUnsafeMutableBufferPointer { eb in
+                            let mB = UncheckedSendable(mb.baseAddress!), eB = UncheckedSendable(eb.baseAddress!)
+                            parallelFor(workers) { w in
+                                let s = box.value, xp = xB.value, cp = cB.value
+                                // Row numbers and bounds of one chunk, filled without branches so the
+                                // reads of the rows in step 2 can overlap; the candidates' rows gathered.
+                                let tighten = UnsafeMutablePointer<Int>.allocate(capacity: chunkRows)
+                                let bounds = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows)
+                                let cand = UnsafeMutablePointer<Int>.allocate(capacity: chunkRows)
+                                defer { tighten.deallocate(); bounds.deallocate(); cand.deallocate() }
+                                var gathered = Matrix(uninitializedRows: chunkRows, columns: d)
+                                var c = w
+                                while c < chunks {
+                                    defer { c += workers }
+                                    let lo = c * chunkRows, hi = min(n, lo + chunkRows)
+                                    var count = 0
+                                    // The whole chunk goes through the distance step in the first iteration,
+                                    // and whenever most of its rows fail their bounds (then gathering them
+                                    // costs more than it saves).
+                                    var whole = first
+                                    if !first {
+                                        // 1. Move the bounds with the centres (no row is read); keep the rows
+                                        //    whose upper bound is above max(lower bound, half the gap).
+                                        var nt = 0
+                                        for i in lo..<hi {
+                                            let a = Int(s.labels[i])
+                                            let u = s.upper[i] + move[a]
+                                            let l = s.lower[i] - (a == maxAt ? secondMove : maxMove)
+                                            s.upper[i] = u
+                                            s.lower[i] = l
+                                            let bound = max(half[a], l)
+                                            tighten[nt] = i
+                                            bounds[nt] = bound
+                                            nt += u > bound ? 1 : 0
+                                        }
+                                        whole = 2 * nt > hi - lo
+                                        // 2. Read each of those rows once: copy it to the gather buffer and
+                                        //    tighten its upper bound to the exact distance. The rows still
+                                        //    above the bound stay in the buffer as candidates.
+                                        if !whole { gathered.withUnsafeMutableBufferPointer { g in
+                                            for m in 0..<nt {
+                                                let i = tighten[m]
+                                                let u = RowKernels.copyAndSquaredDistance(xp + i * d, to: g.baseAddress! + count * d,
+                                                                                          cp + Int(s.labels[i]) * d, d).squareRoot()
+                                                s.upper[i] = u
+                                                cand[count] = i
+                                                count += u > bounds[m] ? 1 : 0
+                                            }
+                                        } }
+                                    }
+                                    if whole {
+                                        count = 0
+                                        for i in lo..<hi { cand[count] = i; count += 1 }
+                                    }
+                                    mB.value[c] = 0
+                                    if count == 0 { continue }
+                                    // The distance step for the candidates: one GEMM, on the chunk itself or
+                                    // on the gathered rows.
+                                    var dots = Matrix(uninitializedRows: count, columns: k)
+                                    do {
+                                        if whole {
+                                            try backend.gemm(.none, x, rows: lo..<hi, .transpose, current, alpha: 1, beta: 0, into: &dots)
+                                        } else {
+                                            try backend.gemm(.none, gathered, rows: 0..<count, .transpose, current, alpha: 1, beta: 0, into: &dots)
+                                        }
+                                    } catch {
+                                        eB.value[c] = error
+                                        continue
+                                    }
+                                    let sums = s.sums + c * k * d, counts = s.counts + c * k
+                                    var changed = 0
+                                    gathered.withUnsafeBufferPointer { gb in dots.withUnsafeBufferPointer { db in
+                                        for r in 0..<count {
+                                            let i = cand[r]
+                                            let row = db.baseAddress! + r * k
+                                            var bestJ = 0, bestD = Double.infinity, secondD = Double.infinity
+                                            for j in 0..<k {
+                                                let dist = cnorm[j] - 2 * row[j]
+                                                if dist < bestD { secondD = bestD; bestD = dist; bestJ = j }
+                                                else if dist < secondD { secondD = dist }
+                                            }
+                                            let xr = whole ? xp + i * d : gb.baseAddress! + r * d
+                                            let old = first ? -1 : Int(s.labels[i])
+                                            if bestJ != old {
+                                                if old >= 0 {
+                                                    let from = sums + old * d
+                                                    for t in 0..<d { from[t] -= xr[t] }
+                                                    counts[old] -= 1
+                                                    changed += 1
+                                                }
+                                                let to = sums + bestJ * d
+                                                for t in 0..<d { to[t] += xr[t] }
+                                                counts[bestJ] += 1
+                                                s.labels[i] = Int32(bestJ)
+                                            }
+                                            // (A gathered row that kept its centre was tightened in step 2.)
+                                            if bestJ != old || whole { s.upper[i] = distance(xr, cp + bestJ * d, d) }
+                                            s.lower[i] = k == 1 ? .infinity : max(0, secondD + xnorm[i]).squareRoot()
+                                        }
+                                    } }
+                                    mB.value[c] = changed
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if let e = errors.compactMap({ $0 }).first { throw e }
+            if finishing { break }
+
+            // The update step: the chunk sums combined in chunk order.
+            var sums = Matrix(rows: k, columns: d)
+            var counts = [Int](repeating: 0, count: k)
+            for c in 0..<chunks {
+                for j in 0..<k {
+                    counts[j] += partialCounts[c * k + j]
+                    for t in 0..<d { sums[j, t] += partialSums[(c * k + j) * d + t] }
+                }
+            }
+            // (An empty cluster's rows are ranked by exact distance: the bounds cannot rank them.)
+            let (next, empty) = Lloyd.update(sums: sums, counts: counts, x: x) {
+                x.withUnsafeBufferPointer { xb in
+                    centers.withUnsafeBufferPointer { cb in
+                        (0..<n).map { i in distance(xb.baseAddress! + i * d, cb.baseAddress! + Int(labels[i]) * d, d) }
+                    }
+                }
+            }
+            relocated += empty
+            var shift = 0.0
+            for j in 0..<k {
+                var s = 0.0
+                for t in 0..<d { let diff = next[j, t] - centers[j, t]; s += diff * diff }
+                delta[j] = s.squareRoot()
+                shift += s
+            }
+            centers = next
+            if (!first && moved.reduce(0, +) == 0 && empty == 0) || shift <= tolAbs {
+                converged = true
+                finishing = true
+            }
+        }
+        // Inertia recomputed exactly, per chunk, chunks summed in order.
+        var finalLabels = [Int32](repeating: 0, count: n)
+        var squared = [Double](repeating: 0, count: n)
+        var chunkInertia = [Double](repeating: 0, count: chunks)
+        x.withUnsafeBufferPointer { xb in
+            centers.withUnsafeBufferPointer { cb in
+                finalLabels.withUnsafeMutableBufferPointer { lb in
+                    squared.withUnsafeMutableBufferPointer { sb in
+                        chunkInertia.withUnsafeMutableBufferPointer { ib in
+                            let xB = UncheckedSendable(xb.baseAddress!), cB = UncheckedSendable(cb.baseAddress!)
+                            let lB = UncheckedSendable(lb.baseAddress!), sB = UncheckedSendable(sb.baseAddress!)
+                            let iB = UncheckedSendable(ib.baseAddress!)
+                            parallelFor(workers) { w in
+                                var c = w
+                                while c < chunks {
+                                    var total = 0.0
+                                    for i in (c * chunkRows)..<min(n, (c + 1) * chunkRows) {
+                                        let a = box.value.labels[i]
+                                        let e = RowKernels.squaredDistance(xB.value + i * d, cB.value + Int(a) * d, d)
+                                        lB.value[i] = a
+                                        sB.value[i] = e
+                                        total += e
+                                    }
+                                    iB.value[c] = total
+                                    c += workers
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let inertia = chunkInertia.reduce(0, +)
+        let diagnostics = KMeans.Diagnostics(centers: centers, converged: converged, relocated: relocated)
+        return Lloyd.RunResult(model: KMeans.Model(centers: centers, inertia: inertia, iterations: iterations,
+                                                   diagnostics: diagnostics, inertiaHistory: [], bestRun: 0),
+                               labels: finalLabels, squaredDistances: squared)
+    }
+
+    /// For each centre, half the distance to the nearest other centre (infinite when k = 1).
+    static func halfDistanceToNearest(_ centers: Matrix) -> [Double] {
+        let k = centers.rows, d = centers.columns
+        var half = [Double](repeating: .infinity, count: k)
+        centers.withUnsafeBufferPointer { cb in
+            for a in 0..<k {
+                for b in (a + 1)..<max(a + 1, k) {
+                    let h = distance(cb.baseAddress! + a * d, cb.baseAddress! + b * d, d) / 2
+                    half[a] = min(half[a], h)
+                    half[b] = min(half[b], h)
+                }
+            }
+        }
+        return half
+    }
+
+    @inline(__always)
+    static func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d: Int) -> Double {
+        RowKernels.squaredDistance(a, b, d).squareRoot()
+    }
+}

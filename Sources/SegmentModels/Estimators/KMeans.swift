@@ -1,0 +1,544 @@
+import Foundation
+import SegmentCore
+import SegmentData
+
+/// k-means as scikit-learn's Lloyd implementation does it: greedy k-means++ seeding (2 + ln k
+/// candidates per step) from a seeded generator; Lloyd iterations over fixed chunks of rows whose
+/// distance step is one GEMM per chunk (‖c‖² − 2 X Cᵀ, plus ‖x‖², argmin); per-cluster sums; empty
+/// clusters relocated to the farthest points; a tolerance relative to the data's mean variance;
+/// the best of `nInit` runs by inertia recomputed exactly.
+///
+/// `algorithm` chooses how the iterations are computed: `.lloyd` looks at every row in every
+/// iteration; `.hamerly` (the default) runs the same iterations but skips the rows whose distance
+/// bounds prove they keep their cluster (see `Hamerly`). Both give the same clustering up to
+/// rounding; only `.lloyd` records the inertia of every iteration.
+///
+/// Parallelism is over the chunks, with single-threaded backend calls inside (one level at a time).
+/// Chunk partial sums are combined in chunk order, so the result does not depend on the thread
+/// count.
+public struct KMeans: Sendable {
+    public var clusters: Int
+    public var nInit: Int
+    public var maxIterations: Int
+    /// Relative tolerance: iterations stop when the centres move (sum of squared shifts) by less
+    /// than `tolerance` times the mean per-feature variance of the data.
+    public var tolerance: Double
+    public var seed: UInt64
+    public var threads: Int
+    public var algorithm: Algorithm
+
+    /// How the Lloyd iterations are computed (the result is the same up to rounding).
+    public enum Algorithm: String, Codable, Sendable, CaseIterable {
+        /// Every row's distances to every centre in every iteration (and the inertia of each).
+        case lloyd
+        /// Hamerly's bounds: only rows that may change cluster are looked at.
+        case hamerly
+    }
+
+    static let chunkRows = 16_384
+
+    public init(clusters: Int, nInit: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4,
+                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount,
+                algorithm: Algorithm = .hamerly) {
+        self.algorithm = algorithm
+        self.clusters = clusters
+        self.nInit = nInit
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+        self.seed = seed
+        self.threads = max(1, threads)
+    }
+
+    /// What went less than perfectly; soft failures are data, reported by the CLI.
+    public struct Diagnostics: Codable, Sendable, Equatable {
+        public var didNotConverge: Bool
+        public var emptyClustersRelocated: Int
+        public var distinctCenters: Int
+        public var fewerDistinctClusters: Bool
+
+        /// The diagnostics of a finished run with these final centres.
+        init(centers: Matrix, converged: Bool, relocated: Int) {
+            let distinct = Set((0..<centers.rows).map { centers.row($0) }).count
+            self.init(didNotConverge: !converged, emptyClustersRelocated: relocated,
+                      distinctCenters: distinct, fewerDistinctClusters: distinct < centers.rows)
+        }
+
+        public init(didNotConverge: Bool, emptyClustersRelocated: Int, distinctCenters: Int, fewerDistinctClusters: Bool) {
+            self.didNotConverge = didNotConverge
+            self.emptyClustersRelocated = emptyClustersRelocated
+            self.distinctCenters = distinctCenters
+            self.fewerDistinctClusters = fewerDistinctClusters
+        }
+    }
+
+    public struct Model: Codable, Sendable, Equatable {
+        /// k x d.
+        public var centers: Matrix
+        /// Sum of squared distances to the assigned centres, recomputed exactly.
+        public var inertia: Double
+        public var iterations: Int
+        public var diagnostics: Diagnostics
+        /// The inertia at each assignment step of the chosen run (from the GEMM distances); recorded
+        /// by `.lloyd` only (empty for `.hamerly`, which does not compute every distance).
+        public var inertiaHistory: [Double]
+        /// Which of the `nInit` runs won.
+        public var bestRun: Int
+
+        public var k: Int { centers.rows }
+
+        /// Each row's nearest centre and its (exact, Euclidean) distance.
+        public func predict(_ x: Matrix, backend: any LinearAlgebraBackend, threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> (labels: [Int32], distances: [Double]) {
+            let a = try Lloyd.assign(x, centers: centers, backend: backend, threads: threads, accumulate: false)
+            return (a.labels, a.exactSquared.map { $0.squareRoot() })
+        }
+
+        /// Distances of every row to every centre (n x k).
+        public func transform(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> Matrix {
+            var d = try backend.multiply(x, .none, centers, .transpose, alpha: -2)
+            let k = centers.rows, rows = x.rows, dims = x.columns
+            let cn = Lloyd.squaredNorms(centers)
+            x.withUnsafeBufferPointer { xb in
+                d.withUnsafeMutableBufferPointer { db in
+                    for i in 0..<rows {
+                        var xn = 0.0
+                        for t in 0..<dims { xn += xb[i * dims + t] * xb[i * dims + t] }
+                        for j in 0..<k { db[i * k + j] = max(0, db[i * k + j] + xn + cn[j]).squareRoot() }
+                    }
+                }
+            }
+            return d
+        }
+    }
+
+    /// Fits k-means to `x` (no NaN). Returns the model and each row's label.
+    public func fit(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> (model: Model, labels: [Int32]) {
+        let r = try fitWithDistances(x, backend: backend)
+        return (r.model, r.labels)
+    }
+
+    /// `fit`, also returning each row's exact distance to its centre (saves a prediction pass).
+    public func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
+        try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given), starts: nil)
+    }
+
+    /// What a fit needs to know of its data once, however many fits share it (the k sweep): the
+    /// data checked for NaN, ‖x‖² per row, and the mean per-feature variance.
+    struct Prepared {
+        var xnorm: [Double]
+        var meanVariance: Double
+
+        init(_ x: Matrix, threads: Int, xnorm given: [Double]? = nil) throws {
+            if let at = x.firstNaN {
+                throw LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
+            }
+            let (_, m2) = columnMoments(x, threads: threads)
+            meanVariance = m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, x.rows))
+            xnorm = given ?? Lloyd.rowNorms(x, threads: threads)
+        }
+    }
+
+    /// `starts`: the initial centres of each run (k rows each) instead of k-means++ seeding.
+    func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, prepared: Prepared,
+                          starts: [Matrix]?) throws -> (model: Model, labels: [Int32], distances: [Double]) {
+        let n = x.rows
+        guard clusters >= 1 else { throw KMeansError.badClusterCount(clusters) }
+        guard n >= clusters else { throw KMeansError.tooFewRows(rows: n, clusters: clusters) }
+        let tolAbs = tolerance * prepared.meanVariance
+        let single = backend.withThreads(1)
+        let xnorm = prepared.xnorm
+        var best: (Model, [Int32], [Double])?
+        for run in 0..<(starts?.count ?? max(1, nInit)) {
+            let initial: Matrix
+            if let starts {
+                initial = starts[run]
+            } else {
+                var rng = SplitMix64.stream(seed: seed, UInt64(run))
+                initial = try Lloyd.plusPlus(x, k: clusters, rng: &rng, xnorm: xnorm, backend: single, threads: threads)
+            }
+            let result = algorithm == .lloyd
+                ? try Lloyd.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
+                                backend: single, threads: threads)
+                : try Hamerly.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
+                                  backend: single, threads: threads)
+            var model = result.model
+            model.bestRun = run
+            if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels, result.squaredDistances) }
+        }
+        return (best!.0, best!.1, best!.2.map { $0.squareRoot() })
+    }
+}
+
+public enum KMeansError: Error, Equatable, CustomStringConvertible, Sendable {
+    case badClusterCount(Int)
+    case tooFewRows(rows: Int, clusters: Int)
+
+    public var description: String {
+        switch self {
+        case let .badClusterCount(k): return "k-means needs at least 1 cluster, got \(k)"
+        case let .tooFewRows(rows, clusters):
+            return "k-means cannot make \(clusters) clusters from \(rows) row\(rows == 1 ? "" : "s"): choose a smaller k"
+        }
+    }
+}
+
+/// The chunked distance and update steps shared by fitting, seeding and prediction.
+enum Lloyd {
+    struct Assignment {
+        var labels: [Int32]
+        /// Squared distance to the assigned centre from the GEMM form (can carry rounding).
+        var squared: [Double]
+        /// Exactly recomputed squared distance (only when asked).
+        var exactSquared: [Double]
+        var sums: Matrix        // k x d
+        var counts: [Int]
+        var inertia: Double
+    }
+
+    static func rowNorms(_ x: Matrix, threads: Int) -> [Double] {
+        let n = x.rows, d = x.columns
+        var out = [Double](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { xb in
+            let xB = UncheckedSendable(xb.baseAddress!)
+            out.withUnsafeMutableBufferPointer { ob in
+                let oB = UncheckedSendable(ob.baseAddress!)
+                let workers = max(1, min(threads, n / 8192 + 1))
+                parallelFor(workers) { w in
+                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
+                        oB.value[i] = RowKernels.squaredNorm(xB.value + i * d, d)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// One assignment step over fixed chunks: labels, squared distances, and (optionally) the
+    /// per-cluster sums of the assigned rows for the update step.
+    static func assign(_ x: Matrix, centers: Matrix, backend: any LinearAlgebraBackend, threads: Int,
+                       accumulate: Bool, xnorm: [Double]? = nil, exact: Bool = true) throws -> Assignment {
+        let n = x.rows, d = x.columns, k = centers.rows
+        let norms = xnorm ?? rowNorms(x, threads: threads)
+        let single = backend.withThreads(1)
+        let cnorm = squaredNorms(centers)
+        let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
+        var labels = [Int32](repeating: 0, count: n)
+        var squared = [Double](repeating: 0, count: n)
+        var exactSq = exact ? [Double](repeating: 0, count: n) : []
+        var partialSums = accumulate ? [Double](repeating: 0, count: chunks * k * d) : []
+        var partialCounts = accumulate ? [Int](repeating: 0, count: chunks * k) : []
+        var errors = [Error?](repeating: nil, count: chunks)
+        let workers = max(1, min(threads, chunks))
+        x.withUnsafeBufferPointer { xb in
+            let xB = UncheckedSendable(xb.baseAddress!)
+            centers.withUnsafeBufferPointer { cb in
+                let cB = UncheckedSendable(cb.baseAddress!)
+                labels.withUnsafeMutableBufferPointer { lb in
+                    squared.withUnsafeMutableBufferPointer { sb in
+                        exactSq.withUnsafeMutableBufferPointer { eb in
+                            partialSums.withUnsafeMutableBufferPointer { psb in
+                                partialCounts.withUnsafeMutableBufferPointer { pcb in
+                                    errors.withUnsafeMutableBufferPointer { errb in
+                                        let lB = UncheckedSendable(lb.baseAddress!), sB = UncheckedSendable(sb.baseAddress!)
+                                        // An empty array's buffer may still have a (shared) base address: only
+                                        // hand out the pointers whose arrays were sized.
+                                        let eB = UncheckedSendable(exact ? eb.baseAddress : nil)
+                                        let psB = UncheckedSendable(accumulate ? psb.baseAddress : nil)
+                                        let pcB = UncheckedSendable(accumulate ? pcb.baseAddress : nil)
+                                        let errB = UncheckedSendable(errb.baseAddress!)
+                                        parallelFor(workers) { w in
+                                            var dots = Matrix(rows: KMeans.chunkRows, columns: k)
+                                            var c = w
+                                            while c < chunks {
+                                                let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
+                                                if hi - lo != dots.rows { dots = Matrix(rows: hi - lo, columns: k) }
+                                                do {
+                                                    try single.gemm(.none, x, rows: lo..<hi, .transpose, centers,
+                                                                    alpha: 1, beta: 0, into: &dots)
+                                                } catch {
+                                                    errB.value[c] = error
+                                                    c += workers
+                                                    continue
+                                                }
+                                                dots.withUnsafeBufferPointer { db in
+                                                    for i in lo..<hi {
+                                                        let row = db.baseAddress! + (i - lo) * k
+                                                        var bestJ = 0
+                                                        var bestD = Double.infinity
+                                                        for j in 0..<k {
+                                                            let dist = cnorm[j] - 2 * row[j]
+                                                            if dist < bestD { bestD = dist; bestJ = j }
+                                                        }
+                                                        lB.value[i] = Int32(bestJ)
+                                                        sB.value[i] = max(0, bestD + norms[i])
+                                                        if let e = eB.value {
+                                                            e[i] = RowKernels.squaredDistance(xB.value + i * d, cB.value + bestJ * d, d)
+                                                        }
+                                                        if let ps = psB.value, let pc = pcB.value {
+                                                            let dst = ps + (c * k + bestJ) * d
+                                                            let xr = xB.value + i * d
+                                                            for t in 0..<d { dst[t] += xr[t] }
+                                                            pc[c * k + bestJ] += 1
+                                                        }
+                                                    }
+                                                }
+                                                c += workers
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let e = errors.compactMap({ $0 }).first { throw e }
+        var sums = Matrix(rows: k, columns: d)
+        var counts = [Int](repeating: 0, count: k)
+        if accumulate {
+            sums.withUnsafeMutableBufferPointer { s in
+                for c in 0..<chunks {
+                    for j in 0..<k {
+                        counts[j] += partialCounts[c * k + j]
+                        for t in 0..<d { s[j * d + t] += partialSums[(c * k + j) * d + t] }
+                    }
+                }
+            }
+        }
+        // Inertia summed in a fixed order (per chunk, then chunks in order).
+        var inertia = 0.0
+        let source = exact ? exactSq : squared
+        for c in 0..<chunks {
+            var s = 0.0
+            for i in (c * KMeans.chunkRows)..<min(n, (c + 1) * KMeans.chunkRows) { s += source[i] }
+            inertia += s
+        }
+        return Assignment(labels: labels, squared: squared, exactSquared: exactSq, sums: sums, counts: counts, inertia: inertia)
+    }
+
+    /// Greedy k-means++ (Arthur & Vassilvitskii, with scikit-learn's 2 + ln k local trials).
+    static func plusPlus(_ x: Matrix, k: Int, rng: inout SplitMix64, xnorm: [Double],
+                         backend: any LinearAlgebraBackend, threads: Int) throws -> Matrix {
+        let n = x.rows, d = x.columns
+        var centers = Matrix(rows: k, columns: d)
+        let first = rng.nextInt(below: n)
+        for t in 0..<d { centers[0, t] = x[first, t] }
+        var closest = try squaredDistances(x, to: x.rows(first..<(first + 1)), xnorm: xnorm, backend: backend, threads: threads)
+        let trials = 2 + Int(log(Double(k)))
+        for c in 1..<max(1, k) {
+            let chosen = try plusPlusStep(x, closest: &closest, trials: trials, rng: &rng, xnorm: xnorm, backend: backend, threads: threads)
+            for t in 0..<d { centers[c, t] = x[chosen, t] }
+        }
+        return centers
+    }
+
+    /// One greedy k-means++ step: `trials` candidate rows drawn with probability proportional to
+    /// `closest` (each row's squared distance to the nearest centre so far); the one that lowers the
+    /// potential most is returned and `closest` updated with it.
+    static func plusPlusStep(_ x: Matrix, closest: inout [Double], trials: Int, rng: inout SplitMix64, xnorm: [Double],
+                             backend: any LinearAlgebraBackend, threads: Int) throws -> Int {
+        let n = x.rows, d = x.columns
+        var cumulative = [Double](repeating: 0, count: n)
+        var acc = 0.0
+        for i in 0..<n { acc += closest[i]; cumulative[i] = acc }
+        var candidates: [Int] = []
+        for _ in 0..<trials {
+            let r = rng.nextUnit() * acc
+            var lo = 0, hi = n - 1
+            while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < r { lo = mid + 1 } else { hi = mid } }
+            candidates.append(min(lo, n - 1))
+        }
+        var cand = Matrix(rows: trials, columns: d)
+        for (m, idx) in candidates.enumerated() { for t in 0..<d { cand[m, t] = x[idx, t] } }
+        let potential = try potentials(x, closest: closest, candidates: cand, xnorm: xnorm, backend: backend, threads: threads)
+        var bestM = 0
+        for m in 1..<max(1, trials) where potential[m] < potential[bestM] { bestM = m }
+        let chosen = try squaredDistances(x, to: cand.rows(bestM..<(bestM + 1)), xnorm: xnorm, backend: backend, threads: threads)
+        for i in 0..<n { closest[i] = min(closest[i], chosen[i]) }
+        return candidates[bestM]
+    }
+
+    /// For each candidate centre, the k-means++ potential Σ min(closest, ‖x − candidate‖²) if it were
+    /// added: summed per chunk and then in chunk order (no n x m matrix is kept).
+    static func potentials(_ x: Matrix, closest: [Double], candidates: Matrix, xnorm: [Double],
+                           backend: any LinearAlgebraBackend, threads: Int) throws -> [Double] {
+        let m = candidates.rows, chunks = (x.rows + KMeans.chunkRows - 1) / KMeans.chunkRows
+        var partial = [Double](repeating: 0, count: chunks * m)
+        try partial.withUnsafeMutableBufferPointer { pb in
+            let pB = UncheckedSendable(pb.baseAddress!)
+            try forEachChunkDistance(x, to: candidates, xnorm: xnorm, backend: backend, threads: threads) { c, i, d2 in
+                let sums = pB.value + c * m
+                for j in 0..<m { sums[j] += min(closest[i], d2[j]) }
+            }
+        }
+        var out = [Double](repeating: 0, count: m)
+        for c in 0..<chunks { for j in 0..<m { out[j] += partial[c * m + j] } }
+        return out
+    }
+
+    /// Squared distances of every row to a few points (n x m, row-major), clipped at 0.
+    static func squaredDistances(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
+                                 threads: Int) throws -> [Double] {
+        let m = points.rows
+        var out = [Double](repeating: 0, count: x.rows * m)
+        try out.withUnsafeMutableBufferPointer { ob in
+            let oB = UncheckedSendable(ob.baseAddress!)
+            try forEachChunkDistance(x, to: points, xnorm: xnorm, backend: backend, threads: threads) { _, i, d2 in
+                for j in 0..<m { oB.value[i * m + j] = d2[j] }
+            }
+        }
+        return out
+    }
+
+    /// The chunked distance step against a few points: one GEMM per chunk (‖x‖² + ‖p‖² − 2 X Pᵀ,
+    /// clipped at 0), then `body(chunk, row, squared distances of the row to every point)` for each
+    /// row of the chunk in order. Chunks go to the workers round-robin; a chunk is one worker's.
+    static func forEachChunkDistance(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
+                                     threads: Int, _ body: (Int, Int, UnsafePointer<Double>) -> Void) throws {
+        let n = x.rows, m = points.rows
+        let pn = squaredNorms(points)
+        let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
+        let workers = max(1, min(threads, chunks))
+        var errors = [Error?](repeating: nil, count: chunks)
+        try withoutActuallyEscaping(body) { body in
+            let bodyBox = UncheckedSendable(body)
+            errors.withUnsafeMutableBufferPointer { eb in
+                let eB = UncheckedSendable(eb.baseAddress!)
+                parallelFor(workers) { w in
+                    var row = [Double](repeating: 0, count: m)
+                    var c = w
+                    while c < chunks {
+                        defer { c += workers }
+                        let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
+                        var dots = Matrix(uninitializedRows: hi - lo, columns: m)
+                        do {
+                            try backend.gemm(.none, x, rows: lo..<hi, .transpose, points, alpha: 1, beta: 0, into: &dots)
+                        } catch {
+                            eB.value[c] = error
+                            continue
+                        }
+                        dots.withUnsafeBufferPointer { db in
+                            row.withUnsafeMutableBufferPointer { rb in
+                                for i in lo..<hi {
+                                    for j in 0..<m { rb[j] = max(0, xnorm[i] + pn[j] - 2 * db[(i - lo) * m + j]) }
+                                    bodyBox.value(c, i, UnsafePointer(rb.baseAddress!))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if let e = errors.compactMap({ $0 }).first { throw e }
+        }
+    }
+
+    struct RunResult { var model: KMeans.Model; var labels: [Int32]; var squaredDistances: [Double] }
+
+    /// The update step of both ways of iterating: each centre moves to the mean of its rows (`sums`
+    /// over `counts`); an empty cluster moves to one of the rows farthest from their centres, ranked
+    /// by `farness` (one value per row, larger is farther; only asked for when a cluster is empty).
+    /// Returns the new centres and how many clusters were relocated.
+    static func update(sums: Matrix, counts: [Int], x: Matrix, farness: () -> [Double]) -> (centers: Matrix, relocated: Int) {
+        let k = sums.rows, d = sums.columns
+        var next = Matrix(rows: k, columns: d)
+        var empty: [Int] = []
+        for j in 0..<k {
+            if counts[j] == 0 { empty.append(j); continue }
+            for t in 0..<d { next[j, t] = sums[j, t] / Double(counts[j]) }
+        }
+        if !empty.isEmpty {
+            let far = farness()
+            let order = (0..<far.count).sorted { far[$0] > far[$1] || (far[$0] == far[$1] && $0 < $1) }
+            for (m, j) in empty.enumerated() where m < order.count {
+                for t in 0..<d { next[j, t] = x[order[m], t] }
+            }
+        }
+        return (next, empty.count)
+    }
+
+    /// ‖row‖² of each row of a small matrix (centres, candidates), summed in column order.
+    static func squaredNorms(_ m: Matrix) -> [Double] {
+        (0..<m.rows).map { j in (0..<m.columns).reduce(0.0) { $0 + m[j, $1] * m[j, $1] } }
+    }
+
+    static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
+                    backend: any LinearAlgebraBackend, threads: Int) throws -> RunResult {
+        let k = start.rows, d = x.columns
+        var centers = start
+        var history: [Double] = []
+        var relocated = 0
+        var converged = false
+        var iterations = 0
+        var previousLabels: [Int32]?
+        while iterations < maxIterations {
+            iterations += 1
+            let a = try assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
+                               xnorm: xnorm, exact: false)
+            history.append(a.inertia)
+            let (next, empty) = update(sums: a.sums, counts: a.counts, x: x) { a.squared }
+            relocated += empty
+            var shift = 0.0
+            for j in 0..<k { for t in 0..<d { let s = next[j, t] - centers[j, t]; shift += s * s } }
+            centers = next
+            if previousLabels == a.labels && empty == 0 { converged = true; break }
+            previousLabels = a.labels
+            if shift <= tolAbs { converged = true; break }
+        }
+        // The final labels belong to the final centres; inertia recomputed exactly.
+        let final = try assign(x, centers: centers, backend: backend, threads: threads, accumulate: false, xnorm: xnorm, exact: true)
+        let diagnostics = KMeans.Diagnostics(centers: centers, converged: converged, relocated: relocated)
+        return RunResult(model: KMeans.Model(centers: centers, inertia: final.inertia, iterations: iterations,
+                                             diagnostics: diagnostics, inertiaHistory: history, bestRun: 0),
+                         labels: final.labels, squaredDistances: final.exactSquared)
+    }
+}
+
+extension KMeans {
+    /// Greedy k-means++ centres for `x` (the seeding `fit` uses), from `seed`.
+    public static func seedPlusPlus(_ x: Matrix, k: Int, seed: UInt64, backend: any LinearAlgebraBackend,
+                                    threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> Matrix {
+        var rng = SplitMix64.stream(seed: seed, 0)
+        return try Lloyd.plusPlus(x, k: k, rng: &rng, xnorm: Lloyd.rowNorms(x, threads: threads),
+                                  backend: backend.withThreads(1), threads: threads)
+    }
+
+    /// One Lloyd iteration (assignment by chunked GEMM, then the centre update): the new centres and
+    /// the inertia of the assignment. `rowNorms` are ‖x‖² per row (computed when nil).
+    public static func lloydStep(_ x: Matrix, centers: Matrix, backend: any LinearAlgebraBackend,
+                                 threads: Int = ProcessInfoCompat.activeProcessorCount,
+                                 rowNorms: [Double]? = nil) throws -> (centers: Matrix, inertia: Double) {
+        let a = try Lloyd.assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
+                                 xnorm: rowNorms, exact: false)
+        var next = centers
+        for j in 0..<centers.rows where a.counts[j] > 0 {
+            for t in 0..<centers.columns { next[j, t] = a.sums[j, t] / Double(a.counts[j]) }
+        }
+        return (next, a.inertia)
+    }
+
+    /// ‖x‖² of every row.
+    public static func rowNorms(_ x: Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) -> [Double] {
+        Lloyd.rowNorms(x, threads: threads)
+    }
+}
+
+extension Matrix {
+    /// The sum of all elements, in parallel: one pass over the storage (the benchmarks' yardstick).
+    public func parallelSum(threads: Int) -> Double {
+        let n = count
+        let workers = max(1, min(threads, n / 65_536 + 1))
+        var partial = [Double](repeating: 0, count: workers)
+        withUnsafeBufferPointer { b in
+            let box = UncheckedSendable(b.baseAddress!)
+            partial.withUnsafeMutableBufferPointer { pb in
+                let pBox = UncheckedSendable(pb.baseAddress!)
+                parallelFor(workers) { w in
+                    var acc = 0.0
+                    for i in (n * w / workers)..<(n * (w + 1) / workers) { acc += box.value[i] }
+                    pBox.value[w] = acc
+                }
+            }
+        }
+        return partial.reduce(0, +)
+    }
+}

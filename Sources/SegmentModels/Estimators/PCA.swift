@@ -1,0 +1,106 @@
+import SegmentCore
+import SegmentData
+/// Principal component analysis as scikit-learn's covariance path: the covariance of the centred
+/// data by the backend's Gram product (SYRK), its top eigenpairs by the backend's symmetric solver
+/// (`dsyevr` on OpenBLAS), descending, negative eigenvalues clipped to 0, signs made deterministic
+/// (each component's largest-magnitude loading is positive), explained-variance ratio over the trace.
+public struct PCA: Sendable {
+    /// How many components to keep.
+    public enum Components: Codable, Sendable, Equatable, CustomStringConvertible {
+        case count(Int)
+        /// The fewest components whose cumulative explained-variance ratio reaches this fraction.
+        case varianceFraction(Double)
+
+        public var description: String {
+            switch self {
+            case let .count(k): return "\(k) components"
+            case let .varianceFraction(f): return "components explaining \(f * 100)% of the variance"
+            }
+        }
+    }
+
+    public var components: Components
+    public init(components: Components) { self.components = components }
+
+    public struct Model: Codable, Sendable, Equatable {
+        public var mean: [Double]
+        /// p x k, component j in column j.
+        public var components: Matrix
+        public var explainedVariance: [Double]
+        public var explainedVarianceRatio: [Double]
+        /// Every eigenvalue (descending), for the scree plot.
+        public var allEigenvalues: [Double]
+        public var totalVariance: Double
+
+        public var count: Int { components.columns }
+        public var features: Int { components.rows }
+
+        /// (x - mean) · W, computed in row chunks through the backend.
+        public func transform(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> Matrix {
+            precondition(x.columns == features, "the matrix has \(x.columns) columns, the PCA \(features)")
+            var out = try backend.multiply(x, .none, components, .none)
+            // Subtract mean · W from every row.
+            var shift = [Double](repeating: 0, count: count)
+            for j in 0..<count { for i in 0..<features { shift[j] += mean[i] * components[i, j] } }
+            let k = count, rows = out.rows
+            out.withUnsafeMutableBufferPointer { buf in
+                for r in 0..<rows { for j in 0..<k { buf[r * k + j] -= shift[j] } }
+            }
+            return out
+        }
+
+        /// z · Wᵀ + mean.
+        public func inverseTransform(_ z: Matrix, backend: any LinearAlgebraBackend) throws -> Matrix {
+            var out = try backend.multiply(z, .none, components, .transpose)
+            let p = features, rows = out.rows
+            out.withUnsafeMutableBufferPointer { buf in
+                for r in 0..<rows { for j in 0..<p { buf[r * p + j] += mean[j] } }
+            }
+            return out
+        }
+
+        /// The features with the largest positive and negative weights in component `j`.
+        public func topLoadings(_ j: Int, names: [String], count n: Int = 5) -> (positive: [(String, Double)], negative: [(String, Double)]) {
+            let w = (0..<features).map { (names[$0], components[$0, j]) }
+            let sorted = w.sorted { $0.1 > $1.1 }
+            return (Array(sorted.prefix(n).filter { $0.1 > 0 }), Array(sorted.reversed().prefix(n).filter { $0.1 < 0 }))
+        }
+    }
+
+    /// Fits on `x` (no NaN). Throws when `x` holds a NaN (the eigen-solver reports it).
+    public func fit(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> Model {
+        let n = x.rows, p = x.columns
+        guard n >= 2 else {
+            throw LinearAlgebraError.shapeMismatch(routine: "PCA", detail: "needs at least 2 rows, got \(n)")
+        }
+        let (mean, _) = columnMoments(x, threads: backend.threads)
+        // C = (XᵀX - n μμᵀ) / (n - 1): no centred copy of X is made.
+        var c = try backend.gram(x, alpha: 1 / Double(n - 1))
+        for i in 0..<p { for j in 0..<p { c[i, j] -= Double(n) / Double(n - 1) * mean[i] * mean[j] } }
+        if let at = c.firstNaN {
+            throw LinearAlgebraError.nanInInput(routine: "PCA covariance (feature \(at.row))", row: nil, column: at.column)
+        }
+        let eig = try backend.symmetricEigen(c, range: .all)
+        let values = eig.values.map { max($0, 0) }
+        let total = values.reduce(0, +)
+        let ratios = values.map { total > 0 ? $0 / total : 0 }
+        let k: Int
+        switch components {
+        case let .count(want):
+            k = max(1, min(want, p))
+        case let .varianceFraction(f):
+            var acc = 0.0, kk = 0
+            for r in ratios { kk += 1; acc += r; if acc >= f - 1e-12 { break } }
+            k = max(1, kk)
+        }
+        var w = Matrix(rows: p, columns: k)
+        for j in 0..<k {
+            // Deterministic sign: the largest-magnitude loading is positive.
+            var big = 0.0, sign = 1.0
+            for i in 0..<p where abs(eig.vectors[i, j]) > big { big = abs(eig.vectors[i, j]); sign = eig.vectors[i, j] < 0 ? -1 : 1 }
+            for i in 0..<p { w[i, j] = sign * eig.vectors[i, j] }
+        }
+        return Model(mean: mean, components: w, explainedVariance: Array(values.prefix(k)),
+                     explainedVarianceRatio: Array(ratios.prefix(k)), allEigenvalues: values, totalVariance: total)
+    }
+}

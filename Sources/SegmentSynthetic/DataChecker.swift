@@ -1,0 +1,158 @@
+import Foundation
+import SegmentCore
+import SegmentData
+
+/// Compares a loaded population file with the published facts: per-column marginals (total
+/// variation distance against `azdias_value_counts.csv`), the deterministic relations between
+/// columns, the per-row missing distribution, and the rare-code facts. Used by `segment check` and
+/// by the generator's tests.
+public struct DataCheck: Codable, Sendable {
+    public struct ColumnDeviation: Codable, Sendable {
+        public var column: String
+        /// Total variation distance between observed and published shares of every raw value
+        /// (codes, coded-missing codes and empty cells).
+        public var totalVariation: Double
+        /// The value whose share is furthest off, with both shares.
+        public var worstValue: String
+        public var publishedShare: Double
+        public var observedShare: Double
+    }
+
+    public struct Relation: Codable, Sendable {
+        public var name: String
+        public var rowsChecked: Int
+        public var violations: Int
+        public var firstViolationRow: Int?
+    }
+
+    public var file: String
+    public var rows: Int
+    /// Columns with a complete published marginal, worst first.
+    public var marginals: [ColumnDeviation]
+    public var relations: [Relation]
+    /// Share of rows with no missing value (empty or coded) in the 79 columns kept by the notebooks.
+    public var completeRowShare: Double
+    /// Share of rows with 33 or more missing values in those 79 columns (the published second mode).
+    public var highMissingRowShare: Double
+    public var gebaeudetyp5Rows: Int
+
+    public var worstTotalVariation: Double { marginals.first?.totalVariation ?? 0 }
+    public var brokenRelations: [Relation] { relations.filter { $0.violations > 0 } }
+
+    /// The six columns the notebooks drop, excluded from the per-row figures.
+    static let outlierColumns: Set<String> = ["TITEL_KZ", "AGER_TYP", "KK_KUNDENTYP", "KBA05_BAUMAX", "GEBURTSJAHR", "ALTER_HH"]
+
+    public init(table: RawTable) {
+        let schema = table.schema
+        let n = table.rowCount
+        file = table.source
+        rows = n
+        // Marginals.
+        var devs: [ColumnDeviation] = []
+        for name in AZDIASReference.completeMarginals.sorted() {
+            guard let col = schema.index(of: name), let ref = AZDIASReference.marginals[name] else { continue }
+            var observed: [String: Int] = [:]
+            for r in 0..<n { observed[table.code(row: r, column: col)?.description ?? "<empty>", default: 0] += 1 }
+            var tv = 0.0, worst = ("", 0.0, 0.0, -1.0)
+            var seen = Set<String>()
+            for m in ref {
+                let key = m.code?.description ?? "<empty>"
+                seen.insert(key)
+                let p = Double(m.count) / Double(AZDIASReference.populationRows)
+                let q = Double(observed[key] ?? 0) / Double(max(n, 1))
+                tv += abs(p - q)
+                if abs(p - q) > worst.3 { worst = (key, p, q, abs(p - q)) }
+            }
+            for (key, c) in observed where !seen.contains(key) {
+                let q = Double(c) / Double(max(n, 1))
+                tv += q
+                if q > worst.3 { worst = (key, 0, q, q) }
+            }
+            devs.append(ColumnDeviation(column: name, totalVariation: tv / 2, worstValue: worst.0,
+                                        publishedShare: worst.1, observedShare: worst.2))
+        }
+        marginals = devs.sorted { $0.totalVariation > $1.totalVariation }
+
+        // Relations.
+        func text(_ r: Int, _ name: String) -> String? {
+            guard let c = schema.index(of: name) else { return nil }
+            return table.code(row: r, column: c)?.description
+        }
+        var rels: [Relation] = []
+        func check(_ name: String, _ test: (Int) -> Bool?) {
+            var checked = 0, bad = 0, first: Int?
+            for r in 0..<n {
+                guard let ok = test(r) else { continue }
+                checked += 1
+                if !ok { bad += 1; if first == nil { first = r } }
+            }
+            rels.append(Relation(name: name, rowsChecked: checked, violations: bad, firstViolationRow: first))
+        }
+        let avant: Set<String> = ["2", "4", "6", "7", "9", "11", "13", "15"]
+        check("GREEN_AVANTGARDE = avantgarde flag of PRAEGENDE_JUGENDJAHRE") { r in
+            guard let ga = text(r, "GREEN_AVANTGARDE") else { return nil }
+            let pj = text(r, "PRAEGENDE_JUGENDJAHRE") ?? ""
+            return ga == (avant.contains(pj) ? "1" : "0")
+        }
+        let status = ["1": "1", "2": "1", "3": "2", "4": "2", "5": "2", "6": "3", "7": "3", "8": "4", "9": "4", "10": "5"]
+        let family = ["1": "1", "2": "2", "3": "3", "4": "3", "5": "3", "6": "4", "7": "4", "8": "4", "9": "5", "10": "5", "11": "5"]
+        for (fine, coarse, map) in [("LP_STATUS_FEIN", "LP_STATUS_GROB", status), ("LP_FAMILIE_FEIN", "LP_FAMILIE_GROB", family)] {
+            check("\(coarse) = grouping of \(fine)") { r in
+                guard let f = text(r, fine), let m = map[f] else { return nil }
+                return text(r, coarse) == m
+            }
+        }
+        check("CAMEO_DEUG_2015 = first character of CAMEO_DEU_2015") { r in
+            guard let d = text(r, "CAMEO_DEU_2015") else { return nil }
+            return text(r, "CAMEO_DEUG_2015") == (d == "XX" ? "X" : String(d.prefix(1)))
+        }
+        check("CAMEO_INTL_2015 from CAMEO_DEU_2015") { r in
+            guard let d = text(r, "CAMEO_DEU_2015") else { return nil }
+            return text(r, "CAMEO_INTL_2015") == (d == "XX" ? "XX" : SyntheticColumns.cameoInternational[d])
+        }
+        relations = rels
+
+        // Per-row missing counts over the 79 kept columns.
+        let kept = schema.features.enumerated().filter { !Self.outlierColumns.contains($0.element.name) }
+        let missingSets: [(Int, Set<String>)] = kept.map { ($0.offset, Set($0.element.missingCodes.map(\.description))) }
+        var complete = 0, high = 0
+        for r in 0..<n {
+            var m = 0
+            for (c, codes) in missingSets {
+                if let code = table.code(row: r, column: c) {
+                    if codes.contains(code.description) { m += 1 }
+                } else {
+                    m += 1
+                }
+            }
+            if m == 0 { complete += 1 }
+            if m >= 33 { high += 1 }
+        }
+        completeRowShare = Double(complete) / Double(max(n, 1))
+        highMissingRowShare = Double(high) / Double(max(n, 1))
+        var g5 = 0
+        if let c = schema.index(of: "GEBAEUDETYP") {
+            for r in 0..<n where table.code(row: r, column: c) == .number(5) { g5 += 1 }
+        }
+        gebaeudetyp5Rows = g5
+    }
+
+    /// A short human-readable report.
+    public func summary(top: Int = 10) -> String {
+        var lines: [String] = []
+        lines.append("\(file): \(rows) rows")
+        lines.append(String(format: "complete rows (79 kept columns): %.1f%% (published 69.9%%); 33+ missing: %.1f%% (published 10.4%%)",
+                            completeRowShare * 100, highMissingRowShare * 100))
+        lines.append("GEBAEUDETYP = 5 on \(gebaeudetyp5Rows) row(s)")
+        lines.append("worst marginal deviations (total variation distance against the published counts):")
+        for d in marginals.prefix(top) {
+            lines.append(String(format: "  %-24@ TVD %.4f  worst value %@: published %.4f, observed %.4f",
+                                d.column as NSString, d.totalVariation, d.worstValue as NSString, d.publishedShare, d.observedShare))
+        }
+        lines.append("relations:")
+        for r in relations {
+            lines.append("  \(r.violations == 0 ? "ok    " : "BROKEN") \(r.name): \(r.violations) of \(r.rowsChecked) rows violate it")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

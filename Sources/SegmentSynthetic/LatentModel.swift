@@ -1,0 +1,95 @@
+import SegmentCore
+import SegmentData
+/// The planted structure of the synthetic AZDIAS data: four latent axes taken from the published
+/// principal components, segments placed along them, and how strongly each column follows each axis.
+///
+/// Axis 0 — wealth / low density (+ = wealthy, 1-2-family, low mobility: PC1 of the notebooks, sign
+/// flipped); axis 1 — age / tradition (+ = older, traditional, saver: PC2); axis 2 — the gender-linked
+/// personality axis (+ = ANREDE_KZ 2 with the SEMIO_VERT/SOZ/FAM/KULT codes high: PC3); axis 3 —
+/// avantgarde (the GREEN_AVANTGARDE / PRAEGENDE_JUGENDJAHRE movement).
+/// Signs are on the codes as written (e.g. HH_EINKOMMEN_SCORE 1 = highest income, so it loads
+/// negatively on wealth).
+public enum LatentModel {
+    public static let axes = ["wealth / low density", "age / tradition", "gender-linked personality", "avantgarde"]
+
+    /// A planted segment: where it sits on the axes and how common it is.
+    public struct Segment: Codable, Sendable, Equatable {
+        public var id: Int
+        public var label: String
+        public var centre: [Double]
+        public var populationWeight: Double
+        public var customerWeight: Double
+        public var ratio: Double { customerWeight / populationWeight }
+    }
+
+    /// Eight segments. Customers over-represent the older wealthy (0) and the wealthy avantgarde (6)
+    /// (and the high-missing rows); they under-represent the young poorer urban (2), young men (4)
+    /// and the dense-urban middle (7), as the published customer profile says; 1, 3 and 5 are
+    /// neither (shares over all rows, the high-missing rows counted as their own group).
+    public static let segments: [Segment] = [
+        Segment(id: 0, label: "older, wealthy, 1-2-family areas, savers", centre: [1.5, 1.3, -0.2, 0.3], populationWeight: 0.10, customerWeight: 0.31),
+        Segment(id: 1, label: "wealthy middle-aged in low-density areas", centre: [1.4, -0.3, 0.8, -0.5], populationWeight: 0.12, customerWeight: 0.15),
+        Segment(id: 2, label: "young, poorer, dense urban", centre: [-1.4, -1.3, 0.3, -0.3], populationWeight: 0.15, customerWeight: 0.03),
+        Segment(id: 3, label: "older, less affluent, traditional", centre: [-1.0, 1.3, -0.6, -0.4], populationWeight: 0.12, customerWeight: 0.11),
+        Segment(id: 4, label: "young, mostly male, combative", centre: [0.1, -1.2, -1.4, 0.0], populationWeight: 0.14, customerWeight: 0.03),
+        Segment(id: 5, label: "older women, social and family-minded", centre: [0.2, 0.9, 1.4, -0.2], populationWeight: 0.13, customerWeight: 0.15),
+        Segment(id: 6, label: "comfortable green avantgarde", centre: [0.8, 0.3, 0.1, 2.2], populationWeight: 0.09, customerWeight: 0.19),
+        Segment(id: 7, label: "dense-urban middle, mainstream", centre: [-0.7, 0.0, 0.7, -1.0], populationWeight: 0.15, customerWeight: 0.03),
+    ]
+
+    /// Spread of people around their segment centre on every axis.
+    public static let withinSegmentSD = 0.35
+
+    /// Loadings of columns on the axes (unlisted columns follow no axis: independent noise).
+    static let loadings: [String: [Double]] = {
+        var l: [String: [Double]] = [:]
+        func set(_ name: String, wealth: Double = 0, age: Double = 0, gender: Double = 0, avant: Double = 0) {
+            l[name] = [wealth, age, gender, avant]
+        }
+        // Axis 0: wealth / low density.
+        set("HH_EINKOMMEN_SCORE", wealth: -0.7)
+        set("CAMEO_DEU_2015", wealth: -0.75)
+        set("PLZ8_ANTG1", wealth: 0.7); set("PLZ8_ANTG2", wealth: -0.3); set("PLZ8_ANTG3", wealth: -0.7)
+        set("PLZ8_ANTG4", wealth: -0.65); set("PLZ8_BAUMAX", wealth: -0.6); set("PLZ8_HHZ", wealth: -0.3)
+        set("PLZ8_GBZ", wealth: 0.4)
+        set("KBA05_ANTG1", wealth: 0.65); set("KBA05_ANTG2", wealth: -0.2); set("KBA05_ANTG3", wealth: -0.5)
+        set("KBA05_ANTG4", wealth: -0.45); set("KBA05_GBZ", wealth: 0.6); set("KBA05_BAUMAX", wealth: -0.5)
+        set("MOBI_REGIO", wealth: 0.7); set("FINANZ_MINIMALIST", wealth: 0.6, age: 0.15)
+        set("ORTSGR_KLS9", wealth: -0.55); set("EWDICHTE", wealth: -0.55); set("INNENSTADT", wealth: 0.45)
+        set("BALLRAUM", wealth: 0.4); set("KONSUMNAEHE", wealth: 0.3); set("REGIOTYP", wealth: -0.5)
+        set("KKK", wealth: -0.45); set("LP_STATUS_FEIN", wealth: 0.55); set("ARBEIT", wealth: -0.3)
+        set("RELAT_AB", wealth: -0.3); set("GEBAEUDETYP_RASTER", wealth: 0.3); set("KBA13_ANZAHL_PKW", wealth: 0.25)
+        set("ANZ_HAUSHALTE_AKTIV", wealth: -0.5); set("ANZ_HH_TITEL", wealth: 0.1); set("WOHNLAGE", wealth: 0.4)
+        set("FINANZ_HAUSBAUER", wealth: -0.45); set("OST_WEST_KZ", wealth: 0.2); set("GEBAEUDETYP", wealth: -0.3)
+        set("ANZ_PERSONEN", wealth: 0.1, age: -0.1)
+        // Axis 1: age / tradition.
+        set("ALTERSKATEGORIE_GROB", age: 0.75); set("GEBURTSJAHR", age: -0.7); set("ALTER_HH", age: -0.6)
+        set("FINANZ_SPARER", age: -0.65); set("FINANZ_VORSORGER", age: 0.6); set("FINANZ_UNAUFFAELLIGER", age: -0.5)
+        set("FINANZ_ANLEGER", age: -0.4, gender: -0.3)
+        set("SEMIO_REL", age: -0.6); set("SEMIO_TRADV", age: -0.55); set("SEMIO_PFLICHT", age: -0.55)
+        set("SEMIO_ERL", age: 0.55); set("SEMIO_LUST", age: 0.45); set("SEMIO_MAT", age: -0.35)
+        set("RETOURTYP_BK_S", age: 0.4); set("ONLINE_AFFINITAET", age: -0.45); set("W_KEIT_KIND_HH", age: 0.45)
+        set("LP_LEBENSPHASE_FEIN", wealth: 0.3, age: 0.4); set("LP_LEBENSPHASE_GROB", wealth: 0.3, age: 0.4)
+        set("WOHNDAUER_2008", age: 0.3); set("CJT_GESAMTTYP", age: 0.3); set("ZABEOTYP", age: 0.2)
+        set("HEALTH_TYP", age: -0.2); set("LP_FAMILIE_FEIN", age: 0.2); set("SHOPPER_TYP", age: -0.2, gender: 0.2)
+        set("AGER_TYP", age: 0.3); set("GFK_URLAUBERTYP", age: 0.2); set("FINANZTYP", wealth: 0.2, age: -0.2)
+        // Axis 2: gender-linked personality.
+        set("ANREDE_KZ", gender: 0.8); set("SEMIO_VERT", gender: 0.65); set("SEMIO_SOZ", gender: 0.5)
+        set("SEMIO_FAM", gender: 0.5); set("SEMIO_KULT", age: -0.2, gender: 0.45); set("SEMIO_KAEM", gender: -0.65)
+        set("SEMIO_DOM", gender: -0.6); set("SEMIO_KRIT", gender: -0.55); set("SEMIO_RAT", gender: -0.45)
+        set("VERS_TYP", age: 0.1, gender: 0.2)
+        // Axis 3: the green avantgarde also shows in attitudes: less traditional and dutiful, less
+        // materialistic, more culture-minded and online, more investor-like.
+        func add(_ name: String, avant: Double) { l[name, default: [0, 0, 0, 0]][3] += avant }
+        add("SEMIO_TRADV", avant: 0.45); add("SEMIO_PFLICHT", avant: 0.35); add("SEMIO_MAT", avant: 0.4)
+        add("SEMIO_KULT", avant: -0.4); add("ONLINE_AFFINITAET", avant: 0.4); add("FINANZ_ANLEGER", avant: -0.35)
+        add("SEMIO_REL", avant: 0.3); add("ZABEOTYP", avant: 0.35)
+        return l
+    }()
+
+    /// The latent order of a column's valid codes when it is not ascending.
+    static let codeOrder: [String: [String]] = [
+        "WOHNLAGE": ["5", "4", "3", "0", "2", "1", "8", "7"],
+        "OST_WEST_KZ": ["O", "W"],
+    ]
+}
