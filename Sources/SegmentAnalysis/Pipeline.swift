@@ -67,8 +67,7 @@ public struct FittedPipeline: Codable, Sendable, Equatable {
     /// the cluster centre (NaN for high-missing rows).
     public func assign(_ table: RawTable, backend: any LinearAlgebraBackend, threads: Int) throws -> Assignments {
         var cleaned = try recipe.apply(table, threads: threads)
-        Preprocessing.transform(&cleaned.matrix, fill: imputer.fill, mean: scaler.mean, scale: scaler.scale,
-                                inverse: false, threads: threads)
+        StandardScaler.transform(&cleaned.matrix, imputer: imputer, scaler: scaler, threads: threads)
         let projected = try pca.transform(cleaned.matrix, backend: backend)
         let (labels, distances) = try kmeans.predict(projected, backend: backend, threads: threads)
         return Assignments(rows: cleaned.rowCount, lowRows: cleaned.lowRows, labels: labels, distances: distances,
@@ -154,7 +153,8 @@ public struct Pipeline {
         }
         // Kept for export before imputation (NaN where missing); the copy is made only then.
         let keptCleaned = keepMatrices ? cleaned : nil
-        let (imputer, scaler) = Preprocessing.fitTransform(&cleaned.matrix, strategy: config.imputation, threads: threads)
+        let (imputer, scaler) = StandardScaler().fitTransform(&cleaned.matrix, imputing: Imputer(strategy: config.imputation),
+                                                                  threads: threads)
         lap("impute and scale")
         let pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)
         let projected = try pca.transform(cleaned.matrix, backend: backend)

@@ -9,10 +9,10 @@ import SegmentCore
 /// input). This is the only module that imports the C libraries.
 ///
 /// Parallelism: OpenBLAS's thread count is process-wide, and its threaded kernels partition sums
-/// differently for different counts. So the backend sets it to 1 (`openblas_set_num_threads`) and
-/// runs its own `threads` workers over fixed blocks (rows of a tall GEMM, stripes of the Gram
-/// product): the result is the same, bit for bit, whatever the thread count, and two backends with
-/// different counts can be used in one process, even at once.
+/// differently for different counts. So it is set to 1 once, at start-up (`OpenBLASRuntime`), and
+/// the backend runs its own `threads` workers over fixed blocks (rows of a tall GEMM, stripes of the
+/// Gram product): the result is the same, bit for bit, whatever the thread count, and two backends
+/// with different counts can be used in one process, even at once.
 public struct OpenBLASBackend: LinearAlgebraBackend {
     public let threads: Int
     public var name: String { "openblas" }
@@ -20,7 +20,7 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
     /// A backend whose calls use `threads` workers (at least 1), each over single-threaded OpenBLAS.
     public init(threads: Int = ProcessInfoCompat.activeProcessorCount) {
         self.threads = max(1, threads)
-        openblas_set_num_threads(1)
+        OpenBLASRuntime.start()
     }
 
     public func withThreads(_ threads: Int) -> any LinearAlgebraBackend { OpenBLASBackend(threads: threads) }
@@ -51,7 +51,6 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
         // Small or transposed-A products are one single-threaded call.
         let block = Self.gemmBlockRows
         let blocks = transA == .none && m >= 2 * block ? (m + block - 1) / block : 1
-        openblas_set_num_threads(1)
         let workers = min(threads, blocks)
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
@@ -106,7 +105,6 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
         let stripes = max(1, min(Self.gramStripes, n))
         let per = (n + stripes - 1) / stripes
         var partials = [Double](repeating: 0, count: stripes * p * p)
-        openblas_set_num_threads(1)
         let workers = min(threads, stripes)
         a.withUnsafeBufferPointer { ap in
             let aBox = UncheckedBox(ap.baseAddress)
@@ -164,8 +162,7 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
         var found: Int32 = 0
         let il: Int32 = wanted == n ? 1 : n32 - Int32(wanted) + 1
         let rangeChar = ccChar(wanted == n ? "A" : "I")
-        // Single-threaded, so the result does not depend on the thread count (the matrix is small).
-        openblas_set_num_threads(1)
+        // Single-threaded (see OpenBLASRuntime), so the result does not depend on the thread count.
         let info = work.withUnsafeMutableBufferPointer { ap in
             z.withUnsafeMutableBufferPointer { zp in
                 LAPACKE_dsyevr(LAPACK_ROW_MAJOR, ccChar("V"), rangeChar, ccChar("U"), n32,
@@ -233,21 +230,20 @@ public func makeBackend(_ kind: BackendKind, threads: Int) -> any LinearAlgebraB
     }
 }
 
-extension OpenBLASBackend {
-    /// Stops OpenBLAS's own thread pool, which its library constructor starts before `main`.
-    ///
-    /// The backend never uses the pool (it calls OpenBLAS single-threaded, see above), but the
-    /// pool's threads spin on `sched_yield` for about 0.1 s after the library loads. On two cores
-    /// that took 10% of the CPU samples of loading the data files and doubled the row-count scan
-    /// (18 -> 35 ms); `OPENBLAS_NUM_THREADS=1` made the same difference. OpenBLAS starts the pool
-    /// again by itself if a call is ever made with more than one thread (the direct-OpenBLAS
-    /// benchmarks do). The symbol is looked up at run time, so an OpenBLAS built without threads,
-    /// which has no pool and no such symbol, links and runs all the same.
-    public static func stopIdleThreadPool() {
-        guard let program = dlopen(nil, RTLD_NOW) else { return }
-        defer { dlclose(program) }
-        guard let symbol = dlsym(program, "blas_thread_shutdown_") else { return }
-        typealias Shutdown = @convention(c) () -> Int32
-        _ = unsafeBitCast(symbol, to: Shutdown.self)()
-    }
+/// The owner of OpenBLAS's process-wide state. `start()` sets its thread count to 1 once, before any
+/// work: the backend calls it single-threaded and runs its own workers over fixed blocks (see
+/// `OpenBLASBackend`). The executable calls it first thing in `main`; every backend's initialiser
+/// calls it too (a no-op after the first time), so library users and tests get the same setting.
+///
+/// Setting the count to 1 also ends the idle spinning of the thread pool that OpenBLAS's library
+/// constructor starts before `main`, through the public API (it used to take a private symbol
+/// looked up with `dlsym`).
+public enum OpenBLASRuntime {
+    private static let once: Void = { openblas_set_num_threads(1) }()
+
+    /// Sets OpenBLAS's thread count to 1; only the first call does anything.
+    public static func start() { _ = once }
+
+    /// The thread count OpenBLAS's own kernels use (1 once `start` has run).
+    public static var threads: Int { Int(openblas_get_num_threads()) }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import SegmentBLAS
-import SegmentCore
+@_spi(Benchmarks) import SegmentCore
 import SegmentData
-import SegmentModels
+@_spi(Benchmarks) import SegmentModels
 import SegmentAnalysis
 import SegmentReports
 import SegmentSynthetic

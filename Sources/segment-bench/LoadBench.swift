@@ -1,7 +1,7 @@
 import Foundation
-import SegmentCore
+@_spi(Benchmarks) import SegmentCore
 import SegmentData
-import SegmentModels
+@_spi(Benchmarks) import SegmentModels
 import SegmentAnalysis
 import SegmentReports
 import SegmentSynthetic

@@ -1,8 +1,8 @@
 import Foundation
 import SegmentBLAS
-import SegmentCore
+@_spi(Benchmarks) import SegmentCore
 import SegmentData
-import SegmentModels
+@_spi(Benchmarks) import SegmentModels
 import SegmentAnalysis
 import SegmentReports
 import SegmentSynthetic
@@ -34,7 +34,7 @@ struct ModelBench {
             var work = cleaned
             work.withUnsafeMutableBufferPointer { b in for i in stride(from: 0, to: b.count, by: 512) { b[i] = b[i] } }
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = Preprocessing.fitTransform(&work, strategy: .median, threads: threads)
+            _ = StandardScaler().fitTransform(&work, imputing: Imputer(strategy: .median), threads: threads)
             let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if round > 0 { imputeBest = min(imputeBest, s) }
         }
@@ -47,7 +47,7 @@ struct ModelBench {
                                reference: "one pass (target <= 3)", note: nil))
 
         var scaled = cleaned
-        _ = Preprocessing.fitTransform(&scaled, strategy: .median, threads: threads)
+        _ = StandardScaler().fitTransform(&scaled, imputing: Imputer(strategy: .median), threads: threads)
         let backends: [any LinearAlgebraBackend] = [OpenBLASBackend(threads: threads), SwiftBackend(threads: threads)]
         var reduced: Matrix?
         for backend in backends {

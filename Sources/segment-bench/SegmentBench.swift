@@ -1,4 +1,5 @@
 import ArgumentParser
+import SegmentBLAS
 
 /// `segment-bench`: the benchmarks behind `make bench`, kept out of the shipped `segment` binary.
 /// The probes are run by the benchmarks as child processes, so a peak-memory figure belongs to one
@@ -11,4 +12,9 @@ struct SegmentBench: ParsableCommand {
         subcommands: [Bench.self, ProbeLoad.self, ProbeClean.self],
         defaultSubcommand: Bench.self
     )
+
+    static func main() {
+        OpenBLASRuntime.start()
+        main(nil)
+    }
 }

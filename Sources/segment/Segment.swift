@@ -11,7 +11,7 @@ struct Segment: ParsableCommand {
     )
 
     static func main() {
-        OpenBLASBackend.stopIdleThreadPool()
+        OpenBLASRuntime.start()
         main(nil)
     }
 }

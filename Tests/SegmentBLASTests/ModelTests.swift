@@ -180,9 +180,9 @@ struct ModelTests {
         var g = SplitMix64(seed: 3)
         let closest = (0..<x.rows).map { _ in 50 * g.nextUnit() }
         let candidates = x.rows(100..<105)
-        let xnorm = KMeans.rowNorms(x)
+        let xnorm = DistanceStep.rowNorms(x, threads: 2)
         for backend in backendsForModels {
-            let p = try Lloyd.potentials(x, closest: closest, candidates: candidates, xnorm: xnorm, backend: backend.withThreads(1), threads: 2)
+            let p = try DistanceStep.potentials(x, closest: closest, candidates: candidates, xnorm: xnorm, backend: backend.withThreads(1), threads: 2)
             for m in 0..<5 {
                 var direct = 0.0
                 for i in 0..<x.rows {
@@ -247,7 +247,7 @@ struct ModelTests {
         var separate = y
         sc.transform(&separate)
         var fused = x
-        let (fi, fs) = Preprocessing.fitTransform(&fused, strategy: .median)
+        let (fi, fs) = StandardScaler().fitTransform(&fused, imputing: Imputer(strategy: .median))
         #expect(fi.fill == imp.fill)
         for j in 0..<3 { #expect(abs(fs.mean[j] - sc.mean[j]) < 1e-12 && abs(fs.scale[j] - sc.scale[j]) < 1e-12) }
         #expect(fused.maxAbsDifference(separate) < 1e-12)

@@ -30,7 +30,7 @@ public enum PageFaults {
     /// floor for loading a file into a matrix of that size. The loader makes the same calls on its
     /// result, but gives each worker a contiguous share of the blocks; one call per share measured
     /// the same as one per block (240.8 against 240.7 ms, whole loads).
-    public static func timeFreshMatrix(rows: Int, columns: Int, rowsPerBlock: Int, threads: Int) -> Double {
+    @_spi(Benchmarks) public static func timeFreshMatrix(rows: Int, columns: Int, rowsPerBlock: Int, threads: Int) -> Double {
         // Dispatch's second worker thread can arrive tens of ms late to the first parallel loop of
         // a process (75 ms seen); the loader's first loop is its row scan, not the faulting, so
         // the floor is timed with the workers already up.

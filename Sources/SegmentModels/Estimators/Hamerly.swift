@@ -14,7 +14,7 @@ import SegmentData
 /// plus ‖x‖²). The per-cluster sums are kept per chunk and updated only by the rows that change
 /// cluster, so an iteration late in a fit reads the two bounds of most rows and little else.
 ///
-/// Chunks are fixed (`KMeans.chunkRows`), each chunk is handled by one worker in row order, and the
+/// Chunks are fixed (`DistanceStep.chunkRows`), each chunk is handled by one worker in row order, and the
 /// chunk sums are combined in chunk order: the result does not depend on the thread count.
 /// scikit-learn's `algorithm="elkan"` is the same idea with k lower bounds per row; Hamerly's single
 /// bound suits the low dimension of a PCA-reduced matrix and keeps the state at two numbers per row.
@@ -22,7 +22,7 @@ enum Hamerly {
     static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
                     backend: any LinearAlgebraBackend, threads: Int) throws -> Lloyd.RunResult {
         let n = x.rows, d = x.columns, k = start.rows
-        let chunkRows = KMeans.chunkRows
+        let chunkRows = DistanceStep.chunkRows
         let chunks = (n + chunkRows - 1) / chunkRows
         let workers = max(1, min(threads, chunks))
         var centers = start
@@ -57,7 +57,7 @@ enum Hamerly {
                 if delta[j] > maxMove { secondMove = maxMove; maxMove = delta[j]; maxAt = j }
                 else if delta[j] > secondMove { secondMove = delta[j] }
             }
-            let cnorm = Lloyd.squaredNorms(centers)
+            let cnorm = DistanceStep.squaredNorms(centers)
             let move = delta, current = centers
             x.withUnsafeBufferPointer { xb in
                 let xB = UncheckedSendable(xb.baseAddress!)

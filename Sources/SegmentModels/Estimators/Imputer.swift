@@ -1,7 +1,7 @@
 import SegmentCore
-import SegmentData
+
 /// Fills the NaNs of each column with a statistic of the column fitted on the population.
-public struct Imputer: Sendable {
+public struct Imputer: Estimator, Sendable {
     public enum Strategy: String, Codable, Sendable, CaseIterable {
         case mean, median
         case mostFrequent = "most-frequent"
@@ -17,67 +17,40 @@ public struct Imputer: Sendable {
         /// Columns with no value at all in the population (filled with 0).
         public var emptyColumns: [Int]
 
+        public init(strategy: Strategy, fill: [Double], emptyColumns: [Int]) {
+            self.strategy = strategy
+            self.fill = fill
+            self.emptyColumns = emptyColumns
+        }
+
         /// Replaces every NaN of `x` with its column's fill value, in place.
         public func transform(_ x: inout Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) {
             precondition(x.columns == fill.count, "the matrix has \(x.columns) columns, the imputer \(fill.count)")
-            let p = x.columns, n = x.rows
-            let workers = max(1, min(threads, n / 8192 + 1))
-            fill.withUnsafeBufferPointer { f in
-                let fBox = UncheckedSendable(f.baseAddress!)
-                x.withUnsafeMutableBufferPointer { buf in
-                    let box = UncheckedSendable(buf.baseAddress!)
-                    parallelFor(workers) { w in
-                        for i in (n * w / workers)..<(n * (w + 1) / workers) {
-                            let row = box.value + i * p
-                            for j in 0..<p where row[j].isNaN { row[j] = fBox.value[j] }
-                        }
-                    }
-                }
-            }
+            ColumnTransform.fillMissing(&x, fill: fill, threads: threads)
         }
     }
 
     /// Fits the fill values on `x` (NaN = missing).
     public func fit(_ x: Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) -> Model {
-        let p = x.columns
+        // Median and most frequent: exact, via counts of distinct values (codes are few).
+        model(from: ColumnScan.run(x, histograms: strategy != .mean, threads: threads))
+    }
+
+    /// The fill values from one statistics pass: the one place the fill rule lives. A column with
+    /// no value at all is filled with 0 and listed.
+    func model(from scan: ColumnScan.Result) -> Model {
+        let p = scan.moments.count.count
         var fill = [Double](repeating: 0, count: p)
         var empty: [Int] = []
-        switch strategy {
-        case .mean:
-            let m = ColumnScan.run(x, histograms: false, threads: threads).moments
-            for j in 0..<p {
-                if m.count[j] == 0 { empty.append(j) } else { fill[j] = m.mean[j] }
+        for j in 0..<p {
+            let value: Double?
+            switch strategy {
+            case .mean: value = scan.moments.count[j] == 0 ? nil : scan.moments.mean[j]
+            case .median: value = scan.values[j].median
+            case .mostFrequent: value = scan.values[j].mode
             }
-        case .median, .mostFrequent:
-            // Per column: exact, via counts of distinct values (codes are few) or a sort.
-            let columns = ColumnScan.run(x, histograms: true, threads: threads).values
-            for j in 0..<p {
-                guard let v = strategy == .median ? columns[j].median : columns[j].mode else { empty.append(j); continue }
-                fill[j] = v
-            }
+            if let value { fill[j] = value } else { empty.append(j) }
         }
         return Model(strategy: strategy, fill: fill, emptyColumns: empty)
-    }
-}
-
-/// The distribution of one column's non-NaN values: distinct values with counts.
-struct ColumnValues {
-    var counts: [Double: Int] = [:]
-    var total = 0
-
-    var mode: Double? {
-        // Most frequent; ties go to the smallest value (as scikit-learn does).
-        counts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }?.key
-    }
-
-    var median: Double? {
-        guard total > 0 else { return nil }
-        let sorted = counts.sorted { $0.key < $1.key }
-        func at(_ rank: Int) -> Double {
-            var seen = 0
-            for (v, c) in sorted { seen += c; if seen > rank { return v } }
-            return sorted.last!.key
-        }
-        return total % 2 == 1 ? at(total / 2) : (at(total / 2 - 1) + at(total / 2)) / 2
     }
 }

@@ -35,8 +35,6 @@ public struct KMeans: Sendable {
         case hamerly
     }
 
-    static let chunkRows = 16_384
-
     public init(clusters: Int, nInit: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4,
                 seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount,
                 algorithm: Algorithm = .hamerly) {
@@ -88,25 +86,13 @@ public struct KMeans: Sendable {
 
         /// Each row's nearest centre and its (exact, Euclidean) distance.
         public func predict(_ x: Matrix, backend: any LinearAlgebraBackend, threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> (labels: [Int32], distances: [Double]) {
-            let a = try Lloyd.assign(x, centers: centers, backend: backend, threads: threads, accumulate: false)
+            let a = try DistanceStep.assign(x, centers: centers, backend: backend, threads: threads, accumulate: false)
             return (a.labels, a.exactSquared.map { $0.squareRoot() })
         }
 
         /// Distances of every row to every centre (n x k).
         public func transform(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> Matrix {
-            var d = try backend.multiply(x, .none, centers, .transpose, alpha: -2)
-            let k = centers.rows, rows = x.rows, dims = x.columns
-            let cn = Lloyd.squaredNorms(centers)
-            x.withUnsafeBufferPointer { xb in
-                d.withUnsafeMutableBufferPointer { db in
-                    for i in 0..<rows {
-                        var xn = 0.0
-                        for t in 0..<dims { xn += xb[i * dims + t] * xb[i * dims + t] }
-                        for j in 0..<k { db[i * k + j] = max(0, db[i * k + j] + xn + cn[j]).squareRoot() }
-                    }
-                }
-            }
-            return d
+            try DistanceStep.allDistances(x, centers: centers, backend: backend)
         }
     }
 
@@ -133,7 +119,7 @@ public struct KMeans: Sendable {
             }
             let (_, m2) = columnMoments(x, threads: threads)
             meanVariance = m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, x.rows))
-            xnorm = given ?? Lloyd.rowNorms(x, threads: threads)
+            xnorm = given ?? DistanceStep.rowNorms(x, threads: threads)
         }
     }
 
@@ -183,147 +169,14 @@ public enum KMeansError: Error, Equatable, CustomStringConvertible, Sendable {
 
 /// The chunked distance and update steps shared by fitting, seeding and prediction.
 enum Lloyd {
-    struct Assignment {
-        var labels: [Int32]
-        /// Squared distance to the assigned centre from the GEMM form (can carry rounding).
-        var squared: [Double]
-        /// Exactly recomputed squared distance (only when asked).
-        var exactSquared: [Double]
-        var sums: Matrix        // k x d
-        var counts: [Int]
-        var inertia: Double
-    }
-
-    static func rowNorms(_ x: Matrix, threads: Int) -> [Double] {
-        let n = x.rows, d = x.columns
-        var out = [Double](repeating: 0, count: n)
-        x.withUnsafeBufferPointer { xb in
-            let xB = UncheckedSendable(xb.baseAddress!)
-            out.withUnsafeMutableBufferPointer { ob in
-                let oB = UncheckedSendable(ob.baseAddress!)
-                let workers = max(1, min(threads, n / 8192 + 1))
-                parallelFor(workers) { w in
-                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
-                        oB.value[i] = RowKernels.squaredNorm(xB.value + i * d, d)
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    /// One assignment step over fixed chunks: labels, squared distances, and (optionally) the
-    /// per-cluster sums of the assigned rows for the update step.
-    static func assign(_ x: Matrix, centers: Matrix, backend: any LinearAlgebraBackend, threads: Int,
-                       accumulate: Bool, xnorm: [Double]? = nil, exact: Bool = true) throws -> Assignment {
-        let n = x.rows, d = x.columns, k = centers.rows
-        let norms = xnorm ?? rowNorms(x, threads: threads)
-        let single = backend.withThreads(1)
-        let cnorm = squaredNorms(centers)
-        let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
-        var labels = [Int32](repeating: 0, count: n)
-        var squared = [Double](repeating: 0, count: n)
-        var exactSq = exact ? [Double](repeating: 0, count: n) : []
-        var partialSums = accumulate ? [Double](repeating: 0, count: chunks * k * d) : []
-        var partialCounts = accumulate ? [Int](repeating: 0, count: chunks * k) : []
-        var errors = [Error?](repeating: nil, count: chunks)
-        let workers = max(1, min(threads, chunks))
-        x.withUnsafeBufferPointer { xb in
-            let xB = UncheckedSendable(xb.baseAddress!)
-            centers.withUnsafeBufferPointer { cb in
-                let cB = UncheckedSendable(cb.baseAddress!)
-                labels.withUnsafeMutableBufferPointer { lb in
-                    squared.withUnsafeMutableBufferPointer { sb in
-                        exactSq.withUnsafeMutableBufferPointer { eb in
-                            partialSums.withUnsafeMutableBufferPointer { psb in
-                                partialCounts.withUnsafeMutableBufferPointer { pcb in
-                                    errors.withUnsafeMutableBufferPointer { errb in
-                                        let lB = UncheckedSendable(lb.baseAddress!), sB = UncheckedSendable(sb.baseAddress!)
-                                        // An empty array's buffer may still have a (shared) base address: only
-                                        // hand out the pointers whose arrays were sized.
-                                        let eB = UncheckedSendable(exact ? eb.baseAddress : nil)
-                                        let psB = UncheckedSendable(accumulate ? psb.baseAddress : nil)
-                                        let pcB = UncheckedSendable(accumulate ? pcb.baseAddress : nil)
-                                        let errB = UncheckedSendable(errb.baseAddress!)
-                                        parallelFor(workers) { w in
-                                            var dots = Matrix(rows: KMeans.chunkRows, columns: k)
-                                            var c = w
-                                            while c < chunks {
-                                                let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
-                                                if hi - lo != dots.rows { dots = Matrix(rows: hi - lo, columns: k) }
-                                                do {
-                                                    try single.gemm(.none, x, rows: lo..<hi, .transpose, centers,
-                                                                    alpha: 1, beta: 0, into: &dots)
-                                                } catch {
-                                                    errB.value[c] = error
-                                                    c += workers
-                                                    continue
-                                                }
-                                                dots.withUnsafeBufferPointer { db in
-                                                    for i in lo..<hi {
-                                                        let row = db.baseAddress! + (i - lo) * k
-                                                        var bestJ = 0
-                                                        var bestD = Double.infinity
-                                                        for j in 0..<k {
-                                                            let dist = cnorm[j] - 2 * row[j]
-                                                            if dist < bestD { bestD = dist; bestJ = j }
-                                                        }
-                                                        lB.value[i] = Int32(bestJ)
-                                                        sB.value[i] = max(0, bestD + norms[i])
-                                                        if let e = eB.value {
-                                                            e[i] = RowKernels.squaredDistance(xB.value + i * d, cB.value + bestJ * d, d)
-                                                        }
-                                                        if let ps = psB.value, let pc = pcB.value {
-                                                            let dst = ps + (c * k + bestJ) * d
-                                                            let xr = xB.value + i * d
-                                                            for t in 0..<d { dst[t] += xr[t] }
-                                                            pc[c * k + bestJ] += 1
-                                                        }
-                                                    }
-                                                }
-                                                c += workers
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if let e = errors.compactMap({ $0 }).first { throw e }
-        var sums = Matrix(rows: k, columns: d)
-        var counts = [Int](repeating: 0, count: k)
-        if accumulate {
-            sums.withUnsafeMutableBufferPointer { s in
-                for c in 0..<chunks {
-                    for j in 0..<k {
-                        counts[j] += partialCounts[c * k + j]
-                        for t in 0..<d { s[j * d + t] += partialSums[(c * k + j) * d + t] }
-                    }
-                }
-            }
-        }
-        // Inertia summed in a fixed order (per chunk, then chunks in order).
-        var inertia = 0.0
-        let source = exact ? exactSq : squared
-        for c in 0..<chunks {
-            var s = 0.0
-            for i in (c * KMeans.chunkRows)..<min(n, (c + 1) * KMeans.chunkRows) { s += source[i] }
-            inertia += s
-        }
-        return Assignment(labels: labels, squared: squared, exactSquared: exactSq, sums: sums, counts: counts, inertia: inertia)
-    }
-
     /// Greedy k-means++ (Arthur & Vassilvitskii, with scikit-learn's 2 + ln k local trials).
-    static func plusPlus(_ x: Matrix, k: Int, rng: inout SplitMix64, xnorm: [Double],
+    package static func plusPlus(_ x: Matrix, k: Int, rng: inout SplitMix64, xnorm: [Double],
                          backend: any LinearAlgebraBackend, threads: Int) throws -> Matrix {
         let n = x.rows, d = x.columns
         var centers = Matrix(rows: k, columns: d)
         let first = rng.nextInt(below: n)
         for t in 0..<d { centers[0, t] = x[first, t] }
-        var closest = try squaredDistances(x, to: x.rows(first..<(first + 1)), xnorm: xnorm, backend: backend, threads: threads)
+        var closest = try DistanceStep.squaredDistances(x, to: x.rows(first..<(first + 1)), xnorm: xnorm, backend: backend, threads: threads)
         let trials = 2 + Int(log(Double(k)))
         for c in 1..<max(1, k) {
             let chosen = try plusPlusStep(x, closest: &closest, trials: trials, rng: &rng, xnorm: xnorm, backend: backend, threads: threads)
@@ -350,86 +203,12 @@ enum Lloyd {
         }
         var cand = Matrix(rows: trials, columns: d)
         for (m, idx) in candidates.enumerated() { for t in 0..<d { cand[m, t] = x[idx, t] } }
-        let potential = try potentials(x, closest: closest, candidates: cand, xnorm: xnorm, backend: backend, threads: threads)
+        let potential = try DistanceStep.potentials(x, closest: closest, candidates: cand, xnorm: xnorm, backend: backend, threads: threads)
         var bestM = 0
         for m in 1..<max(1, trials) where potential[m] < potential[bestM] { bestM = m }
-        let chosen = try squaredDistances(x, to: cand.rows(bestM..<(bestM + 1)), xnorm: xnorm, backend: backend, threads: threads)
+        let chosen = try DistanceStep.squaredDistances(x, to: cand.rows(bestM..<(bestM + 1)), xnorm: xnorm, backend: backend, threads: threads)
         for i in 0..<n { closest[i] = min(closest[i], chosen[i]) }
         return candidates[bestM]
-    }
-
-    /// For each candidate centre, the k-means++ potential Σ min(closest, ‖x − candidate‖²) if it were
-    /// added: summed per chunk and then in chunk order (no n x m matrix is kept).
-    static func potentials(_ x: Matrix, closest: [Double], candidates: Matrix, xnorm: [Double],
-                           backend: any LinearAlgebraBackend, threads: Int) throws -> [Double] {
-        let m = candidates.rows, chunks = (x.rows + KMeans.chunkRows - 1) / KMeans.chunkRows
-        var partial = [Double](repeating: 0, count: chunks * m)
-        try partial.withUnsafeMutableBufferPointer { pb in
-            let pB = UncheckedSendable(pb.baseAddress!)
-            try forEachChunkDistance(x, to: candidates, xnorm: xnorm, backend: backend, threads: threads) { c, i, d2 in
-                let sums = pB.value + c * m
-                for j in 0..<m { sums[j] += min(closest[i], d2[j]) }
-            }
-        }
-        var out = [Double](repeating: 0, count: m)
-        for c in 0..<chunks { for j in 0..<m { out[j] += partial[c * m + j] } }
-        return out
-    }
-
-    /// Squared distances of every row to a few points (n x m, row-major), clipped at 0.
-    static func squaredDistances(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
-                                 threads: Int) throws -> [Double] {
-        let m = points.rows
-        var out = [Double](repeating: 0, count: x.rows * m)
-        try out.withUnsafeMutableBufferPointer { ob in
-            let oB = UncheckedSendable(ob.baseAddress!)
-            try forEachChunkDistance(x, to: points, xnorm: xnorm, backend: backend, threads: threads) { _, i, d2 in
-                for j in 0..<m { oB.value[i * m + j] = d2[j] }
-            }
-        }
-        return out
-    }
-
-    /// The chunked distance step against a few points: one GEMM per chunk (‖x‖² + ‖p‖² − 2 X Pᵀ,
-    /// clipped at 0), then `body(chunk, row, squared distances of the row to every point)` for each
-    /// row of the chunk in order. Chunks go to the workers round-robin; a chunk is one worker's.
-    static func forEachChunkDistance(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
-                                     threads: Int, _ body: (Int, Int, UnsafePointer<Double>) -> Void) throws {
-        let n = x.rows, m = points.rows
-        let pn = squaredNorms(points)
-        let chunks = (n + KMeans.chunkRows - 1) / KMeans.chunkRows
-        let workers = max(1, min(threads, chunks))
-        var errors = [Error?](repeating: nil, count: chunks)
-        try withoutActuallyEscaping(body) { body in
-            let bodyBox = UncheckedSendable(body)
-            errors.withUnsafeMutableBufferPointer { eb in
-                let eB = UncheckedSendable(eb.baseAddress!)
-                parallelFor(workers) { w in
-                    var row = [Double](repeating: 0, count: m)
-                    var c = w
-                    while c < chunks {
-                        defer { c += workers }
-                        let lo = c * KMeans.chunkRows, hi = min(n, lo + KMeans.chunkRows)
-                        var dots = Matrix(uninitializedRows: hi - lo, columns: m)
-                        do {
-                            try backend.gemm(.none, x, rows: lo..<hi, .transpose, points, alpha: 1, beta: 0, into: &dots)
-                        } catch {
-                            eB.value[c] = error
-                            continue
-                        }
-                        dots.withUnsafeBufferPointer { db in
-                            row.withUnsafeMutableBufferPointer { rb in
-                                for i in lo..<hi {
-                                    for j in 0..<m { rb[j] = max(0, xnorm[i] + pn[j] - 2 * db[(i - lo) * m + j]) }
-                                    bodyBox.value(c, i, UnsafePointer(rb.baseAddress!))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if let e = errors.compactMap({ $0 }).first { throw e }
-        }
     }
 
     struct RunResult { var model: KMeans.Model; var labels: [Int32]; var squaredDistances: [Double] }
@@ -456,11 +235,6 @@ enum Lloyd {
         return (next, empty.count)
     }
 
-    /// ‖row‖² of each row of a small matrix (centres, candidates), summed in column order.
-    static func squaredNorms(_ m: Matrix) -> [Double] {
-        (0..<m.rows).map { j in (0..<m.columns).reduce(0.0) { $0 + m[j, $1] * m[j, $1] } }
-    }
-
     static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
                     backend: any LinearAlgebraBackend, threads: Int) throws -> RunResult {
         let k = start.rows, d = x.columns
@@ -472,7 +246,7 @@ enum Lloyd {
         var previousLabels: [Int32]?
         while iterations < maxIterations {
             iterations += 1
-            let a = try assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
+            let a = try DistanceStep.assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
                                xnorm: xnorm, exact: false)
             history.append(a.inertia)
             let (next, empty) = update(sums: a.sums, counts: a.counts, x: x) { a.squared }
@@ -485,7 +259,7 @@ enum Lloyd {
             if shift <= tolAbs { converged = true; break }
         }
         // The final labels belong to the final centres; inertia recomputed exactly.
-        let final = try assign(x, centers: centers, backend: backend, threads: threads, accumulate: false, xnorm: xnorm, exact: true)
+        let final = try DistanceStep.assign(x, centers: centers, backend: backend, threads: threads, accumulate: false, xnorm: xnorm, exact: true)
         let diagnostics = KMeans.Diagnostics(centers: centers, converged: converged, relocated: relocated)
         return RunResult(model: KMeans.Model(centers: centers, inertia: final.inertia, iterations: iterations,
                                              diagnostics: diagnostics, inertiaHistory: history, bestRun: 0),
@@ -493,21 +267,22 @@ enum Lloyd {
     }
 }
 
+/// Hooks for the benchmarks (segment-bench), not part of the API.
 extension KMeans {
     /// Greedy k-means++ centres for `x` (the seeding `fit` uses), from `seed`.
-    public static func seedPlusPlus(_ x: Matrix, k: Int, seed: UInt64, backend: any LinearAlgebraBackend,
+    @_spi(Benchmarks) public static func seedPlusPlus(_ x: Matrix, k: Int, seed: UInt64, backend: any LinearAlgebraBackend,
                                     threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> Matrix {
         var rng = SplitMix64.stream(seed: seed, 0)
-        return try Lloyd.plusPlus(x, k: k, rng: &rng, xnorm: Lloyd.rowNorms(x, threads: threads),
+        return try Lloyd.plusPlus(x, k: k, rng: &rng, xnorm: DistanceStep.rowNorms(x, threads: threads),
                                   backend: backend.withThreads(1), threads: threads)
     }
 
     /// One Lloyd iteration (assignment by chunked GEMM, then the centre update): the new centres and
     /// the inertia of the assignment. `rowNorms` are ‖x‖² per row (computed when nil).
-    public static func lloydStep(_ x: Matrix, centers: Matrix, backend: any LinearAlgebraBackend,
+    @_spi(Benchmarks) public static func lloydStep(_ x: Matrix, centers: Matrix, backend: any LinearAlgebraBackend,
                                  threads: Int = ProcessInfoCompat.activeProcessorCount,
                                  rowNorms: [Double]? = nil) throws -> (centers: Matrix, inertia: Double) {
-        let a = try Lloyd.assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
+        let a = try DistanceStep.assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
                                  xnorm: rowNorms, exact: false)
         var next = centers
         for j in 0..<centers.rows where a.counts[j] > 0 {
@@ -517,28 +292,8 @@ extension KMeans {
     }
 
     /// ‖x‖² of every row.
-    public static func rowNorms(_ x: Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) -> [Double] {
-        Lloyd.rowNorms(x, threads: threads)
+    @_spi(Benchmarks) public static func rowNorms(_ x: Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) -> [Double] {
+        DistanceStep.rowNorms(x, threads: threads)
     }
 }
 
-extension Matrix {
-    /// The sum of all elements, in parallel: one pass over the storage (the benchmarks' yardstick).
-    public func parallelSum(threads: Int) -> Double {
-        let n = count
-        let workers = max(1, min(threads, n / 65_536 + 1))
-        var partial = [Double](repeating: 0, count: workers)
-        withUnsafeBufferPointer { b in
-            let box = UncheckedSendable(b.baseAddress!)
-            partial.withUnsafeMutableBufferPointer { pb in
-                let pBox = UncheckedSendable(pb.baseAddress!)
-                parallelFor(workers) { w in
-                    var acc = 0.0
-                    for i in (n * w / workers)..<(n * (w + 1) / workers) { acc += box.value[i] }
-                    pBox.value[w] = acc
-                }
-            }
-        }
-        return partial.reduce(0, +)
-    }
-}
