@@ -168,6 +168,26 @@ public struct Matrix: Sendable, Equatable, Codable {
     }
 }
 
+extension Matrix {
+    /// Adds `v` (one value per column) to every row, in place.
+    public mutating func addToEveryRow(_ v: [Double]) {
+        precondition(v.count == columns, "one value per column")
+        let (n, p) = (rows, columns)
+        withUnsafeMutableBufferPointer { buf in
+            for r in 0..<n { for j in 0..<p { buf[r * p + j] += v[j] } }
+        }
+    }
+
+    /// Subtracts `v` (one value per column) from every row, in place.
+    public mutating func subtractFromEveryRow(_ v: [Double]) {
+        precondition(v.count == columns, "one value per column")
+        let (n, p) = (rows, columns)
+        withUnsafeMutableBufferPointer { buf in
+            for r in 0..<n { for j in 0..<p { buf[r * p + j] -= v[j] } }
+        }
+    }
+}
+
 extension Matrix: CustomStringConvertible {
     public var description: String {
         let shown = Swift.min(rows, 6)

@@ -146,11 +146,19 @@ public struct KMeans: Sendable {
                                 backend: single, threads: threads)
                 : try Hamerly.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
                                   backend: single, threads: threads)
-            var model = result.model
-            model.bestRun = run
+            let model = Model(result, bestRun: run)
             if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels, result.squaredDistances) }
         }
         return (best!.0, best!.1, best!.2.map { $0.squareRoot() })
+    }
+}
+
+extension KMeans.Model {
+    /// The model of one finished run (of `nInit`), the `bestRun`-th.
+    init(_ run: KMeansRun, bestRun: Int) {
+        self.init(centers: run.centers, inertia: run.inertia, iterations: run.iterations,
+                  diagnostics: KMeans.Diagnostics(centers: run.centers, converged: run.converged, relocated: run.relocated),
+                  inertiaHistory: run.inertiaHistory, bestRun: bestRun)
     }
 }
 
@@ -211,32 +219,8 @@ enum Lloyd {
         return candidates[bestM]
     }
 
-    struct RunResult { var model: KMeans.Model; var labels: [Int32]; var squaredDistances: [Double] }
-
-    /// The update step of both ways of iterating: each centre moves to the mean of its rows (`sums`
-    /// over `counts`); an empty cluster moves to one of the rows farthest from their centres, ranked
-    /// by `farness` (one value per row, larger is farther; only asked for when a cluster is empty).
-    /// Returns the new centres and how many clusters were relocated.
-    static func update(sums: Matrix, counts: [Int], x: Matrix, farness: () -> [Double]) -> (centers: Matrix, relocated: Int) {
-        let k = sums.rows, d = sums.columns
-        var next = Matrix(rows: k, columns: d)
-        var empty: [Int] = []
-        for j in 0..<k {
-            if counts[j] == 0 { empty.append(j); continue }
-            for t in 0..<d { next[j, t] = sums[j, t] / Double(counts[j]) }
-        }
-        if !empty.isEmpty {
-            let far = farness()
-            let order = (0..<far.count).sorted { far[$0] > far[$1] || (far[$0] == far[$1] && $0 < $1) }
-            for (m, j) in empty.enumerated() where m < order.count {
-                for t in 0..<d { next[j, t] = x[order[m], t] }
-            }
-        }
-        return (next, empty.count)
-    }
-
     static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
-                    backend: any LinearAlgebraBackend, threads: Int) throws -> RunResult {
+                    backend: any LinearAlgebraBackend, threads: Int) throws -> KMeansRun {
         let k = start.rows, d = x.columns
         var centers = start
         var history: [Double] = []
@@ -249,7 +233,7 @@ enum Lloyd {
             let a = try DistanceStep.assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
                                xnorm: xnorm, exact: false)
             history.append(a.inertia)
-            let (next, empty) = update(sums: a.sums, counts: a.counts, x: x) { a.squared }
+            let (next, empty) = CentreUpdate.update(sums: a.sums, counts: a.counts, x: x) { a.squared }
             relocated += empty
             var shift = 0.0
             for j in 0..<k { for t in 0..<d { let s = next[j, t] - centers[j, t]; shift += s * s } }
@@ -260,10 +244,9 @@ enum Lloyd {
         }
         // The final labels belong to the final centres; inertia recomputed exactly.
         let final = try DistanceStep.assign(x, centers: centers, backend: backend, threads: threads, accumulate: false, xnorm: xnorm, exact: true)
-        let diagnostics = KMeans.Diagnostics(centers: centers, converged: converged, relocated: relocated)
-        return RunResult(model: KMeans.Model(centers: centers, inertia: final.inertia, iterations: iterations,
-                                             diagnostics: diagnostics, inertiaHistory: history, bestRun: 0),
-                         labels: final.labels, squaredDistances: final.exactSquared)
+        return KMeansRun(centers: centers, inertia: final.inertia, iterations: iterations, converged: converged,
+                         relocated: relocated, inertiaHistory: history, labels: final.labels,
+                         squaredDistances: final.exactSquared)
     }
 }
 

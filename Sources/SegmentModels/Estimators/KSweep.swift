@@ -141,30 +141,8 @@ public struct KSweep: Sendable {
     /// depend on the clustering): s x s, row-major. Nil for samples too large to keep (the
     /// silhouette then computes them as it goes).
     func sampleDistances(_ x: Matrix, sample: [Int]) -> [Double]? {
-        let s = sample.count, d = x.columns
-        guard s > 1, s <= Self.keptDistanceSample else { return nil }
-        var out = [Double](repeating: 0, count: s * s)
-        out.withUnsafeMutableBufferPointer { ob in
-            let oB = UncheckedSendable(ob.baseAddress!)
-            x.withUnsafeBufferPointer { xb in
-                let xB = UncheckedSendable(xb.baseAddress!)
-                let workers = max(1, min(threads, s / 256 + 1))
-                parallelFor(workers) { w in
-                    // Rows interleaved across workers: the triangle is uneven.
-                    var a = w
-                    while a < s {
-                        let ra = xB.value + sample[a] * d
-                        for b in (a + 1)..<s {
-                            let dist = RowKernels.squaredDistance(ra, xB.value + sample[b] * d, d).squareRoot()
-                            oB.value[a * s + b] = dist
-                            oB.value[b * s + a] = dist
-                        }
-                        a += workers
-                    }
-                }
-            }
-        }
-        return out
+        guard sample.count > 1, sample.count <= Self.keptDistanceSample else { return nil }
+        return SampleDistances.matrix(x, sample: sample, threads: threads)
     }
 
     /// The largest sample whose distance matrix is kept (4,000: 128 MB).
@@ -173,39 +151,16 @@ public struct KSweep: Sendable {
     /// Mean silhouette of the sampled rows (distances to the other sampled rows, from `distances`
     /// when given).
     func silhouette(_ x: Matrix, labels: [Int32], sample: [Int], k: Int, distances: [Double]? = nil) -> Double {
-        let s = sample.count, d = x.columns
-        var values = [Double](repeating: 0, count: s)
+        let s = sample.count
         let sampleLabels = sample.map { Int(labels[$0]) }
-        values.withUnsafeMutableBufferPointer { vb in
-            let vB = UncheckedSendable(vb.baseAddress!)
-            x.withUnsafeBufferPointer { xb in
-                let xB = UncheckedSendable(xb.baseAddress!)
-                let workers = max(1, min(threads, s / 256 + 1))
-                parallelFor(workers) { w in
-                    var sums = [Double](repeating: 0, count: k), counts = [Int](repeating: 0, count: k)
-                    for a in (s * w / workers)..<(s * (w + 1) / workers) {
-                        for j in 0..<k { sums[j] = 0; counts[j] = 0 }
-                        let ra = xB.value + sample[a] * d
-                        if let distances {
-                            for b in 0..<s where b != a {
-                                sums[sampleLabels[b]] += distances[a * s + b]
-                                counts[sampleLabels[b]] += 1
-                            }
-                        } else {
-                            for b in 0..<s where b != a {
-                                sums[sampleLabels[b]] += RowKernels.squaredDistance(ra, xB.value + sample[b] * d, d).squareRoot()
-                                counts[sampleLabels[b]] += 1
-                            }
-                        }
-                        let own = sampleLabels[a]
-                        guard counts[own] > 0 else { vB.value[a] = 0; continue }
-                        let inner = sums[own] / Double(counts[own])
-                        var nearest = Double.infinity
-                        for j in 0..<k where j != own && counts[j] > 0 { nearest = min(nearest, sums[j] / Double(counts[j])) }
-                        vB.value[a] = nearest.isFinite ? (nearest - inner) / max(inner, nearest) : 0
-                    }
-                }
-            }
+        // Per sampled row a: the sum and count of its distances to the other sampled rows, by label.
+        let values = SampleDistances.perRow(x, sample: sample, labels: sampleLabels, k: k, distances: distances,
+                                            threads: threads) { sums, counts, own in
+            guard counts[own] > 0 else { return 0 }
+            let inner = sums[own] / Double(counts[own])
+            var nearest = Double.infinity
+            for j in 0..<k where j != own && counts[j] > 0 { nearest = min(nearest, sums[j] / Double(counts[j])) }
+            return nearest.isFinite ? (nearest - inner) / max(inner, nearest) : 0
         }
         return values.reduce(0, +) / Double(max(1, s))
     }

@@ -42,20 +42,14 @@ public struct PCA: Sendable {
             // Subtract mean · W from every row.
             var shift = [Double](repeating: 0, count: count)
             for j in 0..<count { for i in 0..<features { shift[j] += mean[i] * components[i, j] } }
-            let k = count, rows = out.rows
-            out.withUnsafeMutableBufferPointer { buf in
-                for r in 0..<rows { for j in 0..<k { buf[r * k + j] -= shift[j] } }
-            }
+            out.subtractFromEveryRow(shift)
             return out
         }
 
         /// z · Wᵀ + mean.
         public func inverseTransform(_ z: Matrix, backend: any LinearAlgebraBackend) throws -> Matrix {
             var out = try backend.multiply(z, .none, components, .transpose)
-            let p = features, rows = out.rows
-            out.withUnsafeMutableBufferPointer { buf in
-                for r in 0..<rows { for j in 0..<p { buf[r * p + j] += mean[j] } }
-            }
+            out.addToEveryRow(mean)
             return out
         }
 

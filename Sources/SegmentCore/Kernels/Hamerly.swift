@@ -1,6 +1,4 @@
 import Foundation
-import SegmentCore
-import SegmentData
 
 /// Hamerly's accelerated k-means (G. Hamerly, "Making k-means even faster", SIAM SDM 2010): the same
 /// iterations as Lloyd — the same assignments and centres, up to rounding — with far less work.
@@ -18,9 +16,9 @@ import SegmentData
 /// chunk sums are combined in chunk order: the result does not depend on the thread count.
 /// scikit-learn's `algorithm="elkan"` is the same idea with k lower bounds per row; Hamerly's single
 /// bound suits the low dimension of a PCA-reduced matrix and keeps the state at two numbers per row.
-enum Hamerly {
-    static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
-                    backend: any LinearAlgebraBackend, threads: Int) throws -> Lloyd.RunResult {
+package enum Hamerly {
+    package static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
+                    backend: any LinearAlgebraBackend, threads: Int) throws -> KMeansRun {
         let n = x.rows, d = x.columns, k = start.rows
         let chunkRows = DistanceStep.chunkRows
         let chunks = (n + chunkRows - 1) / chunkRows
@@ -184,7 +182,7 @@ enum Hamerly {
                 }
             }
             // (An empty cluster's rows are ranked by exact distance: the bounds cannot rank them.)
-            let (next, empty) = Lloyd.update(sums: sums, counts: counts, x: x) {
+            let (next, empty) = CentreUpdate.update(sums: sums, counts: counts, x: x) {
                 x.withUnsafeBufferPointer { xb in
                     centers.withUnsafeBufferPointer { cb in
                         (0..<n).map { i in distance(xb.baseAddress! + i * d, cb.baseAddress! + Int(labels[i]) * d, d) }
@@ -238,10 +236,8 @@ enum Hamerly {
             }
         }
         let inertia = chunkInertia.reduce(0, +)
-        let diagnostics = KMeans.Diagnostics(centers: centers, converged: converged, relocated: relocated)
-        return Lloyd.RunResult(model: KMeans.Model(centers: centers, inertia: inertia, iterations: iterations,
-                                                   diagnostics: diagnostics, inertiaHistory: [], bestRun: 0),
-                               labels: finalLabels, squaredDistances: squared)
+        return KMeansRun(centers: centers, inertia: inertia, iterations: iterations, converged: converged,
+                         relocated: relocated, inertiaHistory: [], labels: finalLabels, squaredDistances: squared)
     }
 
     /// For each centre, half the distance to the nearest other centre (infinite when k = 1).
