@@ -2,14 +2,14 @@
 #
 # `make run`, `make bench` and `make test` compile the pure-Swift kernels for the build machine's CPU
 # (SWIFT_CPU=native): without it the compiler targets baseline x86-64 (SSE2) and the Swift backend's
-# GEMM is ~18x slower. `make install` builds a portable binary instead (INSTALL_CPU=x86-64-v3: any
+# GEMM is ~18x slower. `make install` builds a portable binary instead (INSTALL_CPU=haswell: any
 # x86-64 with AVX2/FMA, Haswell or Zen 1 and later), in its own scratch folder.
 
 prefix     ?= /usr/local
 SWIFT      ?= swift
 SWIFT_CPU  ?= native
 SWIFTFLAGS ?= -Xswiftc -target-cpu -Xswiftc $(SWIFT_CPU)
-INSTALL_CPU ?= x86-64-v3
+INSTALL_CPU ?= haswell
 INSTALLFLAGS = -c release --scratch-path .build-install -Xswiftc -target-cpu -Xswiftc $(INSTALL_CPU)
 THREADS    ?= $(shell nproc 2>/dev/null || echo 2)
 PYTHON     ?= python3
