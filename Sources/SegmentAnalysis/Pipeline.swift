@@ -126,10 +126,21 @@ public struct Pipeline {
         public var ignoredColumns: [String]
     }
 
-    /// Runs everything. `keepMatrices` keeps the cleaned (imputed, scaled) and projected population
-    /// for export; otherwise they are released as soon as they are used.
+    /// Runs everything on two files, read with `schema` (the file reader is one way to get tables;
+    /// see `run(population:customers:keepMatrices:)`).
     public func run(population populationPath: String, customers customersPath: String, schema: FeatureSchema,
                     delimiter: UInt8? = nil, keepMatrices: Bool = false) throws -> Result {
+        let loader = CSVLoader(schema: schema, delimiter: delimiter, threads: threads)
+        return try run(population: { try loader.load(path: populationPath) },
+                       customers: { try loader.load(path: customersPath) }, keepMatrices: keepMatrices)
+    }
+
+    /// Runs everything on tables from anywhere (a file reader, memory, a generator). Each table is
+    /// asked for when it is needed, and the population's is released once it is cleaned, so at most
+    /// one raw table is held at a time. `keepMatrices` keeps the cleaned (imputed, scaled) and
+    /// projected population for export; otherwise they are released as soon as they are used.
+    public func run(population: () throws -> RawTable, customers: () throws -> RawTable,
+                    keepMatrices: Bool = false) throws -> Result {
         var timings: [(String, Double)] = []
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap(_ name: String) {
@@ -137,10 +148,10 @@ public struct Pipeline {
             timings.append((name, Double(now - clock) / 1e9))
             clock = now
         }
-        let loader = CSVLoader(schema: schema, delimiter: delimiter, threads: threads)
         progress?("load population", 0)
-        var populationRaw: RawTable? = try loader.load(path: populationPath)
+        var populationRaw: RawTable? = try population()
         lap("load population")
+        let populationSource = populationRaw!.source
         let populationRows = populationRaw!.rowCount
         let ignored = populationRaw!.ignoredColumns
         progress?("clean", 0)
@@ -195,7 +206,7 @@ public struct Pipeline {
         var fitted = FittedPipeline(config: config, recipe: recipe, imputer: imputer, scaler: scaler, pca: pca,
                                     kmeans: model, customerShares: nil)
         progress?("customers", 0)
-        let customersRaw = try loader.load(path: customersPath)
+        let customersRaw = try customers()
         let customerRows = customersRaw.rowCount
         let customersAssign = try fitted.assign(customersRaw, backend: backend, threads: threads)
         lap("customers")
@@ -208,7 +219,7 @@ public struct Pipeline {
                       population: populationAssign, customers: customersAssign, comparison: comparison,
                       profiles: profiles, featureNames: recipe.featureNames, timings: timings,
                       cleanedPopulation: keptCleaned, projectedPopulation: keepMatrices ? projected : nil,
-                      populationSource: populationPath, customerSource: customersPath,
+                      populationSource: populationSource, customerSource: customersRaw.source,
                       populationRows: populationRows, customerRows: customerRows, ignoredColumns: ignored)
     }
 }
