@@ -1,4 +1,3 @@
-
 /// One finished k-means run (one of `nInit`), as the iterations leave it: what the estimator turns
 /// into its fitted model.
 package struct KMeansRun {
@@ -29,7 +28,7 @@ package struct KMeansRun {
 
 /// The update step shared by both ways of iterating (Lloyd, Hamerly).
 package enum CentreUpdate {
-    /// The update step of both ways of iterating: each centre moves to the mean of its rows (`sums`
+    /// Each centre moves to the mean of its rows (`sums`
     /// over `counts`); an empty cluster moves to one of the rows farthest from their centres, ranked
     /// by `farness` (one value per row, larger is farther; only asked for when a cluster is empty).
     /// Returns the new centres and how many clusters were relocated.
@@ -50,5 +49,4 @@ package enum CentreUpdate {
         }
         return (next, empty.count)
     }
-
 }

@@ -251,19 +251,23 @@ package struct ColumnValues {
 /// The per-cell pass of the imputer and the scaler (and of both fused).
 package enum ColumnTransform {
     /// Applies fitted column models to every row in one pass: NaN -> `fill` (when given), then
-    /// `(x - mean) / scale` (or its inverse, `x * scale + mean`). Rows are split evenly between the
-    /// workers; each value depends only on its own cell, so the split cannot change a result.
-    package static func apply(_ x: inout Matrix, fill: [Double]?, mean: [Double], scale: [Double], inverse: Bool,
-                                 threads: Int = ProcessInfoCompat.activeProcessorCount) {
-        precondition(x.columns == mean.count, "the matrix has \(x.columns) columns, the model \(mean.count)")
+    /// `(x - mean) / scale` (when given; or its inverse, `x * scale + mean`). Rows are split evenly
+    /// between the workers; each value depends only on its own cell, so the split cannot change a
+    /// result.
+    package static func apply(_ x: inout Matrix, fill: [Double]?, mean: [Double]?, scale: [Double]?, inverse: Bool,
+                              threads: Int = ProcessInfoCompat.activeProcessorCount) {
         let p = x.columns, n = x.rows
+        let model = mean?.count ?? fill?.count ?? p
+        precondition(p == model, "the matrix has \(p) columns, the model \(model)")
+        precondition((mean == nil) == (scale == nil), "a scaling needs both its mean and its scale")
         let workers = max(1, min(threads, n / 8192 + 1))
+        let useFill = fill != nil, scaling = mean != nil
         let f = fill ?? [Double](repeating: .nan, count: p)
-        let useFill = fill != nil
-        let inv = scale.map { 1 / $0 }
+        let m = mean ?? [Double](repeating: 0, count: p), sc = scale ?? [Double](repeating: 1, count: p)
+        let inv = sc.map { 1 / $0 }
         f.withUnsafeBufferPointer { fb in
-            mean.withUnsafeBufferPointer { mb in
-                scale.withUnsafeBufferPointer { sb in
+            m.withUnsafeBufferPointer { mb in
+                sc.withUnsafeBufferPointer { sb in
                     inv.withUnsafeBufferPointer { ib in
                         let fB = UncheckedSendable(fb.baseAddress!), mB = UncheckedSendable(mb.baseAddress!)
                         let sB = UncheckedSendable(sb.baseAddress!), iB = UncheckedSendable(ib.baseAddress!)
@@ -272,7 +276,9 @@ package enum ColumnTransform {
                             parallelFor(workers) { w in
                                 for i in (n * w / workers)..<(n * (w + 1) / workers) {
                                     let row = box.value + i * p
-                                    if inverse {
+                                    if !scaling {
+                                        if useFill { for j in 0..<p where row[j].isNaN { row[j] = fB.value[j] } }
+                                    } else if inverse {
                                         for j in 0..<p { row[j] = row[j] * sB.value[j] + mB.value[j] }
                                     } else if useFill {
                                         for j in 0..<p {
@@ -285,24 +291,6 @@ package enum ColumnTransform {
                                 }
                             }
                         }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Replaces every NaN of `x` with its column's `fill` value, in place (the imputer alone).
-    package static func fillMissing(_ x: inout Matrix, fill: [Double], threads: Int) {
-        let p = x.columns, n = x.rows
-        let workers = max(1, min(threads, n / 8192 + 1))
-        fill.withUnsafeBufferPointer { f in
-            let fBox = UncheckedSendable(f.baseAddress!)
-            x.withUnsafeMutableBufferPointer { buf in
-                let box = UncheckedSendable(buf.baseAddress!)
-                parallelFor(workers) { w in
-                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
-                        let row = box.value + i * p
-                        for j in 0..<p where row[j].isNaN { row[j] = fBox.value[j] }
                     }
                 }
             }

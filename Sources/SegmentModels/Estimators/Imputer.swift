@@ -26,7 +26,7 @@ public struct Imputer: Estimator, Sendable {
         /// Replaces every NaN of `x` with its column's fill value, in place.
         public func transform(_ x: inout Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) {
             precondition(x.columns == fill.count, "the matrix has \(x.columns) columns, the imputer \(fill.count)")
-            ColumnTransform.fillMissing(&x, fill: fill, threads: threads)
+            ColumnTransform.apply(&x, fill: fill, mean: nil, scale: nil, inverse: false, threads: threads)
         }
     }
 
