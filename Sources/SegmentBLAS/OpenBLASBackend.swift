@@ -69,15 +69,11 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
                     let aBox = UncheckedBox(ap.baseAddress! + offset), bBox = UncheckedBox(bp.baseAddress!)
                     let cBox = UncheckedBox(cp.baseAddress!)
                     let tb = cblas(transB)
-                    parallelFor(workers) { w in
-                        var blk = w
-                        while blk < blocks {
-                            let lo = blk * block, rows = min(block, m - lo)
-                            cblas_dgemm(CblasRowMajor, CblasNoTrans, tb, Int32(rows), n32, k32,
-                                        alpha, aBox.value + lo * Int(lda), lda, bBox.value, ldb,
-                                        beta, cBox.value + lo * n, ldc)
-                            blk += workers
-                        }
+                    Parallel.forEach(blocks, workers: workers) { blk in
+                        let lo = blk * block, rows = min(block, m - lo)
+                        cblas_dgemm(CblasRowMajor, CblasNoTrans, tb, Int32(rows), n32, k32,
+                                    alpha, aBox.value + lo * Int(lda), lda, bBox.value, ldb,
+                                    beta, cBox.value + lo * n, ldc)
                     }
                 }
             }
@@ -110,15 +106,11 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
             let aBox = UncheckedBox(ap.baseAddress)
             partials.withUnsafeMutableBufferPointer { pb in
                 let pBox = UncheckedBox(pb.baseAddress!)
-                parallelFor(workers) { w in
-                    var s = w
-                    while s < stripes {
-                        let lo = min(n, s * per), hi = min(n, lo + per)
-                        if hi > lo, let base = aBox.value {
-                            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p32, Int32(hi - lo),
-                                        1, base + lo * p, p32, 0, pBox.value + s * p * p, p32)
-                        }
-                        s += workers
+                Parallel.forEach(stripes, workers: workers) { s in
+                    let lo = min(n, s * per), hi = min(n, lo + per)
+                    if hi > lo, let base = aBox.value {
+                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p32, Int32(hi - lo),
+                                    1, base + lo * p, p32, 0, pBox.value + s * p * p, p32)
                     }
                 }
             }

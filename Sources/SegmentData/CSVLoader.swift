@@ -100,22 +100,24 @@ public struct CSVLoader: Sendable {
         // the load) runs only over the first segments.
         func parseSegments(_ plans: [[Int]], seeds: [[String]]) {
             let seeds = UncheckedSendable(seeds)
-            values.withUnsafeMutableBufferPointer { out in
+            // The parser writes each segment's rows of `values` through the pointer (segments are
+            // disjoint row ranges): it reads the mapped file's bytes, so it works on pointers anyway.
+            let parsed = values.withUnsafeMutableBufferPointer { out in
                 let outBase = UncheckedSendable(out.baseAddress!)
-                results.withUnsafeMutableBufferPointer { res in
-                    let resBase = UncheckedSendable(res.baseAddress!)
-                    parallelFor(plans.count) { w in
-                        for s in plans[w] {
-                            let seg = segments[s]
-                            PageFaults.populate(outBase.value + seg.firstRow * p, count: seg.rows * p)
-                            var result = SegmentResult(dictionaries: seeds.value.map { LocalDictionary(seeds: $0) })
-                            parser.parse(UnsafeBufferPointer(start: bytes.value + seg.offset, count: seg.length),
-                                         readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
-                                         expectedRows: seg.rows, out: outBase.value, result: &result)
-                            resBase.value[s] = result
-                        }
+                return Parallel.map(plans.count, workers: plans.count) { w in
+                    plans[w].map { s -> SegmentResult in
+                        let seg = segments[s]
+                        PageFaults.populate(outBase.value + seg.firstRow * p, count: seg.rows * p)
+                        var result = SegmentResult(dictionaries: seeds.value.map { LocalDictionary(seeds: $0) })
+                        parser.parse(UnsafeBufferPointer(start: bytes.value + seg.offset, count: seg.length),
+                                     readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
+                                     expectedRows: seg.rows, out: outBase.value, result: &result)
+                        return result
                     }
                 }
+            }
+            for (w, plan) in plans.enumerated() {
+                for (i, s) in plan.enumerated() { results[s] = parsed[w][i] }
             }
         }
         parseSegments(first, seeds: Array(repeating: [], count: p))
@@ -151,7 +153,7 @@ public struct CSVLoader: Sendable {
             let sendableRemaps = UncheckedSendable(remaps)
             values.withUnsafeMutableBufferPointer { out in
                 let outBase = UncheckedSendable(out.baseAddress!)
-                parallelForEach(remapSegments.count, workers: threads) { k in
+                Parallel.forEach(remapSegments.count, workers: threads, schedule: .dynamic) { k in
                     let s = remapSegments[k]
                     let seg = segments[s]
                     let maps = sendableRemaps.value[s]!
@@ -257,14 +259,10 @@ public struct CSVLoader: Sendable {
         }
         starts.append(size)
 
-        var chunks = [(lines: Int, rows: Int, segments: [Segment])](repeating: (0, 0, []), count: starts.count - 1)
         let segmentRows = self.segmentRows
         let bytes = UncheckedSendable(base)
-        chunks.withUnsafeMutableBufferPointer { out in
-            let outBase = UncheckedSendable(out.baseAddress!)
-            parallelForEach(out.count, workers: threads) { c in
-                outBase.value[c] = Self.countLines(bytes.value, from: starts[c], to: starts[c + 1], segmentRows: segmentRows)
-            }
+        let chunks = Parallel.map(starts.count - 1, workers: threads, schedule: .dynamic) { c in
+            Self.countLines(bytes.value, from: starts[c], to: starts[c + 1], segmentRows: segmentRows)
         }
         // Number the lines and rows in file order.
         var line = 2, rows = 0

@@ -104,25 +104,17 @@ public struct SyntheticGenerator: Sendable {
             let batch = max(1, threads) * 4
             while batchStart < chunks {
                 let batchEnd = min(chunks, batchStart + batch)
-                var results = [SyntheticColumns.Chunk?](repeating: nil, count: batchEnd - batchStart)
-                results.withUnsafeMutableBufferPointer { res in
-                    let resBox = UncheckedSendable(res.baseAddress!)
-                    parallelFor(min(threads, batchEnd - batchStart)) { w in
-                        var c = batchStart + w
-                        while c < batchEnd {
-                            let lo = c * Self.chunkRows, hi = min(rows, lo + Self.chunkRows)
-                            var rng = SplitMix64.stream(seed: seed ^ salt, UInt64(c))
-                            resBox.value[c - batchStart] = model.generate(kind: kind, rows: lo..<hi, rng: &rng,
-                                                                          rareRow: rareRow)
-                            c += min(threads, batchEnd - batchStart)
-                        }
-                    }
+                let results = Parallel.map(batchEnd - batchStart, workers: threads) { i in
+                    let c = batchStart + i
+                    let lo = c * Self.chunkRows, hi = min(rows, lo + Self.chunkRows)
+                    var rng = SplitMix64.stream(seed: seed ^ salt, UInt64(c))
+                    return model.generate(kind: kind, rows: lo..<hi, rng: &rng, rareRow: rareRow)
                 }
                 for r in results {
-                    try out.write(r!.bytes)
-                    try truthOut.write(r!.truth)
-                    for (s, n) in r!.segmentCounts.enumerated() { counts[s] += n }
-                    for (s, n) in r!.highMissingCounts.enumerated() { highCounts[s] += n }
+                    try out.write(r.bytes)
+                    try truthOut.write(r.truth)
+                    for (s, n) in r.segmentCounts.enumerated() { counts[s] += n }
+                    for (s, n) in r.highMissingCounts.enumerated() { highCounts[s] += n }
                 }
                 batchStart = batchEnd
             }

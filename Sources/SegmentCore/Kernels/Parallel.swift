@@ -13,7 +13,7 @@ package struct UncheckedSendable<T>: @unchecked Sendable {
 /// The one place the package starts threads of its own. Callers give each iteration a disjoint part
 /// of the output, so no two iterations write the same memory.
 @inlinable
-public func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
+func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
     if iterations <= 1 {
         if iterations == 1 { body(0) }
         return
@@ -28,7 +28,7 @@ public func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
 /// next index not yet taken: for items of uneven cost, or a worker that starts late (Dispatch's
 /// second thread reached the loader's first loop about 2 ms after the first, and every other
 /// chunk of the row scan then waited for it).
-public func parallelForEach(_ count: Int, workers: Int, _ body: (Int) -> Void) {
+func parallelForEach(_ count: Int, workers: Int, _ body: (Int) -> Void) {
     let n = min(workers, count)
     if n <= 1 {
         for i in 0..<count { body(i) }

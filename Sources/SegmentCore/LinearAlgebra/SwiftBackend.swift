@@ -86,15 +86,8 @@ public struct SwiftBackend: LinearAlgebraBackend {
                                       b: StridedOperand(base: block, rowStride: p, colStride: 1),
                                       c: partials + s * p * p, ldc: p, upperOnly: true, threads: 1)
                 }
-                if threads == 1 {
-                    for s in 0..<stripes { work(s) }
-                } else {
-                    // Stripes are claimed round-robin by `threads` workers.
-                    parallelFor(min(threads, stripes)) { w in
-                        var s = w
-                        while s < stripes { work(s); s += min(threads, stripes) }
-                    }
-                }
+                // Stripes are claimed round-robin by `threads` workers.
+                Parallel.forEach(stripes, workers: threads, work)
                 for i in 0..<p {
                     for j in i..<p {
                         var sum = 0.0

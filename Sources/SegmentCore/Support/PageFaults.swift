@@ -34,20 +34,15 @@ public enum PageFaults {
         // Dispatch's second worker thread can arrive tens of ms late to the first parallel loop of
         // a process (75 ms seen); the loader's first loop is its row scan, not the faulting, so
         // the floor is timed with the workers already up.
-        parallelFor(threads) { _ in usleep(2000) }
+        Parallel.forEach(threads, workers: threads) { _ in usleep(2000) }
         let start = DispatchTime.now().uptimeNanoseconds
         var m = Matrix(uninitializedRows: rows, columns: columns)
         let blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
         m.withUnsafeMutableBufferPointer { out in
             let base = UncheckedSendable(out.baseAddress!)
-            let workers = max(1, min(threads, blocks))
-            parallelFor(workers) { w in
-                var b = w
-                while b < blocks {
-                    let r0 = b * rowsPerBlock
-                    populate(base.value + r0 * columns, count: (min(rows, r0 + rowsPerBlock) - r0) * columns)
-                    b += workers
-                }
+            Parallel.forEach(blocks, workers: threads) { b in
+                let r0 = b * rowsPerBlock
+                populate(base.value + r0 * columns, count: (min(rows, r0 + rowsPerBlock) - r0) * columns)
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

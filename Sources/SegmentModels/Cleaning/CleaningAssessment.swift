@@ -90,28 +90,24 @@ public struct CleaningAssessment: Codable, Sendable {
         let candidates = (0..<p).filter { missingCounts[$0] > 0 && missingCounts[$0] < n }
         let words = (n + 63) / 64
         // Sixty-four rows at a time (one word of every column's bit set; the rows stay in cache while
-        // each column is tested), word ranges split between the cores.
-        var flat = [UInt64](repeating: 0, count: candidates.count * words)
-        let workers = max(1, min(ProcessInfoCompat.activeProcessorCount, words / 64))
-        table.values.withUnsafeBufferPointer { raw in
-            let rawBox = UncheckedSendable(raw.baseAddress!)
-            flat.withUnsafeMutableBufferPointer { fb in
-                let fBox = UncheckedSendable(fb.baseAddress!)
-                parallelFor(workers) { w in
-                    for word in (words * w / workers)..<(words * (w + 1) / workers) {
-                        let first = word * 64, last = min(n, first + 64)
-                        for (k, c) in candidates.enumerated() {
-                            var mask: UInt64 = 0
-                            for r in first..<last where resolvers[c].isMissing(rawBox.value[r * p + c]) {
-                                mask |= 1 << UInt64(r - first)
-                            }
-                            fBox.value[k * words + word] = mask
+        // each column is tested), word ranges split between the cores. `flat` is word-major.
+        let raw = table.values.storage
+        let kc = candidates.count
+        let flat = RowBlocks(rows: words, threads: ProcessInfoCompat.activeProcessorCount, minRows: 64)
+            .fill(width: kc, repeating: UInt64(0)) { block, out in
+                let cells = raw.span
+                for (i, word) in block.enumerated() {
+                    let first = word * 64, last = min(n, first + 64)
+                    for (k, c) in candidates.enumerated() {
+                        var mask: UInt64 = 0
+                        for r in first..<last where resolvers[c].isMissing(cells[r * p + c]) {
+                            mask |= 1 << UInt64(r - first)
                         }
+                        out[i * kc + k] = mask
                     }
                 }
             }
-        }
-        let bits = (0..<candidates.count).map { k in Array(flat[(k * words)..<((k + 1) * words)]) }
+        let bits = (0..<kc).map { k in (0..<words).map { flat[$0 * kc + k] } }
         // Single linkage on Jaccard >= 0.9.
         var parent = Array(0..<candidates.count)
         func find(_ x: Int) -> Int { var x = x; while parent[x] != x { x = parent[x] }; return x }
@@ -119,11 +115,7 @@ public struct CleaningAssessment: Codable, Sendable {
         for a in 0..<candidates.count {
             for b in (a + 1)..<max(a + 1, candidates.count) {
                 var inter = 0
-                bits[a].withUnsafeBufferPointer { x in
-                    bits[b].withUnsafeBufferPointer { y in
-                        for w in 0..<words { inter += (x[w] & y[w]).nonzeroBitCount }
-                    }
-                }
+                for w in 0..<words { inter += (bits[a][w] & bits[b][w]).nonzeroBitCount }
                 let union = missingCounts[candidates[a]] + missingCounts[candidates[b]] - inter
                 let j = union > 0 ? Double(inter) / Double(union) : 0
                 if j >= coMissingJaccard {
@@ -151,49 +143,46 @@ public struct CleaningAssessment: Codable, Sendable {
     static func differences(_ table: RawTable, kept: [Int], resolvers: [ColumnResolver], perRow: [UInt16],
                             threshold: Int) -> [GroupDifference] {
         let n = table.rowCount, p = table.values.columns
-        var results = [GroupDifference?](repeating: nil, count: kept.count)
         let isHigh = perRow.map { Int($0) > threshold }
-        table.values.withUnsafeBufferPointer { raw in
-            let rawBox = UncheckedSendable(raw.baseAddress!)
-            results.withUnsafeMutableBufferPointer { res in
-                let resBox = UncheckedSendable(res.baseAddress!)
-                // Columns are independent: each core takes every other column, and goes over the
-                // rows in tiles so that a tile stays in cache while it visits its columns (a whole
-                // column at a time would read a cache line per value).
-                let step = min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))
-                parallelFor(step) { w in
-                    let mine = Array(stride(from: w, to: kept.count, by: step))
-                    var low = [CodeHistogram](repeating: CodeHistogram(), count: mine.count), high = low
-                    var lowMiss = [Int](repeating: 0, count: mine.count), highMiss = lowMiss
-                    var tile = 0
-                    while tile < n {
-                        let tileEnd = min(n, tile + 128)
-                        for (m, k) in mine.enumerated() {
-                            let c = kept[k]
-                            for r in tile..<tileEnd {
-                                let v = rawBox.value[r * p + c]
-                                if resolvers[c].isMissing(v) {
-                                    if isHigh[r] { highMiss[m] += 1 } else { lowMiss[m] += 1 }
-                                } else if isHigh[r] {
-                                    high[m].add(v)
-                                } else {
-                                    low[m].add(v)
-                                }
-                            }
+        let raw = table.values.storage
+        // Columns are independent: each core takes every other column, and goes over the rows in
+        // tiles so that a tile stays in cache while it visits its columns (a whole column at a time
+        // would read a cache line per value).
+        let step = min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))
+        let perWorker = Parallel.map(step, workers: step) { w -> [(Int, GroupDifference)] in
+            let cells = raw.span
+            let mine = Array(stride(from: w, to: kept.count, by: step))
+            var low = [CodeHistogram](repeating: CodeHistogram(), count: mine.count), high = low
+            var lowMiss = [Int](repeating: 0, count: mine.count), highMiss = lowMiss
+            var tile = 0
+            while tile < n {
+                let tileEnd = min(n, tile + 128)
+                for (m, k) in mine.enumerated() {
+                    let c = kept[k]
+                    for r in tile..<tileEnd {
+                        let v = cells[r * p + c]
+                        if resolvers[c].isMissing(v) {
+                            if isHigh[r] { highMiss[m] += 1 } else { lowMiss[m] += 1 }
+                        } else if isHigh[r] {
+                            high[m].add(v)
+                        } else {
+                            low[m].add(v)
                         }
-                        tile = tileEnd
-                    }
-                    for (m, k) in mine.enumerated() {
-                        let c = kept[k]
-                        let tv: Double? = high[m].total >= 30 && low[m].total >= 30 ? low[m].totalVariation(high[m]) : nil
-                        let lowRows = low[m].total + lowMiss[m], highRows = high[m].total + highMiss[m]
-                        resBox.value[k] = GroupDifference(column: table.schema.features[c].name, totalVariation: tv,
-                                                          missingShareLow: lowRows > 0 ? Double(lowMiss[m]) / Double(lowRows) : 0,
-                                                          missingShareHigh: highRows > 0 ? Double(highMiss[m]) / Double(highRows) : 0)
                     }
                 }
+                tile = tileEnd
+            }
+            return mine.enumerated().map { m, k in
+                let c = kept[k]
+                let tv: Double? = high[m].total >= 30 && low[m].total >= 30 ? low[m].totalVariation(high[m]) : nil
+                let lowRows = low[m].total + lowMiss[m], highRows = high[m].total + highMiss[m]
+                return (k, GroupDifference(column: table.schema.features[c].name, totalVariation: tv,
+                                           missingShareLow: lowRows > 0 ? Double(lowMiss[m]) / Double(lowRows) : 0,
+                                           missingShareHigh: highRows > 0 ? Double(highMiss[m]) / Double(highRows) : 0))
             }
         }
+        var results = [GroupDifference?](repeating: nil, count: kept.count)
+        for (k, d) in perWorker.joined() { results[k] = d }
         return results.map { $0! }.sorted { ($0.totalVariation ?? -1) > ($1.totalVariation ?? -1) }
     }
 }

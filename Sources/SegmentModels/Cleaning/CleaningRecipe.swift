@@ -303,92 +303,68 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     // MARK: counting
 
     static func columnMissingCounts(_ table: RawTable, resolvers: [ColumnResolver], threads: Int) -> [Int] {
-        let n = table.rowCount, p = table.values.columns
-        let workers = max(1, min(threads, n / 4096 + 1))
-        var partial = [[Int]](repeating: [Int](repeating: 0, count: p), count: workers)
-        table.values.withUnsafeBufferPointer { raw in
-            let rawBox = UncheckedSendable(raw.baseAddress!)
-            partial.withUnsafeMutableBufferPointer { part in
-                let partBox = UncheckedSendable(part.baseAddress!)
-                parallelFor(workers) { w in
-                    var counts = [Int](repeating: 0, count: p)
-                    for r in (n * w / workers)..<(n * (w + 1) / workers) {
-                        let row = rawBox.value + r * p
-                        for c in 0..<p where resolvers[c].isMissing(row[c]) { counts[c] += 1 }
-                    }
-                    partBox.value[w] = counts
-                }
+        let p = table.values.columns
+        let raw = table.values.storage
+        let partial = RowBlocks(rows: table.rowCount, threads: threads).map { block in
+            let cells = raw.span
+            var counts = [Int](repeating: 0, count: p)
+            for r in block {
+                for c in 0..<p where resolvers[c].isMissing(cells[r * p + c]) { counts[c] += 1 }
             }
+            return counts
         }
         return (0..<p).map { c in partial.reduce(0) { $0 + $1[c] } }
     }
 
     static func rowMissingCounts(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver]?,
                                  explicitResolvers: [ColumnResolver]? = nil, threads: Int) -> [UInt16] {
-        let n = table.rowCount, p = table.values.columns
+        let p = table.values.columns
         let res = explicitResolvers ?? columns.map { resolvers![$0] }
-        var out = [UInt16](repeating: 0, count: n)
-        let workers = max(1, min(threads, n / 4096 + 1))
-        table.values.withUnsafeBufferPointer { raw in
-            let rawBox = UncheckedSendable(raw.baseAddress!)
-            out.withUnsafeMutableBufferPointer { o in
-                let oBox = UncheckedSendable(o.baseAddress!)
-                parallelFor(workers) { w in
-                    for r in (n * w / workers)..<(n * (w + 1) / workers) {
-                        let row = rawBox.value + r * p
-                        var m: UInt16 = 0
-                        for (k, c) in columns.enumerated() where res[k].isMissing(row[c]) { m += 1 }
-                        oBox.value[r] = m
-                    }
-                }
+        let raw = table.values.storage
+        return RowBlocks(rows: table.rowCount, threads: threads).fill(repeating: UInt16(0)) { block, out in
+            let cells = raw.span
+            for (i, r) in block.enumerated() {
+                var m: UInt16 = 0
+                for (k, c) in columns.enumerated() where res[k].isMissing(cells[r * p + c]) { m += 1 }
+                out[i] = m
             }
         }
-        return out
     }
 
     /// The distinct non-missing codes of each of `columns`, sorted, from one pass over the rows
     /// (contiguous row ranges on `threads` workers): a pass per column read a cache line per value.
     static func distinctCodes(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver], threads: Int) -> [Int: [Code]] {
-        let n = table.rowCount, p = table.values.columns, k = columns.count
+        let p = table.values.columns, k = columns.count
         if k == 0 { return [:] }
         // Small integers (every real code, and the text columns' dictionary indices) go through a
         // presence table; anything else through a set.
         let smallCount = 4_112
         struct Seen { var small: [Bool]; var other: [Set<Double>] }
-        let workers = max(1, min(threads, n / 4096 + 1))
         let columnResolvers = columns.map { resolvers[$0] }
-        var partial = [Seen?](repeating: nil, count: workers)
-        table.values.withUnsafeBufferPointer { raw in
-            let rawBox = UncheckedSendable(raw.baseAddress!)
-            partial.withUnsafeMutableBufferPointer { part in
-                let partBox = UncheckedSendable(part.baseAddress!)
-                parallelFor(workers) { w in
-                    var seen = Seen(small: [Bool](repeating: false, count: smallCount * k),
-                                    other: [Set<Double>](repeating: [], count: k))
-                    seen.small.withUnsafeMutableBufferPointer { small in
-                        for r in (n * w / workers)..<(n * (w + 1) / workers) {
-                            let row = rawBox.value + r * p
-                            for j in 0..<k {
-                                let v = row[columns[j]]
-                                if columnResolvers[j].isMissing(v) { continue }
-                                let d = v + 16
-                                if d >= 0, d < Double(smallCount), d == d.rounded(.towardZero) {
-                                    small[j * smallCount + Int(d)] = true
-                                } else {
-                                    seen.other[j].insert(v)
-                                }
-                            }
-                        }
+        let raw = table.values.storage
+        let partial = RowBlocks(rows: table.rowCount, threads: threads).map { block in
+            let cells = raw.span
+            var seen = Seen(small: [Bool](repeating: false, count: smallCount * k),
+                            other: [Set<Double>](repeating: [], count: k))
+            for r in block {
+                for j in 0..<k {
+                    let v = cells[r * p + columns[j]]
+                    if columnResolvers[j].isMissing(v) { continue }
+                    let d = v + 16
+                    if d >= 0, d < Double(smallCount), d == d.rounded(.towardZero) {
+                        seen.small[j * smallCount + Int(d)] = true
+                    } else {
+                        seen.other[j].insert(v)
                     }
-                    partBox.value[w] = seen
                 }
             }
+            return seen
         }
         var result: [Int: [Code]] = [:]
         for (j, column) in columns.enumerated() {
             var values = Set<Double>()
             for part in partial {
-                let seen = part!
+                let seen = part
                 for i in 0..<smallCount where seen.small[j * smallCount + i] { values.insert(Double(i - 16)) }
                 values.formUnion(seen.other[j])
             }
