@@ -224,15 +224,22 @@ public struct Pipeline {
     }
 }
 
-public enum PipelineError: Error, CustomStringConvertible, Equatable {
+public enum PipelineError: RemediableError, CustomStringConvertible, Equatable {
     case tooFewRows(Int, threshold: Int)
     case noK
 
     public var description: String {
         switch self {
         case let .tooFewRows(n, threshold):
-            return "only \(n) population row\(n == 1 ? " has" : "s have") at most \(threshold) missing values: nothing to cluster (raise --row-threshold)"
-        case .noK: return "no k: give --k, or a --k-range for the sweep to suggest one"
+            return "only \(n) population row\(n == 1 ? " has" : "s have") at most \(threshold) missing values: nothing to cluster"
+        case .noK: return "no number of segments, and no range to choose one from"
+        }
+    }
+
+    public var remedy: Remedy? {
+        switch self {
+        case .tooFewRows: return .raiseRowThreshold
+        case .noK: return .giveK
         }
     }
 }

@@ -4,7 +4,7 @@ import SegmentCore
 ///
 /// The description is the message a user sees: `azdias.csv:17: column 'KKK' (field 68): text in a
 /// numeric column: "abc"`.
-public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct DataError: RemediableError, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {
         case cannotOpen(reason: String)
         case isDirectory
@@ -24,6 +24,10 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case duplicateAttribute(name: String, firstLine: Int)
         case wrongFieldCount(expected: Int, found: Int)
         case ambiguousDelimiter
+        /// A column asked to be dropped that the schema does not have.
+        case unknownDropColumn(String)
+        /// Every column has more missing values than the threshold (a share in 0...1).
+        case everyColumnMissing(threshold: Double)
         case other(String)
     }
 
@@ -80,8 +84,22 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
             return "malformed missing_or_unknown list '\(text)' (expected e.g. [-1,0], [-1,X] or [])"
         case let .duplicateAttribute(name, firstLine): return "attribute '\(name)' is listed twice (first on line \(firstLine))"
         case let .wrongFieldCount(expected, found): return "expected \(expected) fields, found \(found)"
-        case .ambiguousDelimiter: return "cannot tell the delimiter from the header (use --delimiter)"
+        case .ambiguousDelimiter: return "cannot tell the delimiter from the header"
+        case let .unknownDropColumn(name): return "the columns to drop name '\(name)', which the schema does not have"
+        case let .everyColumnMissing(threshold):
+            return "every column is missing on more than \(Int(threshold * 100))% of the rows: nothing to cluster"
         case let .other(text): return text
+        }
+    }
+}
+
+extension DataError {
+    public var remedy: Remedy? {
+        switch kind {
+        case .ambiguousDelimiter: return .giveDelimiter
+        case .unknownDropColumn: return .checkDropColumns
+        case .everyColumnMissing: return .raiseColumnThreshold
+        default: return nil
         }
     }
 }

@@ -16,11 +16,12 @@ public enum RunOutputs {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
             guard isDir.boolValue else {
-                throw DataError(file: directory, kind: .other("the output path exists and is not a folder"))
+                throw OutputError(file: directory, message: "the output path exists and is not a folder")
             }
             let existing = files.filter { FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
             if !existing.isEmpty && !force {
-                throw DataError(file: directory, kind: .other("holds a previous report (\(existing.joined(separator: ", "))); use --force to replace it"))
+                throw OutputError(file: directory, message: "holds a previous report (\(existing.joined(separator: ", ")))",
+                                  remedy: .allowReplacing)
             }
         } else {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -12,6 +12,11 @@ struct Segment: ParsableCommand {
 
     static func main() {
         OpenBLASRuntime.start()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: AdvisedError.wording(error))
+        }
     }
 }

@@ -1,13 +1,15 @@
 import Foundation
 
 /// A file the tool could not write, and why: `out/summary.json: cannot rename into place: ...`.
-public struct OutputError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct OutputError: RemediableError, Equatable, Sendable, CustomStringConvertible {
     public var file: String
     public var message: String
+    public var remedy: Remedy?
 
-    public init(file: String, message: String) {
+    public init(file: String, message: String, remedy: Remedy? = nil) {
         self.file = file
         self.message = message
+        self.remedy = remedy
     }
 
     public var description: String { "\(file): \(message)" }

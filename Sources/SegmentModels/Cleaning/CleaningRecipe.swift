@@ -21,8 +21,8 @@ public enum FeatureSource: Codable, Sendable, Equatable {
 }
 
 public struct OutputFeature: Codable, Sendable, Equatable {
-    public var name: String
-    public var source: FeatureSource
+    public let name: String
+    public let source: FeatureSource
 }
 
 /// A column the recipe leaves out, and why.
@@ -36,9 +36,9 @@ public struct DroppedColumn: Codable, Sendable, Equatable {
         case finePairsPolicy = "the other column of a FEIN/GROB pair is used"
         case noValues = "no valid values in the population"
     }
-    public var name: String
-    public var reason: Reason
-    public var missingFraction: Double
+    public let name: String
+    public let reason: Reason
+    public let missingFraction: Double
 }
 
 /// The cleaning as a fitted value: fitted once on the general population, saved with the model, and
@@ -50,15 +50,15 @@ public struct DroppedColumn: Codable, Sendable, Equatable {
 /// population's categories (or dropped); (5) mixed features engineered. Applying the recipe to the
 /// population it was fitted on reproduces the fitted output exactly.
 public struct CleaningRecipe: Codable, Sendable, Equatable {
-    public var options: CleaningOptions
-    public var schema: FeatureSchema
-    public var droppedColumns: [DroppedColumn]
+    public let options: CleaningOptions
+    public let schema: FeatureSchema
+    public let droppedColumns: [DroppedColumn]
     /// The columns left after steps 1-2; the per-row missing count is taken over them.
-    public var keptColumns: [String]
+    public let keptColumns: [String]
     /// Rows with more missing values than this are high-missing.
-    public var rowThreshold: Int
+    public let rowThreshold: Int
     /// The output columns, in order.
-    public var features: [OutputFeature]
+    public let features: [OutputFeature]
 
     public var featureNames: [String] { features.map(\.name) }
 
@@ -95,7 +95,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         let n = table.rowCount
         guard n > 0 else { throw DataError(file: table.source, kind: .headerOnly) }
         for name in options.dropColumns where schema.index(of: name) == nil {
-            throw DataError(file: table.source, kind: .other("--drop-columns names '\(name)', which the schema does not have"))
+            throw DataError(file: table.source, kind: .unknownDropColumn(name))
         }
         let p = schema.count
         // Step 1-2: missing share per column.
@@ -114,7 +114,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
             }
         }
         guard !kept.isEmpty else {
-            throw DataError(file: table.source, kind: .other("every column is missing on more than \(Int(options.columnMissingThreshold * 100))% of the rows: nothing to cluster (raise --column-threshold)"))
+            throw DataError(file: table.source, kind: .everyColumnMissing(threshold: options.columnMissingThreshold))
         }
         // Step 3: rows.
         let perRow = rowMissingCounts(table, columns: kept, resolvers: resolvers, threads: threads)

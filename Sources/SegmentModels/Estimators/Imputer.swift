@@ -12,10 +12,10 @@ public struct Imputer: Estimator, Sendable {
 
     /// The fitted fill values, one per column.
     public struct Model: Codable, Sendable, Equatable {
-        public var strategy: Strategy
-        public var fill: [Double]
+        public let strategy: Strategy
+        public let fill: [Double]
         /// Columns with no value at all in the population (filled with 0).
-        public var emptyColumns: [Int]
+        public let emptyColumns: [Int]
 
         public init(strategy: Strategy, fill: [Double], emptyColumns: [Int]) {
             self.strategy = strategy

@@ -49,10 +49,10 @@ public struct KMeans: Sendable {
 
     /// What went less than perfectly; soft failures are data, reported by the CLI.
     public struct Diagnostics: Codable, Sendable, Equatable {
-        public var didNotConverge: Bool
-        public var emptyClustersRelocated: Int
-        public var distinctCenters: Int
-        public var fewerDistinctClusters: Bool
+        public let didNotConverge: Bool
+        public let emptyClustersRelocated: Int
+        public let distinctCenters: Int
+        public let fewerDistinctClusters: Bool
 
         /// The diagnostics of a finished run with these final centres.
         init(centers: Matrix, converged: Bool, relocated: Int) {
@@ -71,16 +71,16 @@ public struct KMeans: Sendable {
 
     public struct Model: Codable, Sendable, Equatable {
         /// k x d.
-        public var centers: Matrix
+        public let centers: Matrix
         /// Sum of squared distances to the assigned centres, recomputed exactly.
-        public var inertia: Double
-        public var iterations: Int
-        public var diagnostics: Diagnostics
+        public let inertia: Double
+        public let iterations: Int
+        public let diagnostics: Diagnostics
         /// The inertia at each assignment step of the chosen run (from the GEMM distances); recorded
         /// by `.lloyd` only (empty for `.hamerly`, which does not compute every distance).
-        public var inertiaHistory: [Double]
+        public let inertiaHistory: [Double]
         /// Which of the `nInit` runs won.
-        public var bestRun: Int
+        public let bestRun: Int
 
         public var k: Int { centers.rows }
 
@@ -109,11 +109,11 @@ public struct KMeans: Sendable {
 
     /// What a fit needs to know of its data once, however many fits share it (the k sweep): the
     /// data checked for NaN, ‖x‖² per row, and the mean per-feature variance.
-    struct Prepared {
+    package struct Prepared {
         var xnorm: [Double]
         var meanVariance: Double
 
-        init(_ x: Matrix, threads: Int, xnorm given: [Double]? = nil) throws {
+        package init(_ x: Matrix, threads: Int, xnorm given: [Double]? = nil) throws {
             if let at = x.firstNaN {
                 throw LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
             }
@@ -124,7 +124,7 @@ public struct KMeans: Sendable {
     }
 
     /// `starts`: the initial centres of each run (k rows each) instead of k-means++ seeding.
-    func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, prepared: Prepared,
+    package func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, prepared: Prepared,
                           starts: [Matrix]?) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         let n = x.rows
         guard clusters >= 1 else { throw KMeansError.badClusterCount(clusters) }

@@ -59,20 +59,20 @@ public struct KSweep: Sendable {
     }
 
     public struct Point: Codable, Sendable, Equatable {
-        public var k: Int
-        public var inertia: Double
+        public let k: Int
+        public let inertia: Double
         /// Mean Euclidean distance of a row to its centre.
-        public var meanDistance: Double
-        public var silhouette: Double?
-        public var iterations: Int
-        public var converged: Bool
+        public let meanDistance: Double
+        public let silhouette: Double?
+        public let iterations: Int
+        public let converged: Bool
     }
 
     public struct Result: Codable, Sendable, Equatable {
-        public var points: [Point]
-        public var suggestedK: Int
-        public var rule: String
-        public var rows: Int
+        public let points: [Point]
+        public let suggestedK: Int
+        public let rule: String
+        public let rows: Int
     }
 
     /// Runs the sweep; `progress` is called after each k.

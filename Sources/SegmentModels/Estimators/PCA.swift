@@ -23,14 +23,14 @@ public struct PCA: Sendable {
     public init(components: Components) { self.components = components }
 
     public struct Model: Codable, Sendable, Equatable {
-        public var mean: [Double]
+        public let mean: [Double]
         /// p x k, component j in column j.
-        public var components: Matrix
-        public var explainedVariance: [Double]
-        public var explainedVarianceRatio: [Double]
+        public let components: Matrix
+        public let explainedVariance: [Double]
+        public let explainedVarianceRatio: [Double]
         /// Every eigenvalue (descending), for the scree plot.
-        public var allEigenvalues: [Double]
-        public var totalVariance: Double
+        public let allEigenvalues: [Double]
+        public let totalVariance: Double
 
         public var count: Int { components.columns }
         public var features: Int { components.rows }

@@ -6,10 +6,10 @@ public struct StandardScaler: Estimator, Sendable {
     public init() {}
 
     public struct Model: Codable, Sendable, Equatable {
-        public var mean: [Double]
-        public var scale: [Double]
+        public let mean: [Double]
+        public let scale: [Double]
         /// Columns whose variance was zero (scale set to 1).
-        public var constantColumns: [Int]
+        public let constantColumns: [Int]
 
         public init(mean: [Double], scale: [Double], constantColumns: [Int]) {
             self.mean = mean

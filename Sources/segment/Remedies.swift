@@ -1,0 +1,33 @@
+import ArgumentParser
+import SegmentCore
+
+/// The library's remedies in this command line's words: the only place that knows the flags.
+extension Remedy {
+    var advice: String {
+        switch self {
+        case .giveDelimiter: return "use --delimiter"
+        case .raiseRowThreshold: return "raise --row-threshold"
+        case .raiseColumnThreshold: return "raise --column-threshold"
+        case .checkDropColumns: return "check --drop-columns"
+        case .giveK: return "give --k, or a --k-range for the sweep to suggest one"
+        case .allowReplacing: return "use --force to replace it"
+        }
+    }
+}
+
+/// A library error with its remedy appended as a flag: `...: nothing to cluster (raise --row-threshold)`.
+struct AdvisedError: Error, CustomStringConvertible {
+    let underlying: Error
+    let remedy: Remedy
+
+    var description: String {
+        let text = (underlying as? CustomStringConvertible)?.description ?? "\(underlying)"
+        return remedy == .allowReplacing ? "\(text); \(remedy.advice)" : "\(text) (\(remedy.advice))"
+    }
+
+    /// `error` with its remedy worded, or `error` itself when it has none.
+    static func wording(_ error: Error) -> Error {
+        guard let remediable = error as? RemediableError, let remedy = remediable.remedy else { return error }
+        return AdvisedError(underlying: error, remedy: remedy)
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+import SegmentTestSupport
+@testable import SegmentCore
+@testable import SegmentModels
+
+@Suite("Estimators, pure-Swift backend")
+struct SwiftEstimatorTests {
+    let backend: any LinearAlgebraBackend = SwiftBackend(threads: 2)
+
+    @Test("PCA: scikit-learn's docstring example") func pcaFixture() throws { try EstimatorChecks.pcaFixture(backend) }
+    @Test("PCA recovers a known covariance") func pcaKnownCovariance() throws { _ = try EstimatorChecks.pcaKnownCovariance(backend) }
+    @Test("k-means: scikit-learn's docstring example") func kmeansFixture() throws { try EstimatorChecks.kmeansFixture(backend) }
+    @Test("k-means finds well-separated blobs exactly") func kmeansBlobs() throws { _ = try EstimatorChecks.kmeansBlobs(backend) }
+    @Test("inertia equals its recomputation, and never increases from one iteration to the next")
+    func inertia() throws { try EstimatorChecks.inertia(backend) }
+    @Test("Hamerly's bounds give Lloyd's clustering: the same labels, centres, iterations and inertia")
+    func hamerlyMatchesLloyd() throws { try EstimatorChecks.hamerlyMatchesLloyd(backend) }
+    @Test("Hamerly and Lloyd agree when a cluster empties and is relocated, and when the iterations run out")
+    func hamerlyEdgeCases() throws { try EstimatorChecks.hamerlyEdgeCases(backend) }
+    @Test("the k-means++ potentials of candidate centres match a direct computation")
+    func plusPlusPotentials() throws { try EstimatorChecks.plusPlusPotentials(backend) }
+    @Test("the sweep finds the planted k by its knee, and a warm-started inertia curve never rises")
+    func sweep() throws { try EstimatorChecks.sweep(backend) }
+    @Test("a NaN reaching the models is a typed error saying where") func nan() { EstimatorChecks.nan(backend) }
+}
+
+@Suite("Estimators without a backend choice")
+struct EstimatorTests {
+    @Test("the knee of an inertia curve")
+    func knee() {
+        // An elbow at k = 4.
+        let curve: [(Double, Double)] = [(1, 100), (2, 60), (3, 30), (4, 10), (5, 8), (6, 7), (7, 6), (8, 5.5)]
+        #expect(KSweep.knee(curve) == 4)
+    }
+
+    @Test("PCA by explained-variance fraction picks the fewest components that reach it")
+    func pcaFraction() throws {
+        let x = Matrix([[-1, -1], [-2, -1], [-3, -2], [1, 1], [2, 1], [3, 2]])
+        let m = try PCA(components: .varianceFraction(0.99)).fit(x, backend: SwiftBackend())
+        #expect(m.count == 1)
+        let all = try PCA(components: .varianceFraction(0.999)).fit(x, backend: SwiftBackend())
+        #expect(all.count == 2)
+    }
+
+    @Test("same seed, same result; the thread count does not change it")
+    func determinism() throws {
+        let (x, _) = blobs(k: 4, per: 3_000, dims: 3, spread: 5, seed: 2)
+        let a = try KMeans(clusters: 4, seed: 7, threads: 1).fit(x, backend: SwiftBackend(threads: 1))
+        let b = try KMeans(clusters: 4, seed: 7, threads: 2).fit(x, backend: SwiftBackend(threads: 2))
+        #expect(a.model == b.model && a.labels == b.labels)
+        let c = try KMeans(clusters: 4, seed: 8, threads: 2).fit(x, backend: SwiftBackend(threads: 2))
+        #expect(c.model.centers != a.model.centers || c.model.bestRun != a.model.bestRun || c.model.inertia == a.model.inertia)
+    }
+
+    @Test("k larger than the rows, k = 1, duplicate rows")
+    func degenerate() throws {
+        let x = Matrix([[1, 1], [1, 1], [1, 1]])
+        #expect(throws: KMeansError.tooFewRows(rows: 3, clusters: 4)) { try KMeans(clusters: 4).fit(x, backend: SwiftBackend()) }
+        let one = try KMeans(clusters: 1).fit(Matrix([[0, 0], [2, 2]]), backend: SwiftBackend())
+        #expect(one.model.centers.row(0) == [1, 1] && one.model.inertia == 4)
+        let dup = try KMeans(clusters: 2).fit(x, backend: SwiftBackend())
+        #expect(dup.model.diagnostics.fewerDistinctClusters)
+    }
+
+    @Test("imputer strategies and the scaler, and the fused one-pass version agrees with them")
+    func preprocessing() {
+        let nan = Double.nan
+        let x = Matrix([[1, 5, 7], [nan, 5, 7], [3, nan, 7], [3, 1, 7], [8, 2, 7]])
+        #expect(Imputer(strategy: .mean).fit(x).fill == [3.75, 3.25, 7])
+        #expect(Imputer(strategy: .median).fit(x).fill == [3, 3.5, 7])
+        #expect(Imputer(strategy: .mostFrequent).fit(x).fill == [3, 5, 7])
+        var y = x
+        let imp = Imputer(strategy: .median).fit(y)
+        imp.transform(&y)
+        let sc = StandardScaler().fit(y)
+        #expect(sc.constantColumns == [2] && sc.scale[2] == 1)
+        #expect(abs(sc.mean[0] - 3.6) < 1e-15)
+        #expect(abs(sc.scale[0] - (Double(6.76 + 0.36 + 0.36 + 0.36 + 19.36) / 5).squareRoot()) < 1e-12)
+        var separate = y
+        sc.transform(&separate)
+        var fused = x
+        let (fi, fs) = StandardScaler().fitTransform(&fused, imputing: Imputer(strategy: .median))
+        #expect(fi.fill == imp.fill)
+        for j in 0..<3 { #expect(abs(fs.mean[j] - sc.mean[j]) < 1e-12 && abs(fs.scale[j] - sc.scale[j]) < 1e-12) }
+        #expect(fused.maxAbsDifference(separate) < 1e-12)
+        #expect(!fused.containsNaN)
+        var back = fused
+        fs.inverseTransform(&back)
+        #expect(back.maxAbsDifference(y) < 1e-12)
+    }
+
+    @Test("the statistics pass (SIMD lanes, tiles, blocks) counts every value and sums every column as a plain loop does")
+    func columnScan() {
+        // 20,000 rows (two blocks, many tiles) x 19 columns (two groups of eight lanes and a tail of
+        // three): NaN, small codes, dummies, negatives, fractions, years, and values past the arrays.
+        var g = SplitMix64(seed: 12)
+        let n = 20_000, p = 19
+        var x = Matrix(rows: n, columns: p)
+        for i in 0..<n {
+            for j in 0..<p {
+                let u = g.nextUnit()
+                let v: Double
+                switch j % 6 {
+                case 0: v = Double(g.nextInt(below: 2))                              // a dummy
+                case 1: v = Double(1 + g.nextInt(below: 9))                          // a code 1...9
+                case 2: v = u < 0.5 ? Double(1900 + g.nextInt(below: 118)) : Double(g.nextInt(below: 12))
+                case 3: v = u < 0.1 ? -1 : (u < 0.2 ? 2.5 : Double(g.nextInt(below: 11)))
+                case 4: v = u < 0.01 ? 1e6 + Double(g.nextInt(below: 3)) : Double(g.nextInt(below: 4))
+                default: v = Double(g.nextInt(below: 11)) - 5
+                }
+                x[i, j] = u > 0.93 ? .nan : v
+            }
+        }
+        for threads in [1, 2] {
+            let r = ColumnScan.run(x, histograms: true, threads: threads)
+            for j in 0..<p {
+                var counts: [Double: Int] = [:]
+                var sum = 0.0, c = 0.0
+                for i in 0..<n where !x[i, j].isNaN { counts[x[i, j], default: 0] += 1; sum += x[i, j]; c += 1 }
+                let mean = sum / c
+                var m2 = 0.0
+                for i in 0..<n where !x[i, j].isNaN { m2 += (x[i, j] - mean) * (x[i, j] - mean) }
+                #expect(r.values[j].counts == counts, "column \(j)")
+                #expect(r.values[j].total == Int(c) && r.moments.count[j] == c)
+                #expect(abs(r.moments.mean[j] - mean) <= 1e-12 * max(1, abs(mean)), "column \(j)")
+                #expect(abs(r.moments.m2[j] - m2) <= 1e-9 * m2, "column \(j)")
+            }
+            let plain = ColumnScan.run(x, histograms: false, threads: threads).moments
+            #expect(plain.mean == r.moments.mean && plain.m2 == r.moments.m2 && plain.count == r.moments.count)
+        }
+    }
+
+    @Test("the silhouette: kept distances, distances on the fly and the textbook formula agree")
+    func silhouetteDefinition() throws {
+        let (x, _) = blobs(k: 3, per: 400, dims: 4, spread: 8, seed: 6)
+        let (_, labels) = try KMeans(clusters: 3, seed: 1).fit(x, backend: SwiftBackend())
+        let sweep = KSweep(threads: 2)
+        let sample = seededSample(rows: x.rows, size: 300, seed: 4)
+        let kept = try #require(sweep.sampleDistances(x, sample: sample))
+        let a = sweep.silhouette(x, labels: labels, sample: sample, k: 3, distances: kept)
+        let b = sweep.silhouette(x, labels: labels, sample: sample, k: 3)
+        // s(i) = (b - a) / max(a, b): a the mean distance to the own cluster, b to the nearest other.
+        func dist(_ i: Int, _ j: Int) -> Double { (0..<4).reduce(0.0) { $0 + (x[i, $1] - x[j, $1]) * (x[i, $1] - x[j, $1]) }.squareRoot() }
+        var total = 0.0
+        for i in sample {
+            var sums = [0.0, 0.0, 0.0], counts = [0, 0, 0]
+            for j in sample where j != i { sums[Int(labels[j])] += dist(i, j); counts[Int(labels[j])] += 1 }
+            let own = Int(labels[i])
+            let inner = sums[own] / Double(counts[own])
+            let outer = (0..<3).filter { $0 != own && counts[$0] > 0 }.map { sums[$0] / Double(counts[$0]) }.min()!
+            total += (outer - inner) / max(inner, outer)
+        }
+        let reference = total / Double(sample.count)
+        #expect(abs(a - reference) < 1e-12 && abs(b - reference) < 1e-12, "\(a) \(b) \(reference)")
+        #expect(reference > 0.1 && reference < 0.95)
+    }
+}
