@@ -192,4 +192,32 @@ public enum EstimatorChecks {
             #expect(e == .nanInInput(routine: "k-means input", row: 1, column: 0))
         } catch { Issue.record("\(error)") }
     }
+
+    /// Every check above, named, for one parameterised test per backend.
+    public static let all: [EstimatorCheck] = [
+        EstimatorCheck("PCA: scikit-learn's docstring example") { try pcaFixture($0) },
+        EstimatorCheck("PCA recovers a known covariance") { _ = try pcaKnownCovariance($0) },
+        EstimatorCheck("k-means: scikit-learn's docstring example") { try kmeansFixture($0) },
+        EstimatorCheck("k-means finds well-separated blobs exactly") { _ = try kmeansBlobs($0) },
+        EstimatorCheck("inertia equals its recomputation and never increases") { try inertia($0) },
+        EstimatorCheck("Hamerly's bounds give Lloyd's clustering") { try hamerlyMatchesLloyd($0) },
+        EstimatorCheck("Hamerly and Lloyd agree on relocation and on running out of iterations") { try hamerlyEdgeCases($0) },
+        EstimatorCheck("k-means++ potentials match a direct computation") { try plusPlusPotentials($0) },
+        EstimatorCheck("the sweep finds the planted k; a warm-started curve never rises") { try sweep($0) },
+        EstimatorCheck("a NaN reaching the models is a typed error saying where") { nan($0) },
+    ]
+}
+
+/// One of `EstimatorChecks`, named for the test report.
+public struct EstimatorCheck: Sendable, CustomTestStringConvertible {
+    public let name: String
+    private let body: @Sendable (any LinearAlgebraBackend) throws -> Void
+
+    init(_ name: String, _ body: @escaping @Sendable (any LinearAlgebraBackend) throws -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    public func run(on backend: any LinearAlgebraBackend) throws { try body(backend) }
+    public var testDescription: String { name }
 }
