@@ -53,15 +53,20 @@ public struct PipelineConfig: Codable, Sendable, Equatable {
 /// Everything a later file needs to be scored exactly as the population was: the cleaning recipe,
 /// the imputer, the scaler, the PCA and the k-means centres, plus each segment's customer share.
 public struct FittedPipeline: Codable, Sendable, Equatable {
-    public var formatVersion = 1
+    public var formatVersion = 2
     public var config: PipelineConfig
     public var recipe: CleaningRecipe
     public var imputer: Imputer.Model
     public var scaler: StandardScaler.Model
     public var pca: PCA.Model
     public var kmeans: KMeans.Model
-    /// Customer share of each group (clusters 0..<k, then the high-missing group), when known.
+    /// Customer share of each group over all rows (clusters 0..<k, then the high-missing group),
+    /// when known. Kept for models saved before `comparison`.
     public var customerShares: [Double]?
+    /// The customers against the population the model was fitted on: each group's shares and ratio
+    /// (among characterised people, and over all rows), and the segments to target. Absent from
+    /// models saved before it was kept.
+    public var comparison: SegmentComparison?
 
     /// Assigns every row of a file: its group (a cluster, or -1 for high-missing) and the distance to
     /// the cluster centre (NaN for high-missing rows).
@@ -204,14 +209,15 @@ public struct Pipeline {
         let populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])
         var fitted = FittedPipeline(config: config, recipe: recipe, imputer: imputer, scaler: scaler, pca: pca,
-                                    kmeans: model, customerShares: nil)
+                                    kmeans: model, customerShares: nil, comparison: nil)
         progress?("customers", 0)
         let customersRaw = try customers()
         let customerRows = customersRaw.rowCount
         let customersAssign = try fitted.assign(customersRaw, backend: backend, threads: threads)
         lap("customers")
         let comparison = SegmentComparison(k: k, populationLabels: populationAssign.group, customerLabels: customersAssign.group)
-        fitted.customerShares = comparison.groups.map(\.customerShare)
+        fitted.customerShares = comparison.groups.map(\.customerShareOfAll)
+        fitted.comparison = comparison
         let profiles = try ClusterProfile.profiles(centers: model.centers, pca: pca, scaler: scaler,
                                                    features: recipe.features, backend: backend)
         lap("compare and explain")

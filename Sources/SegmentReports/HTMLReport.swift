@@ -11,6 +11,7 @@ public enum HTMLReport {
 
     public static func render(_ s: RunSummary) -> String {
         var sections: [String] = []
+        sections.append(section("Who to target", targetsText(s), nil))
         sections.append(section("Who the customers are", headline(s), nil))
         sections.append(section("Customers against the population, segment by segment", sharesText(s), sharesChart(s)))
         sections.append(section("How strongly each segment is over- or under-represented", ratioText(s), ratioChart(s)))
@@ -56,26 +57,32 @@ public enum HTMLReport {
 
     // MARK: plain words
 
+    static func targetsText(_ s: RunSummary) -> String {
+        let items = Findings.targets(s).map { "<li>\(xml($0))</li>" }
+        return (items.isEmpty ? "" : "<ol>\(items.joined())</ol>") + "<p>\(xml(Findings.reach(s)))</p>"
+            + "<p><b>Coverage.</b> \(xml(Findings.coverage(s)))</p>"
+    }
+
     static func headline(_ s: RunSummary) -> String {
         var items: [String] = []
         for g in s.segments.over {
-            let why = g.cluster.map { s.profiles[$0].summary } ?? "people with many missing values (the data provider knows little about them)"
-            items.append("<li><span class=\"over\">Customers are \(fmt(g.ratio, 1))x over-represented in \(groupLabel(g))</span> (\(fmt(g.customerShare * 100, 1))% of customers, \(fmt(g.populationShare * 100, 1))% of the population): \(xml(why)).</li>")
+            let why = g.cluster.map { s.profiles[$0].summary } ?? ""
+            items.append("<li><span class=\"over\">Customers are \(fmt(g.ratio, 1))x over-represented in \(groupLabel(g))</span> (\(fmt(g.customerShare * 100, 1))% of the customers and \(fmt(g.populationShare * 100, 1))% of the people the segments describe): \(xml(why)).</li>")
         }
         for g in s.segments.under {
-            let why = g.cluster.map { s.profiles[$0].summary } ?? "people with many missing values"
-            items.append("<li><span class=\"under\">Customers are \(fmt(1 / max(g.ratio, 1e-9), 1))x under-represented in \(groupLabel(g))</span> (\(fmt(g.customerShare * 100, 1))% of customers, \(fmt(g.populationShare * 100, 1))% of the population): \(xml(why)).</li>")
+            let why = g.cluster.map { s.profiles[$0].summary } ?? ""
+            items.append("<li><span class=\"under\">Customers are \(fmt(1 / max(g.ratio, 1e-9), 1))x under-represented in \(groupLabel(g))</span> (\(fmt(g.customerShare * 100, 1))% of the customers and \(fmt(g.populationShare * 100, 1))% of the people the segments describe): \(xml(why)).</li>")
         }
         if items.isEmpty { items.append("<li>No segment is over- or under-represented by the rule below.</li>") }
         return "<ul>\(items.joined())</ul><p>Rule: \(xml(s.representationRule)).</p>"
     }
 
     static func sharesText(_ s: RunSummary) -> String {
-        "<p>Each pair of bars is one segment: the share of the general population in it (grey) and the share of customers (orange). The last pair is the people set aside because too many of their values are missing; they are counted, not dropped.</p>"
+        "<p>Each pair of bars is one segment: its share of the general population (grey) and of the customers (orange), both among the people the segments describe. The last pair is the people set aside because too many of their values are missing, as shares of all rows; they are counted, not dropped.</p>"
     }
 
     static func ratioText(_ s: RunSummary) -> String {
-        "<p>Customer share divided by population share, with its 95% interval. Right of the line at 1, customers are more common than in the population; left, rarer. Red: over-represented; blue: under-represented.</p>"
+        "<p>Customer share divided by population share, with its 95% interval, among the people the segments describe. Right of the line at 1, customers are more common than in the population; left, rarer. Red: over-represented; blue: under-represented; grey: neither, or (high-missing) a coverage finding rather than a segment.</p>"
     }
 
     static func profileText(_ s: RunSummary) -> String {

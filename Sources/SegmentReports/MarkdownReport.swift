@@ -10,19 +10,25 @@ public enum MarkdownReport {
         var o: [String] = []
         o.append("# Customer segments\n")
         o.append("\(s.inputs.population) (\(s.inputs.populationRows) people) against \(s.inputs.customers) (\(s.inputs.customerRows) customers); \(s.kmeans.k) segments; backend \(s.backend).\n")
+        o.append("## Who to target\n")
+        for (i, t) in Findings.targets(s).enumerated() { o.append("\(i + 1). \(t)") }
+        if !s.segments.targets.isEmpty { o.append("") }
+        o.append(Findings.reach(s) + "\n")
+        o.append("**Coverage.** " + Findings.coverage(s) + "\n")
         o.append("## Findings\n")
         for g in s.segments.over {
-            o.append("- **Customers are \(fmt(g.ratio, 1))x over-represented in \(HTMLReport.groupLabel(g))**: " + (g.cluster.map { s.profiles[$0].summary } ?? "people with many missing values"))
+            o.append("- **Customers are \(fmt(g.ratio, 1))x over-represented in \(HTMLReport.groupLabel(g))**: " + (g.cluster.map { s.profiles[$0].summary } ?? ""))
         }
         for g in s.segments.under {
-            o.append("- **Customers are \(fmt(1 / max(g.ratio, 1e-9), 1))x under-represented in \(HTMLReport.groupLabel(g))**: " + (g.cluster.map { s.profiles[$0].summary } ?? "people with many missing values"))
+            o.append("- **Customers are \(fmt(1 / max(g.ratio, 1e-9), 1))x under-represented in \(HTMLReport.groupLabel(g))**: " + (g.cluster.map { s.profiles[$0].summary } ?? ""))
         }
         o.append("\nRule: \(s.representationRule).\n")
         o.append("## Segments\n")
-        o.append("| group | population | customers | ratio | 95% interval | difference (pp) | |")
-        o.append("|---|---:|---:|---:|---|---:|---|")
+        o.append("Shares of the \(s.segments.populationCharacterisedRows) people and \(s.segments.customerCharacterisedRows) customers the segments describe; the high-missing line is of all rows. The last column is the ratio over all rows, high-missing rows included.\n")
+        o.append("| group | population | customers | ratio | 95% interval | difference (pp) | | ratio (all rows) |")
+        o.append("|---|---:|---:|---:|---|---:|---|---:|")
         for g in s.segments.groups {
-            o.append("| \(HTMLReport.groupLabel(g)) | \(g.populationCount) (\(fmt(g.populationShare * 100, 2))%) | \(g.customerCount) (\(fmt(g.customerShare * 100, 2))%) | \(fmt(g.ratio, 2)) | \(fmt(g.ratioLow, 2))-\(fmt(g.ratioHigh, 2)) | \(fmt(g.difference * 100, 2)) [\(fmt(g.differenceLow * 100, 2)), \(fmt(g.differenceHigh * 100, 2))] | \(g.representation) |")
+            o.append("| \(HTMLReport.groupLabel(g)) | \(g.populationCount) (\(fmt(g.populationShare * 100, 2))%) | \(g.customerCount) (\(fmt(g.customerShare * 100, 2))%) | \(fmt(g.ratio, 2)) | \(fmt(g.ratioLow, 2))-\(fmt(g.ratioHigh, 2)) | \(fmt(g.difference * 100, 2)) [\(fmt(g.differenceLow * 100, 2)), \(fmt(g.differenceHigh * 100, 2))] | \(g.representation) | \(fmt(g.ratioOfAll, 2)) |")
         }
         o.append("\n## What the segments look like\n")
         for p in s.profiles {
@@ -67,21 +73,36 @@ public enum MarkdownReport {
     }
 }
 
-/// The assignment files: `row,group,distance[,customer_share]` with 1-based data row numbers, the
-/// cluster number or `high-missing`, and the distance to the centre (empty for high-missing rows).
+/// The assignment files: one line per data row (1-based), its group (the cluster number or
+/// `high-missing`) and the distance to the centre (empty for high-missing rows). With a comparison,
+/// each row also gets its group's numbers: `customer_share` and `segment_ratio` among the people the
+/// segments describe (the high-missing group: among all rows), which is the row's customer-likeness
+/// score, and the same over all rows (`customer_share_all_rows`, `segment_ratio_all_rows`). A model
+/// saved before the comparison was kept gives the one `customer_share` column it has (over all rows).
 public enum AssignmentsCSV {
-    public static func render(_ a: Assignments, customerShares: [Double]? = nil) -> [UInt8] {
-        var out = Array((customerShares == nil ? "row,group,distance\n" : "row,group,distance,customer_share\n").utf8)
-        out.reserveCapacity(a.group.count * 24)
-        let k = (customerShares?.count ?? 1) - 1
+    public static func render(_ a: Assignments, comparison: SegmentComparison? = nil,
+                              allRowsCustomerShares: [Double]? = nil) -> [UInt8] {
+        var header = "row,group,distance"
+        if comparison != nil {
+            header += ",customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows"
+        } else if allRowsCustomerShares != nil {
+            header += ",customer_share"
+        }
+        var out = Array((header + "\n").utf8)
+        out.reserveCapacity(a.group.count * (comparison == nil ? 24 : 64))
+        // Each group's columns, formatted once.
+        let extra: [String]? = comparison.map { c in
+            c.groups.map { g in
+                "," + [g.customerShare, g.ratio, g.customerShareOfAll, g.ratioOfAll].map { String(format: "%.6f", $0) }
+                    .joined(separator: ",")
+            }
+        } ?? allRowsCustomerShares.map { shares in shares.map { "," + String(format: "%.6f", $0) } }
+        let k = (extra?.count ?? 1) - 1
         for i in 0..<a.group.count {
             let g = a.group[i]
             var line = "\(i + 1),"
             line += g < 0 ? "high-missing," : "\(g),\(String(format: "%.9g", a.distance[i]))"
-            if g < 0 { line += "" }
-            if let shares = customerShares {
-                line += ",\(String(format: "%.6f", shares[g < 0 ? k : Int(g)]))"
-            }
+            if let extra { line += extra[g < 0 ? k : Int(g)] }
             out.append(contentsOf: Array(line.utf8))
             out.append(0x0A)
         }

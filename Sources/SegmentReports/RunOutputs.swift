@@ -42,8 +42,8 @@ public enum RunOutputs {
             try stage("summary.json", try SegmentJSON.fileBytes(summary))
             try stage("run_info.json", try SegmentJSON.fileBytes(info))
             try stage("model.json", try SegmentJSON.fileBytes(result.fitted))
-            try stage("population_assignments.csv", AssignmentsCSV.render(result.population))
-            try stage("customers_assignments.csv", AssignmentsCSV.render(result.customers))
+            try stage("population_assignments.csv", AssignmentsCSV.render(result.population, comparison: result.comparison))
+            try stage("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison))
             try stage("report.md", Array(MarkdownReport.render(summary).utf8))
             try stage("report.html", Array(HTMLReport.render(summary).utf8))
             for f in staged { try f.commit() }

@@ -85,8 +85,10 @@ struct Score: ParsableCommand {
         }
         let table = try CSVLoader(schema: fitted.recipe.schema, delimiter: delimiter?.utf8.first, threads: threads).load(path: input)
         let assignments = try fitted.assign(table, backend: makeBackend(backend, threads: threads), threads: threads)
-        let csv = AssignmentsCSV.render(assignments, customerShares: fitted.customerShares
-            ?? [Double](repeating: .nan, count: fitted.kmeans.k + 1))
+        let csv = fitted.comparison != nil
+            ? AssignmentsCSV.render(assignments, comparison: fitted.comparison)
+            : AssignmentsCSV.render(assignments, allRowsCustomerShares: fitted.customerShares
+                ?? [Double](repeating: .nan, count: fitted.kmeans.k + 1))
         if let output {
             try AtomicFile.write(csv, to: output)
         } else {

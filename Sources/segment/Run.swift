@@ -73,12 +73,17 @@ struct Run: ParsableCommand {
         }
         let report = (output as NSString).appendingPathComponent("report.html")
         print("\(result.chosenK) segments" + (result.sweep.map { " (the k sweep suggests \($0.suggestedK))" } ?? ""))
-        for g in summary.segments.over {
-            print(String(format: "  customers are %.1fx over-represented in %@", g.ratio, g.cluster.map { "segment \($0)" } ?? "the high-missing group"))
+        for t in summary.segments.targets {
+            print(String(format: "  target segment %d: customers %.1fx as common (%.1f-%.1f), %.1f%% of the population", t.cluster,
+                         t.ratio, t.ratioLow, t.ratioHigh, t.populationShareOfAll * 100))
         }
         for g in summary.segments.under {
-            print(String(format: "  customers are %.1fx under-represented in %@", 1 / max(g.ratio, 1e-9), g.cluster.map { "segment \($0)" } ?? "the high-missing group"))
+            print(String(format: "  customers are %.1fx under-represented in segment %d", 1 / max(g.ratio, 1e-9), g.cluster ?? -1))
         }
+        print("  " + Findings.reach(summary))
+        let h = summary.segments.highMissing
+        print(String(format: "  coverage: %.1f%% of customers and %.1f%% of the population are high-missing, counted apart",
+                     h.customerShare * 100, h.populationShare * 100))
         if !quiet {
             for (stage, seconds) in result.timings {
                 FileHandle.standardError.write(Data(("  " + stage.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%6.2f s\n", seconds)).utf8))

@@ -70,16 +70,27 @@ struct EndToEndTests {
         #expect(summary.kmeans.k == 5 && model.kmeans.k == 5)
         // CSVs: one line per row, groups that add up to the summary's counts.
         let lines = try String(contentsOfFile: out + "/population_assignments.csv", encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 8001 && lines[0] == "row,group,distance")
+        #expect(lines.count == 8001
+                && lines[0] == "row,group,distance,customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows")
         var counts = [String: Int]()
+        var ratios = [String: Set<String>]()
         for l in lines.dropFirst() {
             let f = l.split(separator: ",", omittingEmptySubsequences: false)
-            #expect(f.count == 3)
+            #expect(f.count == 7)
             counts[String(f[1]), default: 0] += 1
+            ratios[String(f[1]), default: []].insert(String(f[4]))
         }
         for g in summary.segments.groups {
-            #expect(counts[g.cluster.map(String.init) ?? "high-missing"] == g.populationCount)
+            let name = g.cluster.map(String.init) ?? "high-missing"
+            #expect(counts[name] == g.populationCount)
+            // Every person's customer-likeness score is their group's ratio among characterised people.
+            #expect(ratios[name] == [String(format: "%.6f", g.ratio)], "\(name)")
         }
+        // The report opens with whom to target and the coverage caveat.
+        let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let firstSection = markdown.components(separatedBy: "\n## ")[1]
+        #expect(firstSection.hasPrefix("Who to target") && firstSection.contains("**Coverage.**"))
+        for t in summary.segments.targets { #expect(firstSection.contains("Segment \(t.cluster): customers are")) }
         // HTML and its SVG charts are well-formed XML; every chart is there.
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(parsesAsXML(html))
@@ -102,8 +113,23 @@ struct EndToEndTests {
         #expect(scored.status == 0, "\(scored.stderr)")
         let scoredLines = try String(contentsOfFile: Self.base + "/scored.csv", encoding: .utf8).split(separator: "\n")
         #expect(scoredLines.count == lines.count)
-        for (a, b) in zip(scoredLines.dropFirst(), lines.dropFirst()) {
-            #expect(a.split(separator: ",", omittingEmptySubsequences: false).prefix(3).joined(separator: ",") == b)
+        // The same lines, scores included.
+        #expect(scoredLines == lines)
+        // A model saved before the comparison was kept scores with the one column it has.
+        var old = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json"))) as! [String: Any]
+        old["comparison"] = nil
+        old["formatVersion"] = 1
+        try JSONSerialization.data(withJSONObject: old).write(to: URL(fileURLWithPath: Self.base + "/old-model.json"))
+        let legacy = try runBinary(["score", "--model", Self.base + "/old-model.json", "--input", data + "/azdias.csv",
+                                    "-o", Self.base + "/legacy.csv", "--backend", "swift", "--threads", "2"])
+        #expect(legacy.status == 0, "\(legacy.stderr)")
+        let legacyLines = try String(contentsOfFile: Self.base + "/legacy.csv", encoding: .utf8).split(separator: "\n")
+        #expect(legacyLines.first == "row,group,distance,customer_share" && legacyLines.count == lines.count)
+        let shareOfAll = Dictionary(uniqueKeysWithValues: summary.segments.groups.map {
+            ($0.cluster.map(String.init) ?? "high-missing", String(format: "%.6f", $0.customerShareOfAll)) })
+        for l in legacyLines.dropFirst().prefix(200) {
+            let f = l.split(separator: ",", omittingEmptySubsequences: false)
+            #expect(f.count == 4 && String(f[3]) == shareOfAll[String(f[1])])
         }
         // A second run into the same folder needs --force; without it, nothing changes.
         let before = try Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))
