@@ -178,22 +178,32 @@ public struct Pipeline {
         cleaned.matrix = Matrix(rows: 0, columns: 0)
         lap("PCA")
 
+        // The customers, in the same space: the sweep measures how well each k tells them apart.
+        progress?("customers", 0)
+        let customerRows: Int, customerSource: String
+        var customersCleaned: CleanedData
+        do {
+            let raw = try customers()
+            customerRows = raw.rowCount
+            customerSource = raw.source
+            customersCleaned = try recipe.apply(raw, threads: threads)
+        }
+        StandardScaler.transform(&customersCleaned.matrix, imputer: imputer, scaler: scaler, threads: threads)
+        let customersProjected = try pca.transform(customersCleaned.matrix, backend: backend)
+        customersCleaned.matrix = Matrix(rows: 0, columns: 0)
+        lap("customers")
+
         var sweepResult: KSweep.Result?
         if let range = config.sweep {
             let upper = min(range.upperBound, projected.rows)
             if upper >= range.lowerBound {
-                var data = projected
-                if let s = config.sweepSample, s < projected.rows {
-                    let rows = seededSample(rows: projected.rows, size: s, seed: config.seed)
-                    data = Matrix(rows: rows.count, columns: projected.columns) { buf in
-                        for (i, r) in rows.enumerated() { for t in 0..<projected.columns { buf[i * projected.columns + t] = projected[r, t] } }
-                    }
-                }
+                let data = Self.sample(projected, size: config.sweepSample, seed: config.seed)
+                let customerData = Self.sample(customersProjected, size: config.sweepSample, seed: config.seed)
                 let sweep = KSweep(ks: range.lowerBound...upper, nInit: config.sweepNInit, maxIterations: config.maxIterations,
                                    tolerance: config.tolerance, seed: config.seed, threads: threads,
                                    silhouetteSample: config.silhouetteSample, algorithm: config.kmeansAlgorithm,
                                    start: config.sweepStart)
-                sweepResult = try sweep.run(data, backend: backend) { done, total in
+                sweepResult = try sweep.run(data, backend: backend, customers: customerData.rows > 0 ? customerData : nil) { done, total in
                     self.progress?("k sweep", Double(done) / Double(total))
                 }
             }
@@ -205,16 +215,17 @@ public struct Pipeline {
         let km = KMeans(clusters: k, nInit: config.nInit, maxIterations: config.maxIterations, tolerance: config.tolerance,
                         seed: config.seed, threads: threads, algorithm: config.kmeansAlgorithm)
         let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend)
-        lap("k-means")
         let populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])
+        // The same steps as `FittedPipeline.assign`, on the customers already projected.
+        let (customerLabels, customerDistances) = try model.predict(customersProjected, backend: backend, threads: threads)
+        let customersAssign = Assignments(rows: customersCleaned.rowCount, lowRows: customersCleaned.lowRows,
+                                          labels: customerLabels, distances: customerDistances,
+                                          missingPerRow: customersCleaned.missingPerRow,
+                                          unseenCodes: customersCleaned.unseenCodes)
+        lap("k-means")
         var fitted = FittedPipeline(config: config, recipe: recipe, imputer: imputer, scaler: scaler, pca: pca,
                                     kmeans: model, customerShares: nil, comparison: nil)
-        progress?("customers", 0)
-        let customersRaw = try customers()
-        let customerRows = customersRaw.rowCount
-        let customersAssign = try fitted.assign(customersRaw, backend: backend, threads: threads)
-        lap("customers")
         let comparison = SegmentComparison(k: k, populationLabels: populationAssign.group, customerLabels: customersAssign.group)
         fitted.customerShares = comparison.groups.map(\.customerShareOfAll)
         fitted.comparison = comparison
@@ -225,8 +236,17 @@ public struct Pipeline {
                       population: populationAssign, customers: customersAssign, comparison: comparison,
                       profiles: profiles, featureNames: recipe.featureNames, timings: timings,
                       cleanedPopulation: keptCleaned, projectedPopulation: keepMatrices ? projected : nil,
-                      populationSource: populationSource, customerSource: customersRaw.source,
+                      populationSource: populationSource, customerSource: customerSource,
                       populationRows: populationRows, customerRows: customerRows, ignoredColumns: ignored)
+    }
+}
+
+extension Pipeline {
+    /// `size` seeded rows of `x` (all of them when `size` is nil or not smaller).
+    static func sample(_ x: Matrix, size: Int?, seed: UInt64) -> Matrix {
+        guard let size, size < x.rows else { return x }
+        let rows = seededSample(rows: x.rows, size: size, seed: seed)
+        return Matrix(rows: rows.count, columns: x.columns, elements: rows.flatMap { x.row($0) })
     }
 }
 

@@ -117,7 +117,9 @@ public enum HTMLReport {
 
     static func sweepText(_ s: RunSummary) -> String {
         guard let sw = s.sweep else { return "" }
+        let information = sw.points.compactMap { p in p.customerInformation.map { "k = \(p.k): \(fmt($0, 3))" } }
         return "<p>The sum of squared distances to the nearest centre for each number of segments (on \(sw.rows) people). The knee suggests k = \(sw.suggestedK) (\(xml(sw.rule))); this run uses k = \(s.kmeans.k).</p>"
+            + (information.isEmpty ? "" : "<p>How much the segments tell customers from the population (Jensen-Shannon divergence of the two files' segment shares, in bits; where it stops rising, more segments find no new customer structure): \(xml(information.joined(separator: ", "))).</p>")
     }
 
     static func settingsText(_ s: RunSummary) -> String {

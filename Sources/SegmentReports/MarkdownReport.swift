@@ -60,10 +60,11 @@ public enum MarkdownReport {
         if let sw = s.sweep {
             o.append("\n## k sweep\n")
             o.append("Suggested k = \(sw.suggestedK) (\(sw.rule)); chosen k = \(s.kmeans.k). On \(sw.rows) rows.\n")
-            o.append("| k | inertia | mean distance | silhouette | iterations |")
-            o.append("|---:|---:|---:|---:|---:|")
+            o.append("Customer information: how much the segments tell customers from the population (Jensen-Shannon divergence of the two files' segment shares, bits); where it stops rising, more segments find no new customer structure.\n")
+            o.append("| k | inertia | mean distance | silhouette | customer information | iterations |")
+            o.append("|---:|---:|---:|---:|---:|---:|")
             for p in sw.points {
-                o.append("| \(p.k) | \(fmt(p.inertia, 1)) | \(fmt(p.meanDistance, 4)) | \(p.silhouette.map { fmt($0, 3) } ?? "") | \(p.iterations) |")
+                o.append("| \(p.k) | \(fmt(p.inertia, 1)) | \(fmt(p.meanDistance, 4)) | \(p.silhouette.map { fmt($0, 3) } ?? "") | \(p.customerInformation.map { fmt($0, 4) } ?? "") | \(p.iterations) |")
             }
         }
         let d = s.kmeans.diagnostics

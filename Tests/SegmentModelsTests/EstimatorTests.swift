@@ -14,6 +14,23 @@ struct SwiftEstimatorTests {
 
 @Suite("Estimators without a backend choice")
 struct EstimatorTests {
+    @Test("the customer information: 0 for equal shares, 1 bit for disjoint ones; it rises until k separates the customers' blob, then stays")
+    func customerInformation() throws {
+        #expect(KSweep.jensenShannon([0, 1, 0, 1], [1, 0, 1, 0], k: 2) == 0)
+        #expect(abs(KSweep.jensenShannon([0, 0], [1, 1], k: 2) - 1) < 1e-12)
+        // Four blobs; the customers are all of blob 3. Merged with another blob (k = 2) the
+        // divergence is 0.311 bits; separated (k >= 4) it is 0.549, and splitting a blob further
+        // changes nothing.
+        let (x, truth) = blobs(k: 4, per: 1_000, dims: 3, spread: 0.3)
+        let mine = truth.indices.filter { truth[$0] == 3 }
+        let customers = Matrix(rows: mine.count, columns: 3, elements: mine.flatMap { x.row($0) })
+        let r = try KSweep(ks: 2...6, seed: 1, silhouetteSample: 0).run(x, backend: SwiftBackend(threads: 2), customers: customers)
+        let info = Dictionary(uniqueKeysWithValues: r.points.map { ($0.k, $0.customerInformation!) })
+        #expect(abs(info[4]! - 0.5488) < 1e-3, "\(info)")
+        #expect(info[2]! < info[4]! - 0.1 && abs(info[6]! - info[4]!) < 1e-3, "\(info)")
+        #expect(try KSweep(ks: 2...3, seed: 1, silhouetteSample: 0).run(x, backend: SwiftBackend()).points.allSatisfy { $0.customerInformation == nil })
+    }
+
     @Test("the knee of an inertia curve")
     func knee() {
         // An elbow at k = 4.

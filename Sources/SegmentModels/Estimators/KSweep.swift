@@ -66,6 +66,11 @@ public struct KSweep: Sendable {
         public let silhouette: Double?
         public let iterations: Int
         public let converged: Bool
+        /// How much the segmentation tells customers from the population: the Jensen-Shannon
+        /// divergence (bits, 0...1) between the two files' segment shares, i.e. the mutual
+        /// information between segment and membership with both files weighted equally. Nil when
+        /// the sweep ran without customers.
+        public let customerInformation: Double?
     }
 
     public struct Result: Codable, Sendable, Equatable {
@@ -76,7 +81,10 @@ public struct KSweep: Sendable {
     }
 
     /// Runs the sweep; `progress` is called after each k.
-    public func run(_ x: Matrix, backend: any LinearAlgebraBackend, progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+    /// `customers`: customer rows in the same space, assigned to each k's centres for
+    /// `Point.customerInformation`.
+    public func run(_ x: Matrix, backend: any LinearAlgebraBackend, customers: Matrix? = nil,
+                    progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         var points: [Point] = []
         let sample = silhouetteSample > 1 ? seededSample(rows: x.rows, size: min(silhouetteSample, x.rows), seed: seed) : []
         let ks = self.ks.clamped(to: 1...max(1, x.rows))
@@ -113,13 +121,32 @@ public struct KSweep: Sendable {
             let distances = fit.distances
             let mean = distances.reduce(0, +) / Double(max(1, distances.count))
             let sil = sample.count > 1 && k > 1 ? silhouette(x, labels: fit.labels, sample: sample, k: k, distances: sampleDistances) : nil
+            let information = try customers.map { c in
+                Self.jensenShannon(fit.labels, try fit.model.predict(c, backend: backend, threads: threads).labels, k: k)
+            }
             points.append(Point(k: k, inertia: fit.model.inertia, meanDistance: mean, silhouette: sil,
-                                iterations: fit.model.iterations, converged: !fit.model.diagnostics.didNotConverge))
+                                iterations: fit.model.iterations, converged: !fit.model.diagnostics.didNotConverge,
+                                customerInformation: information))
             progress?(done + 1, ks.count)
         }
         return Result(points: points, suggestedK: Self.knee(points.map { (Double($0.k), $0.inertia) }) ?? ks.lowerBound,
                       rule: "Kneedle: the k farthest below the line joining the first and last points of the normalised inertia curve",
                       rows: x.rows)
+    }
+
+    /// The Jensen-Shannon divergence in bits between the label distributions of `a` and `b`.
+    static func jensenShannon(_ a: [Int32], _ b: [Int32], k: Int) -> Double {
+        var pa = [Double](repeating: 0, count: k), pb = pa
+        for l in a { pa[Int(l)] += 1 }
+        for l in b { pb[Int(l)] += 1 }
+        let na = Double(max(1, a.count)), nb = Double(max(1, b.count))
+        var d = 0.0
+        for j in 0..<k {
+            let p = pa[j] / na, q = pb[j] / nb, m = (p + q) / 2
+            if p > 0 { d += 0.5 * p * log2(p / m) }
+            if q > 0 { d += 0.5 * q * log2(q / m) }
+        }
+        return d
     }
 
     /// The knee of a decreasing curve, or nil with fewer than 3 points.
