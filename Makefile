@@ -31,7 +31,7 @@ BENCH_OUT  ?= bench/results.jsonl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps build test data run bench fuzz fuzz-build install uninstall clean
+.PHONY: help deps build test data run bench fidelity fuzz fuzz-build install uninstall clean
 
 help:
 	@echo "make deps       install OpenBLAS and LAPACKE (Debian: libopenblas-dev liblapacke-dev) if missing"
@@ -39,7 +39,8 @@ help:
 	@echo "make test       install deps, build and run every test"
 	@echo "make run        the whole job on data/ (generated if absent); report in out/report.html"
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
-	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT)"
+	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
+	@echo "make fidelity   planted segments at k = $(FIDELITY_KS), seeds $(FIDELITY_SEEDS): does the default run find them?"
 	@echo "make fuzz       run the libFuzzer targets ($(FUZZ_SECONDS) s each; FUZZ_SECONDS=...)"
 	@echo "make install    a portable ($(INSTALL_CPU)) segment in $(prefix)/bin   (make uninstall removes it)"
 	@echo "make clean      remove build products"
@@ -84,6 +85,19 @@ bench: build $(DATA)/azdias.csv
 	-@$(MAKE) --no-print-directory $(VENV)/bin/python
 	$(BIN_DIR)/segment-bench run --threads $(THREADS) --data $(DATA) --results $(BENCH_OUT) \
 	  $$( [ -x $(VENV)/bin/python ] && echo --python $(VENV)/bin/python )
+	@$(MAKE) --no-print-directory fidelity
+
+# The fidelity benchmark (bench/fidelity.py): generated data with planted segments at several k,
+# the default run's k, ARI and over/under findings against the truth, next to scikit-learn's.
+FIDELITY_KS    ?= 4-16
+FIDELITY_SEEDS ?= 1,2,3
+FIDELITY_ROWS  ?= 100000
+FIDELITY_OUT   ?= bench/fidelity.jsonl
+fidelity: build
+	-@$(MAKE) --no-print-directory $(VENV)/bin/python
+	$$( [ -x $(VENV)/bin/python ] && echo $(VENV)/bin/python || echo $(PYTHON) ) bench/fidelity.py \
+	  --segment $(BIN_DIR)/segment --work .build/fidelity --ks $(FIDELITY_KS) --seeds $(FIDELITY_SEEDS) \
+	  --rows $(FIDELITY_ROWS) --rules --results $(FIDELITY_OUT)
 
 # libFuzzer targets for the CSV reader and the feature-summary parser, with AddressSanitizer.
 # Crashing inputs land in Tests/Fixtures/fuzz/ (kept as regression fixtures).

@@ -1,3 +1,4 @@
+import Foundation
 import SegmentCore
 import SegmentData
 /// The planted structure of the synthetic AZDIAS data: four latent axes taken from the published
@@ -39,6 +40,78 @@ public enum LatentModel {
 
     /// Spread of people around their segment centre on every axis.
     public static let withinSegmentSD = 0.35
+
+    /// `count` planted segments at seeded random places on the four axes, for measuring how the tool
+    /// does at other numbers of segments than the eight above (`segment generate --planted-segments`).
+    ///
+    /// Centres are drawn in [-1.7, 1.7]^4 at least `minimumDistance` apart: the closest pair of the
+    /// eight above is 1.82 apart, a little over five within-segment SDs, and on the 85 coded columns
+    /// those overlap enough that the notebook pipeline's ARI is about 0.6. Population weights are
+    /// uneven (0.5 to 1.5, then tilted so that the customer shares add up). About a third of the segments are planted over-represented
+    /// among customers (ratio 1.7 to 3.5), a third under (0.15 to 0.55), the rest neutral (0.8 to
+    /// 1.25) exactly; the ratios are of shares among everyone (the high-missing block is drawn independently
+    /// of the segment, so they hold among the low-missing rows too), and clear of the 1.5 and 1/1.5
+    /// lines so that the truth is not a coin toss.
+    public static func planted(count: Int, seed: UInt64, minimumDistance: Double = 1.6) -> [Segment] {
+        precondition(count >= 1)
+        var rng = SplitMix64.stream(seed: seed, 0x91A7_7ED)
+        var centres: [[Double]] = []
+        var radius = minimumDistance
+        var tries = 0
+        while centres.count < count {
+            let c = (0..<axes.count).map { _ in -1.7 + 3.4 * rng.nextUnit() }
+            if centres.allSatisfy({ zip($0, c).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) >= radius * radius }) {
+                centres.append(c)
+            }
+            tries += 1
+            if tries % 20_000 == 0 { radius *= 0.95 }       // a crowded space: relax rather than spin
+        }
+        // Kinds: a third over, a third under (one each when there are two or more).
+        let overCount = count >= 2 ? max(1, count / 3) : 0
+        let underCount = count >= 2 ? max(1, count / 3) : 0
+        var kinds = [Int](repeating: 0, count: count)
+        for i in 0..<overCount { kinds[i] = 1 }
+        for i in overCount..<(overCount + underCount) { kinds[i] = -1 }
+        for i in stride(from: count - 1, to: 0, by: -1) { kinds.swapAt(i, rng.nextInt(below: i + 1)) }
+        // Ratios drawn in their bands; then population weights (uneven, 0.5 to 1.5 before a tilt)
+        // such that the customer shares r * p also sum to one: p ∝ raw * exp(-t r), with t found by
+        // bisection (the p-weighted mean of r falls as t rises). The most even of a few draws is kept.
+        var best: (ratios: [Double], population: [Double], spread: Double)?
+        for _ in 0..<50 {
+            let ratios = kinds.map { kind -> Double in
+                switch kind {
+                case 1: return 1.7 + 1.8 * rng.nextUnit()
+                case -1: return 0.15 + 0.4 * rng.nextUnit()
+                default: return 0.8 + 0.45 * rng.nextUnit()
+                }
+            }
+            let raw = (0..<count).map { _ in 0.5 + rng.nextUnit() }
+            func weights(_ t: Double) -> [Double] {
+                let w = zip(raw, ratios).map { $0 * exp(-t * $1) }
+                let total = w.reduce(0, +)
+                return w.map { $0 / total }
+            }
+            func meanRatio(_ t: Double) -> Double { zip(weights(t), ratios).map(*).reduce(0, +) }
+            guard count > 1, ratios.min()! < 1, ratios.max()! > 1 else {
+                if count == 1 { return [Segment(id: 0, label: "planted segment 0", centre: centres[0], populationWeight: 1, customerWeight: 1)] }
+                continue
+            }
+            var lo = -20.0, hi = 20.0
+            for _ in 0..<200 {
+                let mid = (lo + hi) / 2
+                if meanRatio(mid) > 1 { lo = mid } else { hi = mid }
+            }
+            let population = weights((lo + hi) / 2)
+            let spread = population.max()! / population.min()!
+            if best == nil || spread < best!.spread { best = (ratios, population, spread) }
+        }
+        let (ratios, population, _) = best!
+        let scale = zip(ratios, population).map(*).reduce(0, +)
+        return (0..<count).map { i in
+            Segment(id: i, label: "planted segment \(i)", centre: centres[i], populationWeight: population[i],
+                    customerWeight: ratios[i] * population[i] / scale)
+        }
+    }
 
     /// Loadings of columns on the axes (unlisted columns follow no axis: independent noise).
     static let loadings: [String: [Double]] = {

@@ -117,10 +117,14 @@ struct SyntheticColumns: Sendable {
         var avantScale: Double
     }
 
-    init() {
+    /// The planted segments the rows are drawn from.
+    let segments: [LatentModel.Segment]
+
+    init(segments: [LatentModel.Segment] = LatentModel.segments) {
+        self.segments = segments
         let schema = FeatureSchema.azdias
         let n = Double(AZDIASReference.populationRows)
-        let segs = LatentModel.segments
+        let segs = segments
         let dims = LatentModel.axes.count
         let sd = LatentModel.withinSegmentSD
         // Mixture moments of the population latent.
@@ -393,7 +397,7 @@ struct SyntheticColumns: Sendable {
 
     func generate(kind: SyntheticGenerator.Kind, rows: Range<Int>, rng: inout SplitMix64, rareRow: Int,
                   recordCodes: Bool = false) -> Chunk {
-        let segs = LatentModel.segments
+        let segs = segments
         let dims = LatentModel.axes.count
         let sd = LatentModel.withinSegmentSD
         let isPop = kind == .population

@@ -27,16 +27,26 @@ public struct SyntheticGenerator: Sendable {
     public var customerRows: Int
     public var seed: UInt64
     public var threads: Int
+    /// The planted segments: the eight of `LatentModel.segments` by default, or
+    /// `LatentModel.planted(count:seed:)`.
+    public var segments: [LatentModel.Segment]
 
     static let chunkRows = 8_192
 
     public init(populationRows: Int = AZDIASReference.populationRows,
                 customerRows: Int = AZDIASReference.customerRows,
-                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount) {
+                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount,
+                segments: [LatentModel.Segment] = LatentModel.segments) {
         self.populationRows = populationRows
         self.customerRows = customerRows
         self.seed = seed
         self.threads = max(1, threads)
+        self.segments = segments
+    }
+
+    /// The column model for these segments (the default one is built once per process).
+    private var model: SyntheticColumns {
+        segments == LatentModel.segments ? SyntheticColumns.shared : SyntheticColumns(segments: segments)
     }
 
     /// The file names written into the output folder.
@@ -54,14 +64,14 @@ public struct SyntheticGenerator: Sendable {
     public func write(to directory: String) throws -> SyntheticTruth {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         func path(_ n: String) -> String { (directory as NSString).appendingPathComponent(n) }
-        let model = SyntheticColumns.shared
+        let model = self.model
         let pop = try writeFile(kind: .population, rows: populationRows, model: model,
                                 data: path(FileName.population), truth: path(FileName.truthPopulation))
         let cus = try writeFile(kind: .customers, rows: customerRows, model: model,
                                 data: path(FileName.customers), truth: path(FileName.truthCustomers))
         try AtomicFile.write(FeatureSchema.azdias.summaryFileText(), to: path(FileName.features))
         let truth = SyntheticTruth(seed: seed, populationRows: populationRows, customerRows: customerRows,
-                                   population: pop, customers: cus)
+                                   population: pop, customers: cus, segments: segments)
         try AtomicFile.write(try SegmentJSON.fileBytes(truth), to: path(FileName.truth))
         return truth
     }
@@ -71,7 +81,7 @@ public struct SyntheticGenerator: Sendable {
     /// The codes the generator writes for one file, cell by cell (row-major; nil = empty cell), the
     /// truth a loader round-trip is checked against. Generated in memory: for small sizes.
     public func expectedCodes(_ kind: Kind) -> [String?] {
-        let model = SyntheticColumns.shared
+        let model = self.model
         let rows = kind == .population ? populationRows : customerRows
         let salt: UInt64 = kind == .population ? 0x5EED_0001 : 0x5EED_0002
         var pick = SplitMix64.stream(seed: seed, 0xB00D)
@@ -98,8 +108,8 @@ public struct SyntheticGenerator: Sendable {
             // The one population row that gets GEBAEUDETYP 5.
             var pick = SplitMix64.stream(seed: seed, 0xB00D)
             let rareRow = kind == .population && rows > 0 ? pick.nextInt(below: rows) : -1
-            var counts = [Int](repeating: 0, count: LatentModel.segments.count)
-            var highCounts = [Int](repeating: 0, count: LatentModel.segments.count)
+            var counts = [Int](repeating: 0, count: model.segments.count)
+            var highCounts = [Int](repeating: 0, count: model.segments.count)
             var batchStart = 0
             let batch = max(1, threads) * 4
             while batchStart < chunks {
@@ -143,8 +153,8 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
         public var id: Int
         public var label: String
         public var centre: [Double]
-        /// Shares of all rows: the segment's rows outside the high-missing block, over every row (the
-        /// high-missing rows are their own group, as in the published comparison tables).
+        /// Shares among the rows outside the high-missing block (the people the segments describe),
+        /// as the tool's comparison takes them; the high-missing rows are their own group.
         public var populationShare: Double
         public var customerShare: Double
         public var ratio: Double
@@ -164,7 +174,8 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
     public var highMissingCustomerShare: Double
     public var rule: String
 
-    init(seed: UInt64, populationRows: Int, customerRows: Int, population: FileTruth, customers: FileTruth) {
+    init(seed: UInt64, populationRows: Int, customerRows: Int, population: FileTruth, customers: FileTruth,
+         segments planted: [LatentModel.Segment]) {
         self.seed = seed
         self.populationRows = populationRows
         self.customerRows = customerRows
@@ -173,8 +184,8 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
         self.axes = LatentModel.axes
         let popLow = zip(population.segmentCounts, population.highMissingBlockCounts).map { $0 - $1 }
         let cusLow = zip(customers.segmentCounts, customers.highMissingBlockCounts).map { $0 - $1 }
-        let popTotal = max(1, populationRows), cusTotal = max(1, customerRows)
-        segments = LatentModel.segments.map { s in
+        let popTotal = max(1, popLow.reduce(0, +)), cusTotal = max(1, cusLow.reduce(0, +))
+        segments = planted.map { s in
             let ps = Double(popLow[s.id]) / Double(popTotal), cs = Double(cusLow[s.id]) / Double(cusTotal)
             let ratio = ps > 0 ? cs / ps : 0
             return SegmentTruth(id: s.id, label: s.label, centre: s.centre, populationShare: ps, customerShare: cs,
@@ -183,6 +194,6 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
         }
         highMissingPopulationShare = Double(population.highMissingBlockCounts.reduce(0, +)) / Double(max(1, populationRows))
         highMissingCustomerShare = Double(customers.highMissingBlockCounts.reduce(0, +)) / Double(max(1, customerRows))
-        rule = "over-represented: customer share / population share >= 1.5; under-represented: <= 1/1.5 (shares of all rows; the high-missing rows are their own group)"
+        rule = "over-represented: customer share / population share >= 1.5; under-represented: <= 1/1.5 (shares among the rows outside the high-missing block; the high-missing rows are their own group)"
     }
 }

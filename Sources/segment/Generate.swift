@@ -33,7 +33,15 @@ struct Generate: ParsableCommand {
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Plant this many segments at seeded random places (1-40) instead of the eight modelled on the published profile.",
+        discussion: "About a third are over-represented among customers, a third under; truth.json says which."))
+    var plantedSegments: Int?
+
     func validate() throws {
+        if let k = plantedSegments, !(1...40).contains(k) {
+            throw ValidationError("--planted-segments must be from 1 to 40, not \(k)")
+        }
         guard populationRows >= 0 else { throw ValidationError("--population-rows must not be negative") }
         guard customerRows >= 0 else { throw ValidationError("--customer-rows must not be negative") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -41,8 +49,9 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now().uptimeNanoseconds
+        let segments = plantedSegments.map { LatentModel.planted(count: $0, seed: seed) } ?? LatentModel.segments
         let truth = try SyntheticGenerator(populationRows: populationRows, customerRows: customerRows,
-                                           seed: seed, threads: threads).write(to: output)
+                                           seed: seed, threads: threads, segments: segments).write(to: output)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         print("wrote \(populationRows) population and \(customerRows) customer rows to \(output)/ in \(String(format: "%.1f", seconds)) s")
         print(String(format: "high-missing block: %.1f%% of the population, %.1f%% of customers",
