@@ -67,6 +67,8 @@ public struct FittedPipeline: Codable, Sendable, Equatable {
     /// (among characterised people, and over all rows), and the segments to target. Absent from
     /// models saved before it was kept.
     public var comparison: SegmentComparison?
+    /// The per-person customer-likeness model on the PCA features (absent from older models).
+    public var likeness: LogisticRegression.Model?
 
     /// Assigns every row of a file: its group (a cluster, or -1 for high-missing) and the distance to
     /// the cluster centre (NaN for high-missing rows).
@@ -75,8 +77,10 @@ public struct FittedPipeline: Codable, Sendable, Equatable {
         StandardScaler.transform(&cleaned.matrix, imputer: imputer, scaler: scaler, threads: threads)
         let projected = try pca.transform(cleaned.matrix, backend: backend)
         let (labels, distances) = try kmeans.predict(projected, backend: backend, threads: threads)
-        return Assignments(rows: cleaned.rowCount, lowRows: cleaned.lowRows, labels: labels, distances: distances,
-                           missingPerRow: cleaned.missingPerRow, unseenCodes: cleaned.unseenCodes)
+        var a = Assignments(rows: cleaned.rowCount, lowRows: cleaned.lowRows, labels: labels, distances: distances,
+                            missingPerRow: cleaned.missingPerRow, unseenCodes: cleaned.unseenCodes)
+        if let likeness { a.setLikeness(decisions: likeness.decision(projected), lowRows: cleaned.lowRows) }
+        return a
     }
 }
 
@@ -86,6 +90,9 @@ public struct Assignments: Sendable {
     public var distance: [Double]
     public var missingPerRow: [UInt16]
     public var unseenCodes: [String: Int]
+    /// Each row's customer likeness: the customer-to-population density ratio the logistic model
+    /// estimates at the person's place (NaN for high-missing rows); empty without a model.
+    public var likeness: [Double] = []
 
     init(rows: Int, lowRows: [Int], labels: [Int32], distances: [Double], missingPerRow: [UInt16], unseenCodes: [String: Int]) {
         group = [Int32](repeating: -1, count: rows)
@@ -93,6 +100,11 @@ public struct Assignments: Sendable {
         for (i, r) in lowRows.enumerated() { group[r] = labels[i]; distance[r] = distances[i] }
         self.missingPerRow = missingPerRow
         self.unseenCodes = unseenCodes
+    }
+
+    mutating func setLikeness(decisions: [Double], lowRows: [Int]) {
+        likeness = [Double](repeating: .nan, count: group.count)
+        for (i, r) in lowRows.enumerated() { likeness[r] = exp(decisions[i]) }
     }
 }
 
@@ -118,6 +130,8 @@ public struct Pipeline {
         public var population: Assignments
         public var customers: Assignments
         public var comparison: SegmentComparison
+        /// The cross-validated ROC AUC of the customer-likeness model, per fold.
+        public var likenessFoldAUCs: [Double]
         public var profiles: [ClusterProfile]
         public var featureNames: [String]
         public var timings: [(String, Double)]
@@ -215,17 +229,26 @@ public struct Pipeline {
         let km = KMeans(clusters: k, nInit: config.nInit, maxIterations: config.maxIterations, tolerance: config.tolerance,
                         seed: config.seed, threads: threads, algorithm: config.kmeansAlgorithm)
         let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend)
-        let populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
+        var populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])
         // The same steps as `FittedPipeline.assign`, on the customers already projected.
         let (customerLabels, customerDistances) = try model.predict(customersProjected, backend: backend, threads: threads)
-        let customersAssign = Assignments(rows: customersCleaned.rowCount, lowRows: customersCleaned.lowRows,
+        var customersAssign = Assignments(rows: customersCleaned.rowCount, lowRows: customersCleaned.lowRows,
                                           labels: customerLabels, distances: customerDistances,
                                           missingPerRow: customersCleaned.missingPerRow,
                                           unseenCodes: customersCleaned.unseenCodes)
         lap("k-means")
+        // The finer, per-person score: customers against the population on the PCA features.
+        progress?("customer likeness", 0)
+        let logistic = LogisticRegression(threads: threads)
+        let likeness = try logistic.fit(negatives: projected, positives: customersProjected, backend: backend)
+        let foldAUCs = try logistic.crossValidatedAUC(negatives: projected, positives: customersProjected,
+                                                       seed: config.seed, backend: backend)
+        populationAssign.setLikeness(decisions: likeness.decision(projected), lowRows: lowRows)
+        customersAssign.setLikeness(decisions: likeness.decision(customersProjected), lowRows: customersCleaned.lowRows)
+        lap("customer likeness")
         var fitted = FittedPipeline(config: config, recipe: recipe, imputer: imputer, scaler: scaler, pca: pca,
-                                    kmeans: model, customerShares: nil, comparison: nil)
+                                    kmeans: model, customerShares: nil, comparison: nil, likeness: likeness)
         let comparison = SegmentComparison(k: k, populationLabels: populationAssign.group, customerLabels: customersAssign.group)
         fitted.customerShares = comparison.groups.map(\.customerShareOfAll)
         fitted.comparison = comparison
@@ -234,6 +257,7 @@ public struct Pipeline {
         lap("compare and explain")
         return Result(fitted: fitted, assessment: assessment, sweep: sweepResult, chosenK: k,
                       population: populationAssign, customers: customersAssign, comparison: comparison,
+                      likenessFoldAUCs: foldAUCs,
                       profiles: profiles, featureNames: recipe.featureNames, timings: timings,
                       cleanedPopulation: keptCleaned, projectedPopulation: keepMatrices ? projected : nil,
                       populationSource: populationSource, customerSource: customerSource,

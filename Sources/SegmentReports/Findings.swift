@@ -38,4 +38,13 @@ public enum Findings {
             + "common there). They are counted as a group of their own, not a segment, and each segment's shares are "
             + "taken among the people the segments describe, so this difference does not dilute the segments' ratios."
     }
+
+    /// The per-person score, and how well it tells customers from the population.
+    public static func likeness(_ s: RunSummary) -> String? {
+        guard let l = s.customerLikeness else { return nil }
+        return "A finer, per-person score: `customer_likeness` in the assignment files (and in `segment score`'s output) "
+            + "is a logistic model's estimate of how much more common customers are than the population at that "
+            + "person's place, like a segment's ratio but for one person. It tells a customer from a member of the "
+            + "population with a cross-validated ROC AUC of \(fmt(l.crossValidatedAUC, 3)) (\(l.foldAUCs.count) folds)."
+    }
 }

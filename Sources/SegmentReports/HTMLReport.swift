@@ -61,6 +61,7 @@ public enum HTMLReport {
         let items = Findings.targets(s).map { "<li>\(xml($0))</li>" }
         return (items.isEmpty ? "" : "<ol>\(items.joined())</ol>") + "<p>\(xml(Findings.reach(s)))</p>"
             + "<p><b>Coverage.</b> \(xml(Findings.coverage(s)))</p>"
+            + (Findings.likeness(s).map { "<p>\(xml($0))</p>" } ?? "")
     }
 
     static func headline(_ s: RunSummary) -> String {
@@ -117,9 +118,11 @@ public enum HTMLReport {
 
     static func sweepText(_ s: RunSummary) -> String {
         guard let sw = s.sweep else { return "" }
-        let information = sw.points.compactMap { p in p.customerInformation.map { "k = \(p.k): \(fmt($0, 3))" } }
-        return "<p>The sum of squared distances to the nearest centre for each number of segments (on \(sw.rows) people). The knee suggests k = \(sw.suggestedK) (\(xml(sw.rule))); this run uses k = \(s.kmeans.k).</p>"
-            + (information.isEmpty ? "" : "<p>How much the segments tell customers from the population (Jensen-Shannon divergence of the two files' segment shares, in bits; where it stops rising, more segments find no new customer structure): \(xml(information.joined(separator: ", "))).</p>")
+        let alone = [("the knee of the inertia curve", sw.kneeK), ("the customer-information plateau", sw.informationK),
+                     ("the largest silhouette", sw.silhouetteK), ("the largest Calinski-Harabasz index", sw.calinskiHarabaszK)]
+            .compactMap { name, k in k.map { "\(name) \($0)" } }
+        return "<p>Blue: the sum of squared distances to the nearest centre for each number of segments (on \(sw.rows) people). Orange: how much the segments tell customers from the population (the Jensen-Shannon divergence of the two files' segment shares, in bits). The rule picks k = \(sw.suggestedK): \(xml(sw.rule)). This run uses k = \(s.kmeans.k).</p>"
+            + (alone.isEmpty ? "" : "<p>Each criterion alone would pick: \(xml(alone.joined(separator: "; "))). Every value per k is in summary.json.</p>")
     }
 
     static func settingsText(_ s: RunSummary) -> String {
@@ -351,6 +354,15 @@ public enum HTMLReport {
                        title: "k = \(p.k): inertia \(fmt(p.inertia, 0)), mean distance \(fmt(p.meanDistance, 3))\(p.silhouette.map { ", silhouette \(fmt($0, 3))" } ?? "")")
             svg.text(px(Double(p.k)), top + plotH + 14, "\(p.k)", anchor: "middle", size: 10)
         }
+        // The customer information on its own scale (right): where it flattens, the rule's k.
+        let info = sw.points.compactMap { p in p.customerInformation.map { (Double(p.k), $0) } }
+        if info.count == sw.points.count, let top1 = info.map(\.1).max(), top1 > 0 {
+            func qy(_ v: Double) -> Double { top + plotH * (1 - v / (top1 * 1.05)) }
+            svg.polyline(info.map { (px($0.0), qy($0.1)) }, stroke: orange)
+            for (k, v) in info { svg.circle(px(k), qy(v), 3, fill: orange, title: "k = \(Int(k)): customer information \(fmt(v, 4)) bits") }
+            svg.line(left, qy(KSweep.plateauShare * top1), w - 20, qy(KSweep.plateauShare * top1), stroke: orange, dash: true)
+            svg.text(w - 22, qy(KSweep.plateauShare * top1) - 4, "\(Int(KSweep.plateauShare * 100))% of the largest information", anchor: "end", size: 10, fill: orange)
+        }
         svg.line(px(Double(sw.suggestedK)), top, px(Double(sw.suggestedK)), top + plotH, stroke: green, dash: true)
         svg.text(px(Double(sw.suggestedK)) + 4, top + 12, "suggested \(sw.suggestedK)", size: 10, fill: green)
         if Double(s.kmeans.k) >= x0 && Double(s.kmeans.k) <= x1 {
@@ -359,7 +371,10 @@ public enum HTMLReport {
         }
         svg.line(left, top + plotH, w - 20, top + plotH)
         svg.text(left + plotW / 2, h - 8, "number of segments k", anchor: "middle")
-        svg.text(14, top + plotH / 2, "inertia", anchor: "middle", rotate: -90)
+        svg.text(14, top + plotH / 2, "inertia (blue)", anchor: "middle", rotate: -90)
+        if sw.points.contains(where: { $0.customerInformation != nil }) {
+            svg.text(w - 6, top + plotH / 2, "customer information (orange)", anchor: "middle", rotate: 90, fill: orange)
+        }
         return svg.rendered
     }
 }

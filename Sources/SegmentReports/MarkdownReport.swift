@@ -15,6 +15,7 @@ public enum MarkdownReport {
         if !s.segments.targets.isEmpty { o.append("") }
         o.append(Findings.reach(s) + "\n")
         o.append("**Coverage.** " + Findings.coverage(s) + "\n")
+        if let l = Findings.likeness(s) { o.append(l + "\n") }
         o.append("## Findings\n")
         for g in s.segments.over {
             o.append("- **Customers are \(fmt(g.ratio, 1))x over-represented in \(HTMLReport.groupLabel(g))**: " + (g.cluster.map { s.profiles[$0].summary } ?? ""))
@@ -60,11 +61,12 @@ public enum MarkdownReport {
         if let sw = s.sweep {
             o.append("\n## k sweep\n")
             o.append("Suggested k = \(sw.suggestedK) (\(sw.rule)); chosen k = \(s.kmeans.k). On \(sw.rows) rows.\n")
+            o.append("Each criterion alone: knee \(sw.kneeK.map(String.init) ?? "-"), customer-information plateau \(sw.informationK.map(String.init) ?? "-"), largest silhouette \(sw.silhouetteK.map(String.init) ?? "-"), largest Calinski-Harabasz \(sw.calinskiHarabaszK.map(String.init) ?? "-").\n")
             o.append("Customer information: how much the segments tell customers from the population (Jensen-Shannon divergence of the two files' segment shares, bits); where it stops rising, more segments find no new customer structure.\n")
-            o.append("| k | inertia | mean distance | silhouette | customer information | iterations |")
-            o.append("|---:|---:|---:|---:|---:|---:|")
+            o.append("| k | inertia | mean distance | silhouette | Calinski-Harabasz | customer information | iterations |")
+            o.append("|---:|---:|---:|---:|---:|---:|---:|")
             for p in sw.points {
-                o.append("| \(p.k) | \(fmt(p.inertia, 1)) | \(fmt(p.meanDistance, 4)) | \(p.silhouette.map { fmt($0, 3) } ?? "") | \(p.customerInformation.map { fmt($0, 4) } ?? "") | \(p.iterations) |")
+                o.append("| \(p.k) | \(fmt(p.inertia, 1)) | \(fmt(p.meanDistance, 4)) | \(p.silhouette.map { fmt($0, 3) } ?? "") | \(p.calinskiHarabasz.map { fmt($0, 1) } ?? "") | \(p.customerInformation.map { fmt($0, 4) } ?? "") | \(p.iterations) |")
             }
         }
         let d = s.kmeans.diagnostics
@@ -89,6 +91,8 @@ public enum AssignmentsCSV {
         } else if allRowsCustomerShares != nil {
             header += ",customer_share"
         }
+        let withLikeness = !a.likeness.isEmpty
+        if withLikeness { header += ",customer_likeness" }
         var out = Array((header + "\n").utf8)
         out.reserveCapacity(a.group.count * (comparison == nil ? 24 : 64))
         // Each group's columns, formatted once.
@@ -104,6 +108,7 @@ public enum AssignmentsCSV {
             var line = "\(i + 1),"
             line += g < 0 ? "high-missing," : "\(g),\(String(format: "%.9g", a.distance[i]))"
             if let extra { line += extra[g < 0 ? k : Int(g)] }
+            if withLikeness { line += g < 0 ? "," : "," + String(format: "%.6g", a.likeness[i]) }
             out.append(contentsOf: Array(line.utf8))
             out.append(0x0A)
         }

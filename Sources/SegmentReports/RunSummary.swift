@@ -74,6 +74,17 @@ public struct RunSummary: Codable, Sendable {
     public var sweep: KSweep.Result?
     public var kmeans: KMeansSummary
     public var segments: SegmentComparison
+    /// The per-person customer-likeness model: an L2-regularised logistic regression of customers
+    /// against the population on the PCA features, the classes weighted equally; its ROC AUC
+    /// cross-validated on seeded folds.
+    public struct Likeness: Codable, Sendable {
+        public var crossValidatedAUC: Double
+        public var foldAUCs: [Double]
+        public var iterations: Int
+        public var intercept: Double
+        public var coefficients: [Double]
+    }
+    public var customerLikeness: Likeness?
     public var representationRule: String
     public var profiles: [ClusterProfile]
 
@@ -109,6 +120,11 @@ public struct RunSummary: Codable, Sendable {
                                iterations: r.fitted.kmeans.iterations, nInit: r.fitted.config.nInit,
                                diagnostics: r.fitted.kmeans.diagnostics)
         segments = r.comparison
+        customerLikeness = r.fitted.likeness.map { m in
+            Likeness(crossValidatedAUC: r.likenessFoldAUCs.reduce(0, +) / Double(max(1, r.likenessFoldAUCs.count)),
+                     foldAUCs: r.likenessFoldAUCs, iterations: m.iterations, intercept: m.intercept,
+                     coefficients: m.coefficients)
+        }
         representationRule = SegmentComparison.rule
         profiles = r.profiles
     }

@@ -31,6 +31,38 @@ struct EstimatorTests {
         #expect(try KSweep(ks: 2...3, seed: 1, silhouetteSample: 0).run(x, backend: SwiftBackend()).points.allSatisfy { $0.customerInformation == nil })
     }
 
+    @Test("ROC AUC: the Mann-Whitney statistic, ties counted half (scikit-learn's roc_auc_score)")
+    func rocAUC() {
+        #expect(LogisticRegression.rocAUC([0.1, 0.5, 0.5, 0.9, 0.2], labels: [false, false, true, true, true]) == 0.75)
+        #expect(LogisticRegression.rocAUC([1, 2, 3], labels: [false, true, true]) == 1)
+        #expect(LogisticRegression.rocAUC([3, 2, 1], labels: [false, true, true]) == 0)
+    }
+
+    @Test("the k rule follows its evidence: the customer-information plateau, the knee without customers")
+    func kRule() throws {
+        func points(_ info: [Double?]) -> [KSweep.Point] {
+            info.enumerated().map { i, v in
+                KSweep.Point(k: i + 2, inertia: 100 / Double(i + 1), meanDistance: 1, silhouette: nil, calinskiHarabasz: nil,
+                             iterations: 1, converged: true, customerInformation: v)
+            }
+        }
+        #expect(KSweep.plateau(points([0.1, 0.5, 0.96, 1.0, 1.0])) == 4)
+        #expect(KSweep.plateau(points([0.1, 0.5, 0.7, 0.85, 1.0])) == 6)
+        #expect(KSweep.plateau(points([0.95, 0.5, 0.7, 0.85, 1.0])) == 2)
+        #expect(KSweep.plateau(points([nil, nil, nil])) == nil)
+        // Six blobs; customers take 1/6 of blob 0, 2/6 of blob 1, ... all of blob 5: every blob has its
+        // own ratio, so the information rises until the six are apart; without customers the sweep
+        // falls back to the knee.
+        let (x, truth) = blobs(k: 6, per: 800, dims: 3, spread: 0.4, seed: 3)
+        let mine = truth.indices.filter { $0 % 6 <= truth[$0] }
+        let customers = Matrix(rows: mine.count, columns: 3, elements: mine.flatMap { x.row($0) })
+        let r = try KSweep(ks: 2...10, seed: 1, silhouetteSample: 0).run(x, backend: SwiftBackend(threads: 2), customers: customers)
+        #expect(r.informationK == r.suggestedK && r.rule.hasPrefix("the customer-information plateau"))
+        #expect((5...6).contains(r.suggestedK), "\(r.points.map { ($0.k, $0.customerInformation!) })")
+        let without = try KSweep(ks: 2...10, seed: 1, silhouetteSample: 0).run(x, backend: SwiftBackend(threads: 2))
+        #expect(without.informationK == nil && without.suggestedK == without.kneeK && without.rule.hasPrefix("Kneedle"))
+    }
+
     @Test("the knee of an inertia curve")
     func knee() {
         // An elbow at k = 4.

@@ -193,6 +193,21 @@ public enum EstimatorChecks {
         } catch { Issue.record("\(error)") }
     }
 
+    /// The logistic regression agrees with scikit-learn's `LogisticRegression(C=1, class_weight=
+    /// "balanced")` on a fixture (coefficients 1.2833242204918016, 0.4138586012905398; intercept
+    /// -1.217632121578897), and the AUC with `roc_auc_score`.
+    public static func logistic(_ backend: any LinearAlgebraBackend) throws {
+        let negatives = Matrix([[0.0, 1.0], [1.0, 0.5], [-1.0, 0.2], [0.5, -0.3], [-0.4, -1.2], [1.2, 0.9], [-0.8, 0.4], [0.3, 0.1]])
+        let positives = Matrix([[1.5, 1.1], [2.0, 0.2], [0.9, 1.8], [1.1, -0.2]])
+        let m = try LogisticRegression(l2: 1, threads: 2).fit(negatives: negatives, positives: positives, backend: backend)
+        #expect(abs(m.coefficients[0] - 1.2833242204918016) < 1e-6 && abs(m.coefficients[1] - 0.4138586012905398) < 1e-6,
+                "\(m.coefficients)")
+        #expect(abs(m.intercept - -1.217632121578897) < 1e-6, "\(m.intercept)")
+        let auc = LogisticRegression.rocAUC(m.decision(negatives) + m.decision(positives),
+                                            labels: [Bool](repeating: false, count: 8) + [Bool](repeating: true, count: 4))
+        #expect(abs(auc - 0.90625) < 1e-12)
+    }
+
     /// Every check above, named, for one parameterised test per backend.
     public static let all: [EstimatorCheck] = [
         EstimatorCheck("PCA: scikit-learn's docstring example") { try pcaFixture($0) },
@@ -205,6 +220,7 @@ public enum EstimatorChecks {
         EstimatorCheck("k-means++ potentials match a direct computation") { try plusPlusPotentials($0) },
         EstimatorCheck("the sweep finds the planted k; a warm-started curve never rises") { try sweep($0) },
         EstimatorCheck("a NaN reaching the models is a typed error saying where") { nan($0) },
+        EstimatorCheck("logistic regression agrees with scikit-learn") { try logistic($0) },
     ]
 }
 

@@ -71,12 +71,13 @@ struct EndToEndTests {
         // CSVs: one line per row, groups that add up to the summary's counts.
         let lines = try String(contentsOfFile: out + "/population_assignments.csv", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 8001
-                && lines[0] == "row,group,distance,customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows")
+                && lines[0] == "row,group,distance,customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows,customer_likeness")
         var counts = [String: Int]()
         var ratios = [String: Set<String>]()
         for l in lines.dropFirst() {
             let f = l.split(separator: ",", omittingEmptySubsequences: false)
-            #expect(f.count == 7)
+            #expect(f.count == 8)
+            #expect(f[1] == "high-missing" ? f[7].isEmpty : Double(f[7])! > 0)
             counts[String(f[1]), default: 0] += 1
             ratios[String(f[1]), default: []].insert(String(f[4]))
         }
@@ -86,6 +87,9 @@ struct EndToEndTests {
             // Every person's customer-likeness score is their group's ratio among characterised people.
             #expect(ratios[name] == [String(format: "%.6f", g.ratio)], "\(name)")
         }
+        // The customer-likeness model tells customers apart better than chance, out of sample.
+        let likeness = try #require(summary.customerLikeness)
+        #expect(likeness.foldAUCs.count == 5 && likeness.crossValidatedAUC > 0.6, "\(likeness.foldAUCs)")
         // The report opens with whom to target and the coverage caveat.
         let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         let firstSection = markdown.components(separatedBy: "\n## ")[1]
@@ -118,6 +122,7 @@ struct EndToEndTests {
         // A model saved before the comparison was kept scores with the one column it has.
         var old = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json"))) as! [String: Any]
         old["comparison"] = nil
+        old["likeness"] = nil
         old["formatVersion"] = 1
         try JSONSerialization.data(withJSONObject: old).write(to: URL(fileURLWithPath: Self.base + "/old-model.json"))
         let legacy = try runBinary(["score", "--model", Self.base + "/old-model.json", "--input", data + "/azdias.csv",

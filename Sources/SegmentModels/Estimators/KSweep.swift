@@ -64,6 +64,9 @@ public struct KSweep: Sendable {
         /// Mean Euclidean distance of a row to its centre.
         public let meanDistance: Double
         public let silhouette: Double?
+        /// Calinski-Harabasz: between-segment over within-segment dispersion, each per degree of
+        /// freedom ((T - W) / (k - 1)) / (W / (n - k)); nil for k = 1.
+        public let calinskiHarabasz: Double?
         public let iterations: Int
         public let converged: Bool
         /// How much the segmentation tells customers from the population: the Jensen-Shannon
@@ -75,9 +78,29 @@ public struct KSweep: Sendable {
 
     public struct Result: Codable, Sendable, Equatable {
         public let points: [Point]
+        /// The k the rule picks: the customer-information plateau when the sweep saw customers, the
+        /// knee of the inertia curve otherwise.
         public let suggestedK: Int
         public let rule: String
         public let rows: Int
+        /// What each criterion alone would pick (the evidence beside the rule's pick).
+        public let kneeK: Int?
+        public let informationK: Int?
+        public let silhouetteK: Int?
+        public let calinskiHarabaszK: Int?
+    }
+
+    /// The share of the sweep's largest customer information at which the plateau starts.
+    public static let plateauShare = 0.95
+
+    static let kneeRule = "Kneedle: the k farthest below the line joining the first and last points of the normalised inertia curve"
+    static let informationRule = "the customer-information plateau: the smallest k whose customer information (how much the segments tell customers from the population) reaches 95% of the largest in the sweep; more segments than that find little new customer structure"
+
+    /// The smallest k whose customer information reaches `plateauShare` of the sweep's largest.
+    public static func plateau(_ points: [Point]) -> Int? {
+        let values = points.compactMap(\.customerInformation)
+        guard values.count == points.count, let top = values.max(), top > 0 else { return nil }
+        return points.first { $0.customerInformation! >= plateauShare * top }?.k
     }
 
     /// Runs the sweep; `progress` is called after each k.
@@ -124,14 +147,23 @@ public struct KSweep: Sendable {
             let information = try customers.map { c in
                 Self.jensenShannon(fit.labels, try fit.model.predict(c, backend: backend, threads: threads).labels, k: k)
             }
+            let total = prepared.meanVariance * Double(x.columns) * Double(x.rows)
+            let ch = k > 1 && x.rows > k && fit.model.inertia > 0
+                ? ((total - fit.model.inertia) / Double(k - 1)) / (fit.model.inertia / Double(x.rows - k)) : nil
             points.append(Point(k: k, inertia: fit.model.inertia, meanDistance: mean, silhouette: sil,
-                                iterations: fit.model.iterations, converged: !fit.model.diagnostics.didNotConverge,
+                                calinskiHarabasz: ch, iterations: fit.model.iterations, converged: !fit.model.diagnostics.didNotConverge,
                                 customerInformation: information))
             progress?(done + 1, ks.count)
         }
-        return Result(points: points, suggestedK: Self.knee(points.map { (Double($0.k), $0.inertia) }) ?? ks.lowerBound,
-                      rule: "Kneedle: the k farthest below the line joining the first and last points of the normalised inertia curve",
-                      rows: x.rows)
+        let knee = Self.knee(points.map { (Double($0.k), $0.inertia) })
+        let information = Self.plateau(points)
+        func argmax(_ value: (Point) -> Double?) -> Int? {
+            points.filter { value($0) != nil }.max { value($0)! < value($1)! }?.k
+        }
+        return Result(points: points, suggestedK: information ?? knee ?? ks.lowerBound,
+                      rule: information != nil ? Self.informationRule : Self.kneeRule, rows: x.rows,
+                      kneeK: knee, informationK: information, silhouetteK: argmax(\.silhouette),
+                      calinskiHarabaszK: argmax(\.calinskiHarabasz))
     }
 
     /// The Jensen-Shannon divergence in bits between the label distributions of `a` and `b`.
