@@ -208,6 +208,7 @@ public struct Pipeline {
         lap("customers")
 
         var sweepResult: KSweep.Result?
+        var sweepCentres: [Int: Matrix] = [:]
         if let range = config.sweep {
             let upper = min(range.upperBound, projected.rows)
             if upper >= range.lowerBound {
@@ -217,7 +218,8 @@ public struct Pipeline {
                                    tolerance: config.tolerance, seed: config.seed, threads: threads,
                                    silhouetteSample: config.silhouetteSample, algorithm: config.kmeansAlgorithm,
                                    start: config.sweepStart)
-                sweepResult = try sweep.run(data, backend: backend, customers: customerData.rows > 0 ? customerData : nil) { done, total in
+                (sweepResult, sweepCentres) = try sweep.runKeepingCentres(
+                    data, backend: backend, customers: customerData.rows > 0 ? customerData : nil) { done, total in
                     self.progress?("k sweep", Double(done) / Double(total))
                 }
             }
@@ -228,7 +230,10 @@ public struct Pipeline {
         progress?("k-means", 0)
         let km = KMeans(clusters: k, nInit: config.nInit, maxIterations: config.maxIterations, tolerance: config.tolerance,
                         seed: config.seed, threads: threads, algorithm: config.kmeansAlgorithm)
-        let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend)
+        // The sweep's solution at this k is one more start: the final fit is then never worse than
+        // the sweep's, whose warm starts often find a lower optimum than fresh seeds.
+        let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend,
+                                                                 extraStarts: sweepCentres[k].map { [$0] } ?? [])
         var populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])
         // The same steps as `FittedPipeline.assign`, on the customers already projected.

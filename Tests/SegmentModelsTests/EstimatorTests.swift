@@ -63,6 +63,29 @@ struct EstimatorTests {
         #expect(without.informationK == nil && without.suggestedK == without.kneeK && without.rule.hasPrefix("Kneedle"))
     }
 
+    @Test("an extra start (the sweep's solution) runs after the seeded ones and is kept when it is best")
+    func extraStarts() throws {
+        let (x, truth) = blobs(k: 5, per: 600, dims: 3, spread: 0.5, seed: 9)
+        // The true centres as a start: Lloyd from there cannot end above the planted partition.
+        var centres = Matrix(rows: 5, columns: 3)
+        for c in 0..<5 {
+            let rows = truth.indices.filter { truth[$0] == c }
+            for t in 0..<3 { centres[c, t] = rows.reduce(0.0) { $0 + x[$1, t] } / Double(rows.count) }
+        }
+        let km = KMeans(clusters: 5, nInit: 1, seed: 123)
+        let plain = try km.fitWithDistances(x, backend: SwiftBackend())
+        let extra = try km.fitWithDistances(x, backend: SwiftBackend(), extraStarts: [centres])
+        #expect(extra.model.inertia <= plain.model.inertia)
+        if extra.model.inertia < plain.model.inertia { #expect(extra.model.bestRun == 1) }
+        // The planted partition exactly: one label per blob, five different labels.
+        let labelOf = (0..<5).map { c in Set(truth.indices.filter { truth[$0] == c }.map { extra.labels[$0] }) }
+        #expect(labelOf.allSatisfy { $0.count == 1 } && Set(labelOf.map { $0.first! }).count == 5)
+        // A start of the wrong shape is an error, not a crash.
+        #expect(throws: LinearAlgebraError.self) {
+            _ = try km.fitWithDistances(x, backend: SwiftBackend(), extraStarts: [Matrix(rows: 4, columns: 3)])
+        }
+    }
+
     @Test("the knee of an inertia curve")
     func knee() {
         // An elbow at k = 4.

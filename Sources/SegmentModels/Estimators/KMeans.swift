@@ -103,8 +103,12 @@ public struct KMeans: Sendable {
     }
 
     /// `fit`, also returning each row's exact distance to its centre (saves a prediction pass).
-    public func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
-        try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given), starts: nil)
+    /// `extraStarts`: initial centres (k rows each) run after the `nInit` seeded runs, e.g. the k
+    /// sweep's solution at this k; the best of all runs is kept.
+    public func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil,
+                                 extraStarts: [Matrix] = []) throws -> (model: Model, labels: [Int32], distances: [Double]) {
+        try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given), starts: nil,
+                             extraStarts: extraStarts)
     }
 
     /// What a fit needs to know of its data once, however many fits share it (the k sweep): the
@@ -123,9 +127,10 @@ public struct KMeans: Sendable {
         }
     }
 
-    /// `starts`: the initial centres of each run (k rows each) instead of k-means++ seeding.
+    /// `starts`: the initial centres of each run (k rows each) instead of k-means++ seeding;
+    /// `extraStarts` run after them (or after the `nInit` seeded runs).
     package func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, prepared: Prepared,
-                          starts: [Matrix]?) throws -> (model: Model, labels: [Int32], distances: [Double]) {
+                                  starts: [Matrix]?, extraStarts: [Matrix] = []) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         let n = x.rows
         guard clusters >= 1 else { throw KMeansError.badClusterCount(clusters) }
         guard n >= clusters else { throw KMeansError.tooFewRows(rows: n, clusters: clusters) }
@@ -133,9 +138,16 @@ public struct KMeans: Sendable {
         let single = backend.withThreads(1)
         let xnorm = prepared.xnorm
         var best: (Model, [Int32], [Double])?
-        for run in 0..<(starts?.count ?? max(1, nInit)) {
+        let seeded = starts?.count ?? max(1, nInit)
+        for run in 0..<(seeded + extraStarts.count) {
             let initial: Matrix
-            if let starts {
+            if run >= seeded {
+                initial = extraStarts[run - seeded]
+                guard initial.rows == clusters, initial.columns == x.columns else {
+                    throw LinearAlgebraError.shapeMismatch(routine: "k-means start",
+                        detail: "a start of \(initial.rows)x\(initial.columns) for \(clusters) clusters of \(x.columns) columns")
+                }
+            } else if let starts {
                 initial = starts[run]
             } else {
                 var rng = SplitMix64.stream(seed: seed, UInt64(run))

@@ -108,6 +108,13 @@ public struct KSweep: Sendable {
     /// `Point.customerInformation`.
     public func run(_ x: Matrix, backend: any LinearAlgebraBackend, customers: Matrix? = nil,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+        try runKeepingCentres(x, backend: backend, customers: customers, progress: progress).result
+    }
+
+    /// `run`, also returning each k's centres (a start for the final fit at the chosen k).
+    public func runKeepingCentres(_ x: Matrix, backend: any LinearAlgebraBackend, customers: Matrix? = nil,
+                                  progress: ((Int, Int) -> Void)? = nil) throws -> (result: Result, centres: [Int: Matrix]) {
+        var centres: [Int: Matrix] = [:]
         var points: [Point] = []
         let sample = silhouetteSample > 1 ? seededSample(rows: x.rows, size: min(silhouetteSample, x.rows), seed: seed) : []
         let ks = self.ks.clamped(to: 1...max(1, x.rows))
@@ -141,6 +148,7 @@ public struct KSweep: Sendable {
             }
             let fit = try km.fitWithDistances(x, backend: backend, prepared: prepared, starts: starts)
             previous = (fit.model.centers, fit.distances)
+            centres[k] = fit.model.centers
             let distances = fit.distances
             let mean = distances.reduce(0, +) / Double(max(1, distances.count))
             let sil = sample.count > 1 && k > 1 ? silhouette(x, labels: fit.labels, sample: sample, k: k, distances: sampleDistances) : nil
@@ -160,10 +168,11 @@ public struct KSweep: Sendable {
         func argmax(_ value: (Point) -> Double?) -> Int? {
             points.filter { value($0) != nil }.max { value($0)! < value($1)! }?.k
         }
-        return Result(points: points, suggestedK: information ?? knee ?? ks.lowerBound,
-                      rule: information != nil ? Self.informationRule : Self.kneeRule, rows: x.rows,
-                      kneeK: knee, informationK: information, silhouetteK: argmax(\.silhouette),
-                      calinskiHarabaszK: argmax(\.calinskiHarabasz))
+        let result = Result(points: points, suggestedK: information ?? knee ?? ks.lowerBound,
+                            rule: information != nil ? Self.informationRule : Self.kneeRule, rows: x.rows,
+                            kneeK: knee, informationK: information, silhouetteK: argmax(\.silhouette),
+                            calinskiHarabaszK: argmax(\.calinskiHarabasz))
+        return (result, centres)
     }
 
     /// The Jensen-Shannon divergence in bits between the label distributions of `a` and `b`.
