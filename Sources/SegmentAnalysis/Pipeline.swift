@@ -70,6 +70,41 @@ public struct FittedPipeline: Codable, Sendable, Equatable {
     /// The per-person customer-likeness model on the PCA features (absent from older models).
     public var likeness: LogisticRegression.Model?
 
+    /// The model format versions this tool reads.
+    public static let readableFormats = 1...2
+
+    /// Checks the whole model before it is used: the format, every array's length against the
+    /// recipe's feature count and the PCA's component count, finite values, positive scales, and the
+    /// comparison's groups against k. Throws `ModelError` naming the field.
+    public func validate() throws {
+        guard Self.readableFormats.contains(formatVersion) else {
+            throw ModelError(field: "formatVersion", problem: "is \(formatVersion); this tool reads formats \(Self.readableFormats.lowerBound)-\(Self.readableFormats.upperBound)")
+        }
+        try recipe.validate()
+        let features = recipe.features.count
+        try imputer.validate(features: features)
+        try scaler.validate(features: features)
+        let dimensions = try pca.validate(features: features)
+        try kmeans.validate(dimensions: dimensions)
+        try likeness?.validate(dimensions: dimensions)
+        let k = kmeans.centers.rows
+        if let customerShares {
+            try ModelCheck.count("customerShares", customerShares.count, k + 1)
+            try ModelCheck.finite("customerShares", customerShares)
+        }
+        if let comparison {
+            try ModelCheck.count("comparison.groups", comparison.groups.count, k + 1)
+            for (i, g) in comparison.groups.enumerated() {
+                guard g.cluster == (i < k ? i : nil) else {
+                    throw ModelError(field: "comparison.groups[\(i)].cluster", problem: "does not follow the segments 0..<\(k) then the high-missing group")
+                }
+            }
+            try ModelCheck.finite("comparison.groups (shares and ratios)", comparison.groups.flatMap {
+                [$0.customerShare, $0.customerShareOfAll, $0.populationShare, $0.populationShareOfAll]
+            })
+        }
+    }
+
     /// Assigns every row of a file: its group (a cluster, or -1 for high-missing) and the distance to
     /// the cluster centre (NaN for high-missing rows).
     public func assign(_ table: RawTable, backend: any LinearAlgebraBackend, threads: Int) throws -> Assignments {

@@ -131,6 +131,51 @@ struct FaultTests {
         #expect(left.isEmpty, "\(bad.name) left \(left)")
     }
 
+    @Test("a damaged or edited model: score names the file and the field, exits 1, writes nothing, never traps")
+    func tamperedModels() throws {
+        let out = f.directory + "/out-model"
+        let (fitted, _) = try run(["--k", "3"], output: out)
+        #expect(fitted.status == 0, "\(fitted.stderr)")
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json"))) as! [String: Any]
+        func edit(_ path: [String], _ change: (Any) -> Any?) -> [String: Any] {
+            func apply(_ value: Any, _ rest: ArraySlice<String>) -> Any? {
+                guard let key = rest.first else { return change(value) }
+                if var dict = value as? [String: Any] { dict[key] = dict[key].flatMap { apply($0, rest.dropFirst()) }; return dict }
+                if var list = value as? [Any], let i = Int(key) { list[i] = apply(list[i], rest.dropFirst()) ?? NSNull(); return list }
+                return value
+            }
+            return apply(original, path[...]) as! [String: Any]
+        }
+        func shorter(_ v: Any) -> Any? { Array((v as! [Any]).dropLast()) }
+        func first(_ x: Any) -> (Any) -> Any? { { v in var l = v as! [Any]; l[0] = x; return l } }
+        let cases: [(String, [String: Any], String)] = [
+            ("format 99", edit(["formatVersion"]) { _ in 99 }, "formatVersion: is 99"),
+            ("imputer fill one short", edit(["imputer", "fill"], shorter), "imputer.fill: has"),
+            ("a zero scale", edit(["scaler", "scale"], first(0.0)), "scaler.scale[0]: is 0.0"),
+            ("a NaN centre", edit(["kmeans", "centers", "_storage"], first("NaN")), "kmeans.centers[0]: is nan"),
+            ("a centre of 1e308", edit(["kmeans", "centers", "_storage"], first(1e308)), "too large to measure distances"),
+            ("centres of the wrong width", edit(["kmeans", "centers", "columns"]) { v in (v as! Int) - 1 }, "kmeans.centers._storage"),
+            ("PCA of the wrong height", edit(["pca", "components", "rows"]) { _ in 2 }, "pca.components._storage"),
+            ("a feature from an unknown column", edit(["recipe", "keptColumns"]) { v in Array((v as! [Any]).dropFirst()) }, "which is not a kept column"),
+            ("customer shares one short", edit(["customerShares"], shorter), "customerShares: has"),
+            ("likeness one short", edit(["likeness", "coefficients"], shorter), "likeness.coefficients: has"),
+            ("no k-means", edit(["kmeans"]) { _ in nil }, "kmeans is missing"),
+            ("a string for a number", edit(["recipe", "rowThreshold"]) { _ in "many" }, "recipe.rowThreshold has the wrong type"),
+        ]
+        for (name, model, message) in cases {
+            let path = f.directory + "/model-\(name.replacingOccurrences(of: " ", with: "_")).json"
+            try JSONSerialization.data(withJSONObject: model).write(to: URL(fileURLWithPath: path))
+            let scored = f.directory + "/scored-\(name.replacingOccurrences(of: " ", with: "_")).csv"
+            let r = try runBinary(["score", "--model", path, "--input", f.customers, "-o", scored])
+            #expect(r.status == 1, "\(name): exit \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains(path) && r.stderr.contains(message), "\(name): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: scored), "\(name) wrote output")
+        }
+        // The untouched model still scores.
+        let ok = try runBinary(["score", "--model", out + "/model.json", "--input", f.customers, "-o", f.directory + "/scored-ok.csv"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
     @Test("CRLF and a BOM are read, not rejected")
     func crlfBom() throws {
         let path = f.bytesVariant("crlf", [0xEF, 0xBB, 0xBF] + Array(f.customersText.replacingOccurrences(of: "\n", with: "\r\n").utf8))

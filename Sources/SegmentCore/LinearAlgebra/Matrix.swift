@@ -201,3 +201,21 @@ extension Matrix: CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Matrix {
+    private enum CodingKeys: String, CodingKey { case rows, columns, _storage }
+
+    /// Decodes a matrix, refusing one whose element count is not rows x columns (a damaged or
+    /// edited file must not reach code that indexes by the shape).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let rows = try c.decode(Int.self, forKey: .rows), columns = try c.decode(Int.self, forKey: .columns)
+        let storage = try c.decode([Double].self, forKey: ._storage)
+        guard rows >= 0, columns >= 0, rows.multipliedReportingOverflow(by: columns).overflow == false,
+              storage.count == rows * columns else {
+            throw DecodingError.dataCorruptedError(forKey: ._storage, in: c,
+                debugDescription: "\(storage.count) elements for a \(rows) x \(columns) matrix")
+        }
+        self.init(rows: rows, columns: columns, elements: storage)
+    }
+}
