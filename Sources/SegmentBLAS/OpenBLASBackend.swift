@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import COpenBLAS
+import Foundation
 import SegmentCore
 
 /// The OpenBLAS/LAPACKE backend: `cblas_dgemm`, `cblas_dsyrk` and `LAPACKE_dsyevr`, called on the
@@ -31,7 +32,13 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
     public static var config: String { openblas_get_config().map { String(cString: $0) } ?? "unknown" }
 
     public var details: [String: String] {
-        ["corename": Self.coreName, "config": Self.config]
+        var d = ["corename": Self.coreName, "config": Self.config]
+        if let fallback = OpenBLASCoreChoice.replacedFallback {
+            d["coreSelection"] = "segment set OPENBLAS_CORETYPE=\(Self.coreName): OpenBLAS had chosen \(fallback), a fallback, on a CPU that runs \(Self.coreName)"
+        } else if let user = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
+            d["coreSelection"] = "OPENBLAS_CORETYPE=\(user), set by the user"
+        }
+        return d
     }
 
     public func gemm(_ transA: Transpose, _ a: Matrix, rows aRows: Range<Int>?,

@@ -14,6 +14,7 @@ struct SegmentBench: ParsableCommand {
     )
 
     static func main() {
+        OpenBLASCoreChoice.selectBetterCoreIfNeeded()
         OpenBLASRuntime.start()
         main(nil)
     }

@@ -11,6 +11,7 @@ struct Segment: ParsableCommand {
     )
 
     static func main() {
+        OpenBLASCoreChoice.selectBetterCoreIfNeeded()
         OpenBLASRuntime.start()
         do {
             var command = try parseAsRoot()

@@ -169,3 +169,26 @@ struct ProductTests {
 extension Transpose: CustomTestStringConvertible {
     public var testDescription: String { rawValue }
 }
+
+@Suite("OpenBLAS core selection")
+struct OpenBLASCoreTests {
+    static let avx512: Set<String> = ["sse3", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"]
+    static let avx2: Set<String> = ["sse3", "avx", "avx2", "fma"]
+
+    @Test("a fallback core on a CPU that runs better is replaced; OpenBLAS's own choices and the user's are kept")
+    func decide() {
+        // Prescott (OpenBLAS 0.3.21 on Intel family 6 model 207) on an AVX-512 CPU: SkylakeX.
+        #expect(OpenBLASCoreChoice.decide(chosen: "Prescott", flags: Self.avx512, environment: [:]) == "SkylakeX")
+        #expect(OpenBLASCoreChoice.decide(chosen: "Core2", flags: Self.avx2, environment: [:]) == "Haswell")
+        #expect(OpenBLASCoreChoice.decide(chosen: "Nehalem", flags: ["sse3", "avx"], environment: [:]) == "Sandybridge")
+        // The user's value wins.
+        #expect(OpenBLASCoreChoice.decide(chosen: "Prescott", flags: Self.avx512, environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
+        // A CPU with nothing better, and cores that are not fallbacks, are left alone.
+        #expect(OpenBLASCoreChoice.decide(chosen: "Prescott", flags: ["sse3"], environment: [:]) == nil)
+        #expect(OpenBLASCoreChoice.decide(chosen: "Haswell", flags: Self.avx512, environment: [:]) == nil)
+        #expect(OpenBLASCoreChoice.decide(chosen: "Zen", flags: Self.avx2, environment: [:]) == nil)
+        #expect(OpenBLASCoreChoice.decide(chosen: "SkylakeX", flags: Self.avx512, environment: [:]) == nil)
+        // AVX-512 needs all five of the SkylakeX kernels' extensions; without them, AVX2.
+        #expect(OpenBLASCoreChoice.decide(chosen: "Prescott", flags: Self.avx2.union(["avx512f"]), environment: [:]) == "Haswell")
+    }
+}

@@ -10,7 +10,7 @@ import FoundationXML
 @testable import SegmentAnalysis
 @testable import SegmentSynthetic
 @testable import SegmentReports
-import SegmentBLAS
+@testable import SegmentBLAS
 
 /// The built `segment` binary, next to the test bundle.
 func segmentBinary() -> String {
@@ -161,5 +161,35 @@ struct EndToEndTests {
         #expect(r.stderr.contains("customers.csv:4: column 'ALTERSKATEGORIE_GROB' (field 2): text in a numeric column: \"abc\""))
         let left = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/out")) ?? []
         #expect(left.isEmpty, "\(left)")
+    }
+}
+
+@Suite("OpenBLAS core selection, end to end")
+struct CoreSelectionTests {
+    @Test("OpenBLAS on a fallback core: segment re-runs itself with a better OPENBLAS_CORETYPE and says so")
+    func reexec() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("segment-core-\(getpid())").path
+        try SyntheticGenerator(populationRows: 2_000, customerRows: 500, seed: 3, threads: 2).write(to: data)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: segmentBinary())
+        p.arguments = ["run", "--population", data + "/azdias.csv", "--customers", data + "/customers.csv",
+                       "-o", data + "/out", "--k", "3", "--k-range", "none", "--quiet"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = nil
+        environment["SEGMENT_TEST_OPENBLAS_CHOSEN"] = "Prescott"
+        p.environment = environment
+        p.standardOutput = Pipe()
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/out/summary.json")))
+        let details = summary.backendDetails
+        if let better = OpenBLASCoreChoice.decide(chosen: "Prescott", flags: OpenBLASCoreChoice.cpuFlags(), environment: [:]) {
+            #expect(details["corename"]?.lowercased() == better.lowercased(), "\(details)")
+            #expect(details["coreSelection"]?.contains("had chosen Prescott") == true, "\(details)")
+        } else {
+            // A CPU without AVX: nothing better to ask for, no re-run.
+            #expect(details["coreSelection"] == nil, "\(details)")
+        }
     }
 }
