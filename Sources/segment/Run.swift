@@ -109,8 +109,10 @@ struct ModelFlags: ParsableArguments {
     @Option(name: .long, help: "Number of segments; default: the k sweep's suggestion.")
     var k: Int?
 
-    @Option(name: .long, help: "k range of the sweep, as LOW-HIGH (e.g. 2-20); 'none' skips the sweep.")
-    var kRange: String = "2-20"
+    @Option(name: .long, help: ArgumentHelp(
+        "k range of the sweep, as LOW-HIGH (default 2-20); 'none' skips the sweep.",
+        discussion: "With --k the sweep is skipped unless this is given: it then runs as evidence beside the chosen k."))
+    var kRange: String?
 
     @Option(name: .long, help: "Rows (seeded sample) the k sweep runs on; 0 for all.")
     var sweepSample: Int = 200_000
@@ -137,8 +139,8 @@ struct ModelFlags: ParsableArguments {
         guard parsedComponents != nil else {
             throw ValidationError("--components must be a positive count or a fraction in (0, 1], not '\(components)'")
         }
-        guard kRange == "none" || parsedRange != nil else {
-            throw ValidationError("--k-range must look like 2-20 (low >= 1, high >= low) or be 'none', not '\(kRange)'")
+        guard kRange == nil || kRange == "none" || parsedRange != nil else {
+            throw ValidationError("--k-range must look like 2-20 (low >= 1, high >= low) or be 'none', not '\(kRange ?? "")'")
         }
         if kRange == "none" && k == nil { throw ValidationError("--k-range none needs --k") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, not \(k)") }
@@ -155,7 +157,7 @@ struct ModelFlags: ParsableArguments {
     }
 
     var parsedRange: ClosedRange<Int>? {
-        let parts = kRange.split(separator: "-").map { Int($0) }
+        let parts = (kRange ?? "2-20").split(separator: "-").map { Int($0) }
         guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo >= 1, hi >= lo else { return nil }
         return lo...hi
     }
@@ -172,7 +174,8 @@ struct ModelFlags: ParsableArguments {
         c.imputation = impute
         c.components = parsedComponents ?? .count(30)
         c.k = k
-        c.sweep = kRange == "none" ? nil : parsedRange
+        // --k alone skips the sweep (its answer would not be used); an explicit range still runs it.
+        c.sweep = kRange == "none" || (kRange == nil && k != nil) ? nil : parsedRange
         c.sweepSample = sweepSample == 0 ? nil : sweepSample
         c.nInit = nInit
         c.maxIterations = maxIterations

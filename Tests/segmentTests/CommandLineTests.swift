@@ -46,6 +46,10 @@ struct CommandLineTests {
         #expect(c.kmeansAlgorithm == .lloyd && c.sweepStart == .fresh)
         #expect(r.model.config.kmeansAlgorithm == .hamerly && r.model.config.sweepStart == .warm)
         #expect(full.exportMatrices && full.quiet && full.force && full.input.features == "f.csv")
+        // --k alone skips the sweep; with an explicit range the sweep still runs, as evidence.
+        #expect(try Run.parse(["--population", "p", "--customers", "c", "--k", "4"]).model.config.sweep == nil)
+        #expect(try Run.parse(["--population", "p", "--customers", "c", "--k", "4", "--k-range", "2-8"]).model.config.sweep == 2...8)
+        #expect(try Run.parse(["--population", "p", "--customers", "c", "--k-range", "none", "--k", "4"]).model.config.sweep == nil)
     }
 
     @Test("invalid flag sets exit 64", arguments: [
