@@ -34,7 +34,7 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
         scaler.inverseTransform(&original, threads: 1)
         return (0..<centers.rows).map { j in
             let zs = z.row(j)
-            let order = zs.indices.sorted { abs(zs[$0]) > abs(zs[$1]) }
+            let order = rankDescending(zs, by: abs)
             let diffs = order.prefix(top).map { i in
                 Difference(feature: features[i].name, value: original[j, i], populationMean: scaler.mean[i],
                            standardized: zs[i], meaning: meaning(of: features[i]))

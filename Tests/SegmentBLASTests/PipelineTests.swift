@@ -69,6 +69,15 @@ struct PipelineTests {
         let a = fixture.results["openblas"]!, b = fixture.results["swift"]!
         let same = zip(a.population.group, b.population.group).filter { $0 == $1 }.count
         #expect(Double(same) / Double(a.population.group.count) > 0.999)
+        // The same words in the reports: every component's sign and top loadings, every profile's
+        // traits in the same order (exact ties, such as a column and its complement, included).
+        #expect(a.profiles.map { $0.top.map(\.feature) } == b.profiles.map { $0.top.map(\.feature) })
+        for j in 0..<min(a.fitted.pca.count, b.fitted.pca.count) {
+            let ta = a.fitted.pca.topLoadings(j, names: a.featureNames), tb = b.fitted.pca.topLoadings(j, names: b.featureNames)
+            #expect(ta.positive.map(\.0) == tb.positive.map(\.0) && ta.negative.map(\.0) == tb.negative.map(\.0), "component \(j + 1)")
+            let dot = (0..<a.fitted.pca.features).reduce(0.0) { $0 + a.fitted.pca.components[$1, j] * b.fitted.pca.components[$1, j] }
+            #expect(dot > 0, "component \(j + 1) has opposite signs")
+        }
         #expect(abs(a.fitted.kmeans.inertia - b.fitted.kmeans.inertia) <= 1e-6 * a.fitted.kmeans.inertia)
     }
 

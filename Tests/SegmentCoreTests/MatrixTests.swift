@@ -42,3 +42,16 @@ struct MatrixTests {
 }
 
 import Foundation
+
+@Suite("Ranking")
+struct RankingTests {
+    @Test("ranking by magnitude: ties to nine digits keep index order, whatever the last bits")
+    func ranking() {
+        #expect(rankDescending([0.525, -0.525, 0.3], by: abs) == [0, 1, 2])
+        #expect(rankDescending([-0.525 - 1e-15, 0.525, 0.3], by: abs) == [0, 1, 2])
+        #expect(rankDescending([0.525, -0.525 - 1e-15, 0.3], by: abs) == [0, 1, 2])
+        #expect(rankDescending([0.1, 0.9, 0.5]) == [1, 2, 0])
+        #expect(rankDescending([0.1, 0.9, 0.5]) { -$0 } == [0, 2, 1])
+        #expect(rankDescending([0, 0]) == [0, 1])
+    }
+}

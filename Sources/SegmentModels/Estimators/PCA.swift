@@ -55,9 +55,10 @@ public struct PCA: Sendable {
 
         /// The features with the largest positive and negative weights in component `j`.
         public func topLoadings(_ j: Int, names: [String], count n: Int = 5) -> (positive: [(String, Double)], negative: [(String, Double)]) {
-            let w = (0..<features).map { (names[$0], components[$0, j]) }
-            let sorted = w.sorted { $0.1 > $1.1 }
-            return (Array(sorted.prefix(n).filter { $0.1 > 0 }), Array(sorted.reversed().prefix(n).filter { $0.1 < 0 }))
+            let column = (0..<features).map { components[$0, j] }
+            let up = rankDescending(column).map { (names[$0], column[$0]) }
+            let down = rankDescending(column) { -$0 }.map { (names[$0], column[$0]) }
+            return (Array(up.prefix(n).filter { $0.1 > 0 }), Array(down.prefix(n).filter { $0.1 < 0 }))
         }
     }
 
@@ -89,9 +90,10 @@ public struct PCA: Sendable {
         }
         var w = Matrix(rows: p, columns: k)
         for j in 0..<k {
-            // Deterministic sign: the largest-magnitude loading is positive.
-            var big = 0.0, sign = 1.0
-            for i in 0..<p where abs(eig.vectors[i, j]) > big { big = abs(eig.vectors[i, j]); sign = eig.vectors[i, j] < 0 ? -1 : 1 }
+            // Deterministic sign: the largest-magnitude loading is positive (of loadings tied to nine
+            // digits, the first feature's), so both backends give the same signs.
+            let loadings = (0..<p).map { eig.vectors[$0, j] }
+            let sign: Double = p > 0 && loadings[rankDescending(loadings, by: abs)[0]] < 0 ? -1 : 1
             for i in 0..<p { w[i, j] = sign * eig.vectors[i, j] }
         }
         return Model(mean: mean, components: w, explainedVariance: Array(values.prefix(k)),
