@@ -111,6 +111,7 @@ public struct FittedPipeline: Codable, Sendable, Equatable {
         var cleaned = try recipe.apply(table, threads: threads)
         StandardScaler.transform(&cleaned.matrix, imputer: imputer, scaler: scaler, threads: threads)
         let projected = try pca.transform(cleaned.matrix, backend: backend)
+        try Pipeline.checkMeasurable(projected, cleaned: cleaned, features: recipe.features, source: table.source)
         let (labels, distances) = try kmeans.predict(projected, backend: backend, threads: threads)
         var a = Assignments(rows: cleaned.rowCount, lowRows: cleaned.lowRows, labels: labels, distances: distances,
                             missingPerRow: cleaned.missingPerRow, unseenCodes: cleaned.unseenCodes)
@@ -221,6 +222,23 @@ public struct Pipeline {
         let (imputer, scaler) = StandardScaler().fitTransform(&cleaned.matrix, imputing: Imputer(strategy: config.imputation),
                                                                   threads: threads)
         lap("impute and scale")
+        // A value so large that a column's variance overflows would turn every later statistic into
+        // NaN; say which column instead. (One pass over the scaled matrix: ~40 ms at full size.)
+        let badColumn: Int? = {
+            // Scoped, so this reference to the matrix's storage ends here and the matrix can be freed.
+            let scaledValues = cleaned.matrix.storage, width = cleaned.matrix.columns
+            return RowBlocks(rows: cleaned.matrix.rows, threads: threads).map { block -> Int? in
+                let cells = scaledValues.span
+                for r in block {
+                    for j in 0..<width where !(abs(cells[r * width + j]) <= 1e150) { return j }
+                }
+                return nil
+            }.compactMap { $0 }.first
+        }()
+        if let j = badColumn ?? scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {
+            throw DataError(file: populationSource, column: recipe.features[j].source.column,
+                            kind: .other("values too large for the statistics: the column's variance overflows double precision"))
+        }
         let pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)
         let projected = try pca.transform(cleaned.matrix, backend: backend)
         let lowRows = cleaned.lowRows, missingPerRow = cleaned.missingPerRow
@@ -239,6 +257,7 @@ public struct Pipeline {
         }
         StandardScaler.transform(&customersCleaned.matrix, imputer: imputer, scaler: scaler, threads: threads)
         let customersProjected = try pca.transform(customersCleaned.matrix, backend: backend)
+        try Self.checkMeasurable(customersProjected, cleaned: customersCleaned, features: recipe.features, source: customerSource)
         customersCleaned.matrix = Matrix(rows: 0, columns: 0)
         lap("customers")
 
@@ -306,6 +325,19 @@ public struct Pipeline {
 }
 
 extension Pipeline {
+    /// Refuses projected rows whose squared distances would overflow (a cell of 1e300 in a file whose
+    /// statistics came from another): the error names the file, the line and the column.
+    static func checkMeasurable(_ projected: Matrix, cleaned: CleanedData, features: [OutputFeature], source: String) throws {
+        let values = projected.storage
+        guard let at = values.firstIndex(where: { !$0.isFinite || abs($0) > 1e150 }) else { return }
+        let row = at / max(1, projected.columns)
+        // The cleaned cell with the largest magnitude on that row is the culprit.
+        let cells = (0..<cleaned.matrix.columns).map { cleaned.matrix.count > 0 ? abs(cleaned.matrix[row, $0]) : 0 }
+        let column = cells.indices.max { cells[$0] < cells[$1] }.map { features[$0].source.column }
+        throw DataError(file: source, line: cleaned.lowRows[row] + 2, column: column,
+                        kind: .other("a value too large to measure distances with"))
+    }
+
     /// `size` seeded rows of `x` (all of them when `size` is nil or not smaller).
     static func sample(_ x: Matrix, size: Int?, seed: UInt64) -> Matrix {
         guard let size, size < x.rows else { return x }

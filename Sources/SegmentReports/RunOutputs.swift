@@ -11,8 +11,10 @@ public enum RunOutputs {
     public static let files = ["report.html", "report.md", "summary.json", "run_info.json",
                                "population_assignments.csv", "customers_assignments.csv", "model.json"]
 
-    /// Fails when `directory` already holds a report and `force` is false.
-    public static func prepare(_ directory: String, force: Bool) throws {
+    /// Fails when `directory` already holds a report and `force` is false. Returns whether it created
+    /// the folder (a failed run then removes it again: `removeIfEmpty`).
+    @discardableResult
+    public static func prepare(_ directory: String, force: Bool) throws -> Bool {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
             guard isDir.boolValue else {
@@ -23,8 +25,22 @@ public enum RunOutputs {
                 throw OutputError(file: directory, message: "holds a previous report (\(existing.joined(separator: ", ")))",
                                   remedy: .allowReplacing)
             }
+            return false
         } else {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw OutputError(file: directory, message: "cannot create the output folder")
+            }
+            return true
+        }
+    }
+
+    /// Removes `directory` when it is empty: the folder a failed run created, so that a failure
+    /// leaves nothing behind.
+    public static func removeIfEmpty(_ directory: String) {
+        if let items = try? FileManager.default.contentsOfDirectory(atPath: directory), items.isEmpty {
+            try? FileManager.default.removeItem(atPath: directory)
         }
     }
 

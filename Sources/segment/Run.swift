@@ -49,7 +49,17 @@ struct Run: ParsableCommand {
     var force = false
 
     func run() throws {
-        try RunOutputs.prepare(output, force: force)
+        let created = try RunOutputs.prepare(output, force: force)
+        do {
+            try runPipeline()
+        } catch {
+            // A failed run leaves no folder it created.
+            if created { RunOutputs.removeIfEmpty(output) }
+            throw error
+        }
+    }
+
+    private func runPipeline() throws {
         Interrupts.install()
         let config = model.config(cleaning: cleaning)
         let backend = makeBackend(model.backend, threads: input.threads)

@@ -55,6 +55,16 @@ struct BadInput: Sendable, CustomStringConvertible {
 func cells(_ line: String) -> [String] { line.components(separatedBy: ";") }
 
 let badInputs: [BadInput] = [
+    BadInput(name: "a value of 1e300 in the customers", make: { f in
+        ["--customers", f.variant("huge") { l in var c = cells(l[3]); c[1] = "1e300"; l[3] = c.joined(separator: ";") }]
+    }, message: "column 'ALTERSKATEGORIE_GROB': a value too large to measure distances with"),
+    BadInput(name: "values of 1e300 in the population", make: { f in
+        var lines = f.populationText.components(separatedBy: "\n")
+        for r in 1...5 { var c = cells(lines[r]); c[1] = "1e300"; lines[r] = c.joined(separator: ";") }
+        let p = f.directory + "/huge_population.csv"
+        try! lines.joined(separator: "\n").write(toFile: p, atomically: true, encoding: .utf8)
+        return ["--population", p]
+    }, message: "huge_population.csv: column 'ALTERSKATEGORIE_GROB': values too large for the statistics"),
     BadInput(name: "ragged row", make: { f in ["--customers", f.variant("ragged") { l in l[5] = cells(l[5]).dropLast().joined(separator: ";") }] },
              message: "ragged.csv:6: expected 85 fields, found 84"),
     BadInput(name: "stray delimiter", make: { f in ["--customers", f.variant("stray") { l in l[7] += ";" }] },
@@ -129,6 +139,8 @@ struct FaultTests {
         #expect(r.status == 1, "\(bad.name): exit \(r.status), \(r.stderr)")
         #expect(r.stderr.contains(bad.message), "\(bad.name): \(r.stderr)")
         #expect(left.isEmpty, "\(bad.name) left \(left)")
+        // Not even the folder it would have created.
+        #expect(!FileManager.default.fileExists(atPath: out), "\(bad.name) left the folder")
     }
 
     @Test("a damaged or edited model: score names the file and the field, exits 1, writes nothing, never traps")
