@@ -153,12 +153,18 @@ struct ModelFlags: ParsableArguments {
             throw ValidationError("--k-range must look like 2-20 (low >= 1, high >= low) or be 'none', not '\(kRange ?? "")'")
         }
         if kRange == "none" && k == nil { throw ValidationError("--k-range none needs --k") }
+        if let range = parsedRange, kRange != nil, range.upperBound > Self.maxSweepK {
+            throw ValidationError("--k-range goes up to \(range.upperBound); the sweep stops at \(Self.maxSweepK) segments (each k is a full k-means run): give --k for a larger k")
+        }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, not \(k)") }
         guard nInit >= 1 else { throw ValidationError("--n-init must be at least 1") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         guard tolerance >= 0 else { throw ValidationError("--tolerance must not be negative") }
         guard sweepSample >= 0 else { throw ValidationError("--sweep-sample must not be negative") }
     }
+
+    /// The largest k a sweep may try: beyond it a sweep is hours of k-means for no segmentation anyone reads.
+    static let maxSweepK = 100
 
     var parsedComponents: PCA.Components? {
         if let n = Int(components), n >= 1 { return .count(n) }

@@ -55,6 +55,7 @@ struct CommandLineTests {
     @Test("invalid flag sets exit 64", arguments: [
         ["run", "--customers", "c"],
         ["run", "--population", "p", "--customers", "c", "--k", "0"],
+        ["run", "--population", "p", "--customers", "c", "--k-range", "2-100000"],
         ["run", "--population", "p", "--customers", "c", "--k-range", "5-2"],
         ["run", "--population", "p", "--customers", "c", "--k-range", "none"],
         ["run", "--population", "p", "--customers", "c", "--components", "0"],
