@@ -71,6 +71,9 @@ public enum MarkdownReport {
         }
         let d = s.kmeans.diagnostics
         o.append("\n## k-means\n")
+        if let ari = s.plantedARI {
+            o.append("Against the generator's planted segments (`--truth`): adjusted Rand index \(fmt(ari, 3)) over the low-missing rows.\n")
+        }
         o.append("k = \(s.kmeans.k), inertia \(fmt(s.kmeans.inertia, 1)), \(s.kmeans.iterations) iterations (best of \(s.kmeans.nInit)); converged: \(!d.didNotConverge ? "yes" : "no"); empty clusters relocated: \(d.emptyClustersRelocated); distinct centres: \(d.distinctCenters).")
         return o.joined(separator: "\n") + "\n"
     }

@@ -85,6 +85,9 @@ public struct RunSummary: Codable, Sendable {
         public var coefficients: [Double]
     }
     public var customerLikeness: Likeness?
+    /// With `--truth`: the adjusted Rand index of the segments against the generator's planted ones,
+    /// over the low-missing rows.
+    public var plantedARI: Double?
     public var representationRule: String
     public var profiles: [ClusterProfile]
 

@@ -38,7 +38,7 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Also write the cleaned and the PCA-projected population as .npy.")
     var exportMatrices = false
 
-    @Flag(name: .long, help: "No progress on stderr.")
+    @Flag(name: [.short, .long], help: "No progress on stderr.")
     var quiet = false
 
     @Option(name: .long, help: "A generator truth file (truth_population.csv): report the adjusted Rand index of the segments against the planted ones.")
@@ -70,16 +70,18 @@ struct Run: ParsableCommand {
         let result = try pipeline.run(population: population, customers: customers, schema: try input.schema(),
                                       delimiter: input.delimiterByte, keepMatrices: exportMatrices)
         progress.finish()
-        let summary = RunSummary(result: result, backend: backend)
+        var summary = RunSummary(result: result, backend: backend)
         let total = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let info = RunInfo(date: ISO8601DateFormatter().string(from: Date()), threads: input.threads,
                            stageSeconds: Dictionary(result.timings, uniquingKeysWith: +), stageOrder: result.timings.map(\.0),
                            totalSeconds: total, peakMemoryBytes: ProcessInfoCompat.peakResidentBytes)
-        try RunOutputs.write(result, summary: summary, info: info, to: output, exportMatrices: exportMatrices)
         if let truth {
-            let planted = try PlantedTruth.load(truth)
-            print(String(format: "adjusted Rand index against the planted segments (low-missing rows): %.3f",
-                         planted.adjustedRandIndex(result.population.group)))
+            // Into summary.json and the reports too, not only the terminal.
+            summary.plantedARI = try PlantedTruth.load(truth).adjustedRandIndex(result.population.group)
+        }
+        try RunOutputs.write(result, summary: summary, info: info, to: output, exportMatrices: exportMatrices)
+        if let ari = summary.plantedARI {
+            print(String(format: "adjusted Rand index against the planted segments (low-missing rows): %.3f", ari))
         }
         let report = (output as NSString).appendingPathComponent("report.html")
         print("\(result.chosenK) segments" + (result.sweep.map { " (the k sweep suggests \($0.suggestedK))" } ?? ""))

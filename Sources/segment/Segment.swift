@@ -1,12 +1,14 @@
 import ArgumentParser
 import SegmentBLAS
 import SegmentCore
+import SegmentReports
 
 @main
 struct Segment: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
         abstract: "Find customer segments by clustering a general population and comparing where customers fall.",
+        version: "segment \(RunSummary.toolVersion)",
         subcommands: [Run.self, Describe.self, Fit.self, Score.self, Generate.self, Check.self]
     )
 

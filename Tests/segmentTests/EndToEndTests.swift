@@ -57,7 +57,7 @@ struct EndToEndTests {
         #expect(gen.status == 0, "\(gen.stderr)")
         let run = try runBinary(["run", "--population", data + "/azdias.csv", "--customers", data + "/customers.csv",
                                  "-o", out, "--k-range", "2-6", "--k", "5", "--quiet", "--export-matrices",
-                                 "--backend", "swift", "--threads", "2"])
+                                 "--backend", "swift", "--threads", "2", "--truth", data + "/truth_population.csv"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("report: \(out)/report.html"))
         for f in RunOutputs.files + ["population_cleaned.npy", "population_cleaned.names.txt", "population_pca.npy"] {
@@ -87,6 +87,13 @@ struct EndToEndTests {
             // Every person's customer-likeness score is their group's ratio among characterised people.
             #expect(ratios[name] == [String(format: "%.6f", g.ratio)], "\(name)")
         }
+        // --truth: the ARI against the planted segments is in the summary, as computed from the files.
+        let planted = try PlantedTruth.load(data + "/truth_population.csv")
+        let groups = lines.dropFirst().map { l -> Int32 in
+            let g = l.split(separator: ",", omittingEmptySubsequences: false)[1]
+            return g == "high-missing" ? -1 : Int32(g)!
+        }
+        #expect(summary.plantedARI == planted.adjustedRandIndex(groups) && summary.plantedARI! > 0.3)
         // The customer-likeness model tells customers apart better than chance, out of sample.
         let likeness = try #require(summary.customerLikeness)
         #expect(likeness.foldAUCs.count == 5 && likeness.crossValidatedAUC > 0.6, "\(likeness.foldAUCs)")
