@@ -40,7 +40,7 @@ public enum HTMLReport {
         </head>
         <body>
         <h1>Customer segments</h1>
-        <p>\(xml(s.inputs.population)) (\(s.inputs.populationRows) people) against \(xml(s.inputs.customers)) (\(s.inputs.customerRows) customers), \(s.kmeans.k) segments, backend \(xml(s.backend)). The numbers are in summary.json.</p>
+        <p>\(xml(s.inputs.population)) (\(s.inputs.populationRows) people) against \(xml(s.inputs.customers)) (\(s.inputs.customerRows) customers), \(s.kmeans.k) segments, backend \(xml(s.backend)). The numbers are in summary.json.\(s.plantedARI.map { " Against the generator's planted segments (--truth): adjusted Rand index \(fmt($0, 3)) over the low-missing rows." } ?? "")</p>
         \(sections.joined(separator: "\n"))
         </body>
         </html>
@@ -121,8 +121,7 @@ public enum HTMLReport {
         let alone = [("the knee of the inertia curve", sw.kneeK), ("the customer-information plateau", sw.informationK),
                      ("the largest silhouette", sw.silhouetteK), ("the largest Calinski-Harabasz index", sw.calinskiHarabaszK)]
             .compactMap { name, k in k.map { "\(name) \($0)" } }
-        let truth = s.plantedARI.map { "<p>Against the generator's planted segments (--truth): adjusted Rand index \(fmt($0, 3)) over the low-missing rows.</p>" } ?? ""
-        return truth + "<p>Blue: the sum of squared distances to the nearest centre for each number of segments (on \(sw.rows) people). Orange: how much the segments tell customers from the population (the Jensen-Shannon divergence of the two files' segment shares, in bits). The rule picks k = \(sw.suggestedK): \(xml(sw.rule)). This run uses k = \(s.kmeans.k).</p>"
+        return "<p>Blue: the sum of squared distances to the nearest centre for each number of segments (on \(sw.rows) people). Orange: how much the segments tell customers from the population (the Jensen-Shannon divergence of the two files' segment shares, in bits). The rule picks k = \(sw.suggestedK): \(xml(sw.rule)). This run uses k = \(s.kmeans.k).</p>"
             + (alone.isEmpty ? "" : "<p>Each criterion alone would pick: \(xml(alone.joined(separator: "; "))). Every value per k is in summary.json.</p>")
     }
 
