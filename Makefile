@@ -31,7 +31,7 @@ BENCH_OUT  ?= bench/results.jsonl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps build test data run bench fidelity fuzz fuzz-build install uninstall clean
+.PHONY: help deps build test data run bench fidelity torture fuzz fuzz-build install uninstall clean
 
 help:
 	@echo "make deps       install OpenBLAS and LAPACKE (Debian: libopenblas-dev liblapacke-dev) if missing"
@@ -40,6 +40,7 @@ help:
 	@echo "make run        the whole job on data/ (generated if absent); report in out/report.html"
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
+	@echo "make torture    signals at many moments of a run: never a mixed report, a leftover or a crash"
 	@echo "make fidelity   planted segments at k = $(FIDELITY_KS), seeds $(FIDELITY_SEEDS): does the default run find them?"
 	@echo "make fuzz       run the libFuzzer targets ($(FUZZ_SECONDS) s each; FUZZ_SECONDS=...)"
 	@echo "make install    a portable ($(INSTALL_CPU)) segment in $(prefix)/bin   (make uninstall removes it)"
@@ -86,6 +87,11 @@ bench: build $(DATA)/azdias.csv
 	$(BIN_DIR)/segment-bench run --threads $(THREADS) --data $(DATA) --results $(BENCH_OUT) \
 	  $$( [ -x $(VENV)/bin/python ] && echo --python $(VENV)/bin/python )
 	@$(MAKE) --no-print-directory fidelity
+
+# Signals at many moments of `segment run --force` (scripts/torture.sh).
+TORTURE_TRIALS ?= 200
+torture: build
+	bash scripts/torture.sh $(BIN_DIR)/segment $(TORTURE_TRIALS)
 
 # The fidelity benchmark (bench/fidelity.py): generated data with planted segments at several k,
 # the default run's k, ARI and over/under findings against the truth, next to scikit-learn's.

@@ -11,10 +11,11 @@ public enum RunOutputs {
     public static let files = ["report.html", "report.md", "summary.json", "run_info.json",
                                "population_assignments.csv", "customers_assignments.csv", "model.json"]
 
-    /// Fails when `directory` already holds a report and `force` is false. Returns whether it created
-    /// the folder (a failed run then removes it again: `removeIfEmpty`).
-    @discardableResult
-    public static func prepare(_ directory: String, force: Bool) throws -> Bool {
+    /// Fails when `directory` already holds a report and `force` is false. Creates nothing: the folder
+    /// appears only when the report is complete (`write`), so a failed run leaves none behind.
+    public static func prepare(_ directory: String, force: Bool) throws {
+        // What a killed run left beside the folder goes first, however early this run is stopped.
+        StagedFolder.removeLeftovers(of: directory)
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
             guard isDir.boolValue else {
@@ -25,59 +26,46 @@ public enum RunOutputs {
                 throw OutputError(file: directory, message: "holds a previous report (\(existing.joined(separator: ", ")))",
                                   remedy: .allowReplacing)
             }
-            return false
-        } else {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw OutputError(file: directory, message: "cannot create the output folder")
-            }
-            return true
         }
     }
 
-    /// Removes `directory` when it is empty: the folder a failed run created, so that a failure
-    /// leaves nothing behind.
-    public static func removeIfEmpty(_ directory: String) {
-        if let items = try? FileManager.default.contentsOfDirectory(atPath: directory), items.isEmpty {
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-    }
+    /// The names a run may write, the exported matrices included: what `StagedFolder.commit` does
+    /// not carry over from a previous report.
+    public static let ownNames: Set<String> = Set(files + ["population_cleaned.npy", "population_cleaned.names.txt",
+                                                           "population_cleaned.rows.txt", "population_pca.npy",
+                                                           "population_pca.names.txt"])
 
-    /// Stages every file, then commits them all.
+    /// Writes every file into a staging folder beside `directory`, then replaces the folder with it
+    /// in one step: a reader sees the whole previous report or the whole new one.
     public static func write(_ result: Pipeline.Result, summary: RunSummary, info: RunInfo, to directory: String,
                              exportMatrices: Bool) throws {
-        func path(_ n: String) -> String { (directory as NSString).appendingPathComponent(n) }
-        var staged: [AtomicFile] = []
-        func stage(_ name: String, _ bytes: [UInt8]) throws {
-            let f = try AtomicFile(path: path(name))
-            staged.append(f)
-            try f.write(bytes)
-        }
+        let folder = try StagedFolder(target: directory)
         do {
-            try stage("summary.json", try SegmentJSON.fileBytes(summary))
-            try stage("run_info.json", try SegmentJSON.fileBytes(info))
-            try stage("model.json", try SegmentJSON.fileBytes(result.fitted))
-            try stage("population_assignments.csv", AssignmentsCSV.render(result.population, comparison: result.comparison))
-            try stage("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison))
-            try stage("report.md", Array(MarkdownReport.render(summary).utf8))
-            try stage("report.html", Array(HTMLReport.render(summary).utf8))
-            for f in staged { try f.commit() }
+            func write(_ name: String, _ bytes: [UInt8]) throws { try AtomicFile.write(bytes, to: folder.path(name)) }
+            try write("summary.json", try SegmentJSON.fileBytes(summary))
+            try write("run_info.json", try SegmentJSON.fileBytes(info))
+            try write("model.json", try SegmentJSON.fileBytes(result.fitted))
+            try write("population_assignments.csv", AssignmentsCSV.render(result.population, comparison: result.comparison))
+            try write("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison))
+            try write("report.md", Array(MarkdownReport.render(summary).utf8))
+            try write("report.html", Array(HTMLReport.render(summary).utf8))
+            if exportMatrices {
+                if let cleaned = result.cleanedPopulation {
+                    try NPYWriter.write(cleaned.matrix, to: folder.path("population_cleaned.npy"), names: cleaned.featureNames,
+                                        namesPath: folder.path("population_cleaned.names.txt"))
+                    try AtomicFile.write(cleaned.lowRows.map { String($0 + 1) }.joined(separator: "\n") + "\n",
+                                         to: folder.path("population_cleaned.rows.txt"))
+                }
+                if let projected = result.projectedPopulation {
+                    try NPYWriter.write(projected, to: folder.path("population_pca.npy"),
+                                        names: (1...projected.columns).map { "PC\($0)" },
+                                        namesPath: folder.path("population_pca.names.txt"))
+                }
+            }
+            try folder.commit(ours: ownNames)
         } catch {
-            for f in staged { f.abandon() }
+            folder.abandon()
             throw error
-        }
-        if exportMatrices {
-            if let cleaned = result.cleanedPopulation {
-                try NPYWriter.write(cleaned.matrix, to: path("population_cleaned.npy"), names: cleaned.featureNames,
-                                    namesPath: path("population_cleaned.names.txt"))
-                try AtomicFile.write(cleaned.lowRows.map { String($0 + 1) }.joined(separator: "\n") + "\n",
-                                     to: path("population_cleaned.rows.txt"))
-            }
-            if let projected = result.projectedPopulation {
-                try NPYWriter.write(projected, to: path("population_pca.npy"),
-                                    names: (1...projected.columns).map { "PC\($0)" }, namesPath: path("population_pca.names.txt"))
-            }
         }
     }
 }

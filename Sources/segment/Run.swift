@@ -49,17 +49,7 @@ struct Run: ParsableCommand {
     var force = false
 
     func run() throws {
-        let created = try RunOutputs.prepare(output, force: force)
-        do {
-            try runPipeline()
-        } catch {
-            // A failed run leaves no folder it created.
-            if created { RunOutputs.removeIfEmpty(output) }
-            throw error
-        }
-    }
-
-    private func runPipeline() throws {
+        try RunOutputs.prepare(output, force: force)
         Interrupts.install()
         let config = model.config(cleaning: cleaning)
         let backend = makeBackend(model.backend, threads: input.threads)
@@ -237,9 +227,15 @@ enum Interrupts {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                TemporaryFiles.removeAll()
-                FileHandle.standardError.write(Data("\ninterrupted: no report written\n".utf8))
-                exit(128 + sig)
+                // Never half-way through a commit: the section is taken until the process exits.
+                CommitSection.run {
+                    TemporaryFiles.removeAll()
+                    FileHandle.standardError.write(Data((CommitSection.committed
+                        ? "\ninterrupted: the new report was already complete\n"
+                        : "\ninterrupted: no report written\n").utf8))
+                    // _exit: no atexit handlers or static destructors racing the threads still running.
+                    _exit(128 + sig)
+                }
             }
             source.resume()
             sources.append(source)

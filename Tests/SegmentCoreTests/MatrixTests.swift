@@ -1,6 +1,6 @@
 import Testing
 import SegmentTestSupport
-import SegmentCore
+@testable import SegmentCore
 
 @Suite("Matrix")
 struct MatrixTests {
@@ -53,5 +53,63 @@ struct RankingTests {
         #expect(rankDescending([0.1, 0.9, 0.5]) == [1, 2, 0])
         #expect(rankDescending([0.1, 0.9, 0.5]) { -$0 } == [0, 2, 1])
         #expect(rankDescending([0, 0]) == [0, 1])
+    }
+}
+
+@Suite("A report folder replaced as a whole")
+struct StagedFolderTests {
+    func scratch(_ name: String) -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("staged-\(getpid())-\(name)").path
+        try? FileManager.default.removeItem(atPath: dir)
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("a new folder appears whole; a replaced one keeps the user's files and drops the tool's old ones")
+    func replace() throws {
+        let root = scratch("replace"), target = root + "/out"
+        let first = try StagedFolder(target: target)
+        try AtomicFile.write("one", to: first.path("a.txt"))
+        try AtomicFile.write("old export", to: first.path("b.npy"))
+        #expect(!FileManager.default.fileExists(atPath: target))
+        try first.commit(ours: ["a.txt", "b.npy"])
+        try "mine".write(toFile: target + "/notes.txt", atomically: false, encoding: .utf8)
+        let second = try StagedFolder(target: target)
+        try AtomicFile.write("two", to: second.path("a.txt"))
+        // Until the commit, the old report is whole.
+        #expect(try String(contentsOfFile: target + "/a.txt", encoding: .utf8) == "one")
+        try second.commit(ours: ["a.txt", "b.npy"])
+        #expect(try String(contentsOfFile: target + "/a.txt", encoding: .utf8) == "two")
+        #expect(try String(contentsOfFile: target + "/notes.txt", encoding: .utf8) == "mine")
+        #expect(!FileManager.default.fileExists(atPath: target + "/b.npy"))
+        // Nothing else beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["out"])
+    }
+
+    @Test("an abandoned staging folder leaves the target untouched; a dead run's staging folder is removed")
+    func abandonAndLeftovers() throws {
+        let root = scratch("leftovers"), target = root + "/out"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try "keep".write(toFile: target + "/a.txt", atomically: false, encoding: .utf8)
+        let folder = try StagedFolder(target: target)
+        try AtomicFile.write("new", to: folder.path("a.txt"))
+        folder.abandon()
+        #expect(try String(contentsOfFile: target + "/a.txt", encoding: .utf8) == "keep")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["out"])
+        // A staging folder of a process that no longer exists (pid 2^22 + 1 is above Linux's pid_max default).
+        let dead = root + "/.out.staging-4194305"
+        try FileManager.default.createDirectory(atPath: dead, withIntermediateDirectories: true)
+        _ = try StagedFolder(target: target)
+        #expect(!FileManager.default.fileExists(atPath: dead))
+    }
+
+    @Test("renameat2 exchanges two folders on this file system")
+    func exchange() throws {
+        let root = scratch("exchange")
+        try FileManager.default.createDirectory(atPath: root + "/a", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/b", withIntermediateDirectories: true)
+        try "A".write(toFile: root + "/a/x", atomically: false, encoding: .utf8)
+        #expect(StagedFolder.exchange(root + "/a", root + "/b"))
+        #expect(FileManager.default.fileExists(atPath: root + "/b/x") && !FileManager.default.fileExists(atPath: root + "/a/x"))
     }
 }

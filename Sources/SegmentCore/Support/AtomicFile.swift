@@ -36,10 +36,11 @@ public final class AtomicFile {
         let n = Self.counter
         Self.lock.unlock()
         temporaryPath = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(n)")
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil) else {
+        // Created and registered in one step, so an interrupt at any moment finds it.
+        let temporary = temporaryPath
+        guard TemporaryFiles.create(temporary, { FileManager.default.createFile(atPath: temporary, contents: nil) }) else {
             throw OutputError(file: path, message: "cannot open the file: cannot create a file in \(dir)")
         }
-        TemporaryFiles.register(temporaryPath)
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporaryPath))
     }
 
@@ -88,18 +89,38 @@ public final class AtomicFile {
 /// the executable installs).
 public enum TemporaryFiles {
     private nonisolated(unsafe) static var paths = Set<String>()
+    private nonisolated(unsafe) static var closed = false
     private static let lock = NSLock()
 
-    static func register(_ p: String) { lock.lock(); paths.insert(p); lock.unlock() }
-    static func unregister(_ p: String) { lock.lock(); paths.remove(p); lock.unlock() }
+    /// Creates a temporary file or folder with `make` and registers it, both under the lock that
+    /// `removeAll` takes: no temporary can appear between the clean-up's look and the process's
+    /// exit. False, with nothing created, once `removeAll` has run (or when `make` fails).
+    package static func create(_ p: String, _ make: () -> Bool) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed, make() else { return false }
+        paths.insert(p)
+        return true
+    }
 
-    /// Removes every registered temporary file.
+    package static func unregister(_ p: String) { lock.lock(); paths.remove(p); lock.unlock() }
+
+    /// Removes every registered temporary file and folder; after it, none can be created (the
+    /// process is about to exit).
     public static func removeAll() {
         lock.lock()
-        let all = paths
+        defer { lock.unlock() }
+        closed = true
+        // Files, and the staging folders of `StagedFolder`. A folder is first renamed away, so a
+        // thread still renaming a finished file into it cannot, then removed.
+        for p in paths where unlink(p) != 0 {
+            let trash = p + ".removing"
+            let gone = rename(p, trash) == 0 ? trash : p
+            for _ in 0..<5 where FileManager.default.fileExists(atPath: gone) {
+                try? FileManager.default.removeItem(atPath: gone)
+            }
+        }
         paths.removeAll()
-        lock.unlock()
-        for p in all { unlink(p) }
     }
 
     public static var current: [String] { lock.lock(); defer { lock.unlock() }; return Array(paths) }
