@@ -32,6 +32,7 @@ struct Fit: ParsableCommand {
     var force = false
 
     func run() throws {
+        Interrupts.install(what: "model")
         if FileManager.default.fileExists(atPath: model) && !force {
             throw DataError(file: model, kind: .other("exists; use --force to replace it"))
         }
@@ -76,6 +77,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
+        Interrupts.install(what: "output")
         let fitted = try Self.loadModel(model)
         let table = try CSVLoader(schema: fitted.recipe.schema, delimiter: delimiter?.utf8.first, threads: threads).load(path: input)
         let assignments = try fitted.assign(table, backend: makeBackend(backend, threads: threads), threads: threads)

@@ -48,6 +48,8 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
+        // Each file appears whole or not at all; an interrupt removes the ones in progress.
+        Interrupts.install(what: "file", partial: true)
         let start = DispatchTime.now().uptimeNanoseconds
         let segments = plantedSegments.map { LatentModel.planted(count: $0, seed: seed) } ?? LatentModel.segments
         let truth = try SyntheticGenerator(populationRows: populationRows, customerRows: customerRows,

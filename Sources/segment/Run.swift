@@ -221,7 +221,9 @@ final class Progress: @unchecked Sendable {
 enum Interrupts {
     nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
 
-    static func install() {
+    /// `what`: the output named in the message ("report", "model", ...); `partial`: the command
+    /// writes several files one after another, so the ones already complete stay.
+    static func install(what: String = "report", partial: Bool = false) {
         guard sources.isEmpty else { return }
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
@@ -231,8 +233,9 @@ enum Interrupts {
                 CommitSection.run {
                     TemporaryFiles.removeAll()
                     FileHandle.standardError.write(Data((CommitSection.committed
-                        ? "\ninterrupted: the new report was already complete\n"
-                        : "\ninterrupted: no report written\n").utf8))
+                        ? "\ninterrupted: the new \(what) was already complete\n"
+                        : partial ? "\ninterrupted: the \(what) being written was removed; those already complete were kept\n"
+                        : "\ninterrupted: no \(what) written\n").utf8))
                     // _exit: no atexit handlers or static destructors racing the threads still running.
                     _exit(128 + sig)
                 }
