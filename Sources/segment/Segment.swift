@@ -13,6 +13,7 @@ struct Segment: ParsableCommand {
     )
 
     static func main() {
+        CrashHandling.install()
         OpenBLASCoreChoice.selectBetterCoreIfNeeded()
         OpenBLASRuntime.start()
         do {

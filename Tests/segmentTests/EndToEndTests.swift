@@ -200,3 +200,27 @@ struct CoreSelectionTests {
         }
     }
 }
+
+@Suite("A trap ends the process at once")
+struct CrashTests {
+    @Test("a fatal error exits promptly with its signal and one line on stderr, no backtracer")
+    func trap() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: segmentBinary())
+        p.arguments = ["--version"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = nil
+        environment["SEGMENT_TEST_TRAP"] = "1"
+        p.environment = environment
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        let start = Date()
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(Date().timeIntervalSince(start) < 10, "took \(Date().timeIntervalSince(start)) s")
+        #expect(p.terminationReason == .uncaughtSignal && [SIGILL, SIGTRAP].contains(p.terminationStatus), "\(p.terminationStatus)")
+        #expect(text.contains("segment: internal error") && !text.contains("Backtracing"), "\(text)")
+    }
+}
