@@ -341,8 +341,7 @@ extension Pipeline {
     /// `size` seeded rows of `x` (all of them when `size` is nil or not smaller).
     static func sample(_ x: Matrix, size: Int?, seed: UInt64) -> Matrix {
         guard let size, size < x.rows else { return x }
-        let rows = seededSample(rows: x.rows, size: size, seed: seed)
-        return Matrix(rows: rows.count, columns: x.columns, elements: rows.flatMap { x.row($0) })
+        return x.rows(at: seededSample(rows: x.rows, size: size, seed: seed))
     }
 }
 

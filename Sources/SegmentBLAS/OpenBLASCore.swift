@@ -32,9 +32,8 @@ public enum OpenBLASCoreChoice {
     /// better one, and the user has not chosen. (A non-fallback choice such as `Haswell` on an AVX-512
     /// CPU is left alone: it is OpenBLAS's own decision for a CPU it knows.)
     public static func decide(chosen: String, flags: Set<String>, environment: [String: String]) -> String? {
-        guard environment["OPENBLAS_CORETYPE"] == nil, strength(chosen) == 1,
-              let better = best(flags: flags), strength(better) > 1 else { return nil }
-        return better
+        guard environment["OPENBLAS_CORETYPE"] == nil, strength(chosen) == 1 else { return nil }
+        return best(flags: flags)
     }
 
     /// This CPU's flags, from `/proc/cpuinfo` (empty where it cannot be read).

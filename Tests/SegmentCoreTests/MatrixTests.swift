@@ -43,6 +43,16 @@ struct MatrixTests {
 
 import Foundation
 
+@Suite("Row selection")
+struct RowSelectionTests {
+    @Test("rows(at:) copies the listed rows in the listed order, repeats included")
+    func rowsAt() {
+        let m = Matrix([[1, 2], [3, 4], [5, 6]])
+        #expect(m.rows(at: [2, 0, 2]) == Matrix([[5, 6], [1, 2], [5, 6]]))
+        #expect(m.rows(at: []).rows == 0 && m.rows(at: []).columns == 2)
+    }
+}
+
 @Suite("Ranking")
 struct RankingTests {
     @Test("ranking by magnitude: ties to nine digits keep index order, whatever the last bits")

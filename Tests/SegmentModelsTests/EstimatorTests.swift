@@ -23,7 +23,7 @@ struct EstimatorTests {
         // changes nothing.
         let (x, truth) = blobs(k: 4, per: 1_000, dims: 3, spread: 0.3)
         let mine = truth.indices.filter { truth[$0] == 3 }
-        let customers = Matrix(rows: mine.count, columns: 3, elements: mine.flatMap { x.row($0) })
+        let customers = x.rows(at: mine)
         let r = try KSweep(ks: 2...6, seed: 1, silhouetteSample: 0).run(x, backend: SwiftBackend(threads: 2), customers: customers)
         let info = Dictionary(uniqueKeysWithValues: r.points.map { ($0.k, $0.customerInformation!) })
         #expect(abs(info[4]! - 0.5488) < 1e-3, "\(info)")
@@ -55,7 +55,7 @@ struct EstimatorTests {
         // falls back to the knee.
         let (x, truth) = blobs(k: 6, per: 800, dims: 3, spread: 0.4, seed: 3)
         let mine = truth.indices.filter { $0 % 6 <= truth[$0] }
-        let customers = Matrix(rows: mine.count, columns: 3, elements: mine.flatMap { x.row($0) })
+        let customers = x.rows(at: mine)
         let r = try KSweep(ks: 2...10, seed: 1, silhouetteSample: 0).run(x, backend: SwiftBackend(threads: 2), customers: customers)
         #expect(r.informationK == r.suggestedK && r.rule.hasPrefix("the customer-information plateau"))
         #expect((5...6).contains(r.suggestedK), "\(r.points.map { ($0.k, $0.customerInformation!) })")

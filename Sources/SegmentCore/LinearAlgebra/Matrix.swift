@@ -126,6 +126,17 @@ public struct Matrix: Sendable, Equatable, Codable {
                       elements: Array(_storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
+    /// A copy of the rows listed in `indices`, in that order.
+    public func rows(at indices: [Int]) -> Matrix {
+        var elements: [Double] = []
+        elements.reserveCapacity(indices.count * columns)
+        for i in indices {
+            precondition(i >= 0 && i < rows, "row \(i) out of bounds")
+            elements += _storage[(i * columns)..<((i + 1) * columns)]
+        }
+        return Matrix(rows: indices.count, columns: columns, elements: elements)
+    }
+
     /// True when any element is NaN.
     public var containsNaN: Bool { _storage.contains { $0.isNaN } }
 

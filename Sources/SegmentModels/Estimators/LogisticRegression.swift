@@ -31,11 +31,11 @@ public struct LogisticRegression: Sendable {
         public let coefficients: [Double]
         public let iterations: Int
 
-        /// `x · coefficients + intercept` per row.
-        public func decision(_ x: Matrix) -> [Double] {
+        /// `x · coefficients + intercept` per row, over `threads` row blocks.
+        public func decision(_ x: Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) -> [Double] {
             precondition(x.columns == coefficients.count, "LogisticRegression: \(x.columns) columns for \(coefficients.count) coefficients")
             let values = x.storage, p = x.columns
-            return RowBlocks(rows: x.rows, threads: ProcessInfoCompat.activeProcessorCount).fill(repeating: 0.0) { block, out in
+            return RowBlocks(rows: x.rows, threads: threads).fill(repeating: 0.0) { block, out in
                 let cells = values.span
                 for (i, r) in block.enumerated() {
                     var s = intercept
@@ -80,7 +80,7 @@ public struct LogisticRegression: Sendable {
             var gradient = [Double](repeating: 0, count: d)
             var hessian = Matrix(rows: d, columns: d)
             for part in parts {
-                let eta = model.decision(part.x)
+                let eta = model.decision(part.x, threads: threads)
                 var start = 0
                 while start < part.x.rows {
                     let end = min(part.x.rows, start + blockRows)
@@ -123,23 +123,19 @@ public struct LogisticRegression: Sendable {
     /// `sample` rows of each class: one AUC per fold.
     public func crossValidatedAUC(negatives: Matrix, positives: Matrix, folds: Int = 5, sample: Int = 100_000,
                                   seed: UInt64, backend: any LinearAlgebraBackend) throws -> [Double] {
-        let neg = Self.rows(negatives, seededSample(rows: negatives.rows, size: min(sample, negatives.rows), seed: seed))
-        let pos = Self.rows(positives, seededSample(rows: positives.rows, size: min(sample, positives.rows), seed: seed &+ 1))
+        let neg = negatives.rows(at: seededSample(rows: negatives.rows, size: min(sample, negatives.rows), seed: seed))
+        let pos = positives.rows(at: seededSample(rows: positives.rows, size: min(sample, positives.rows), seed: seed &+ 1))
         var rng = SplitMix64.stream(seed: seed, 0xF01D)
         let negFold = (0..<neg.rows).map { _ in rng.nextInt(below: folds) }
         let posFold = (0..<pos.rows).map { _ in rng.nextInt(below: folds) }
         return try (0..<folds).map { f in
-            let model = try fit(negatives: Self.rows(neg, negFold.indices.filter { negFold[$0] != f }),
-                                positives: Self.rows(pos, posFold.indices.filter { posFold[$0] != f }), backend: backend)
-            let heldNeg = Self.rows(neg, negFold.indices.filter { negFold[$0] == f })
-            let heldPos = Self.rows(pos, posFold.indices.filter { posFold[$0] == f })
+            let model = try fit(negatives: neg.rows(at: negFold.indices.filter { negFold[$0] != f }),
+                                positives: pos.rows(at: posFold.indices.filter { posFold[$0] != f }), backend: backend)
+            let heldNeg = neg.rows(at: negFold.indices.filter { negFold[$0] == f })
+            let heldPos = pos.rows(at: posFold.indices.filter { posFold[$0] == f })
             return Self.rocAUC(model.decision(heldNeg) + model.decision(heldPos),
                                labels: [Bool](repeating: false, count: heldNeg.rows) + [Bool](repeating: true, count: heldPos.rows))
         }
-    }
-
-    static func rows(_ x: Matrix, _ list: [Int]) -> Matrix {
-        Matrix(rows: list.count, columns: x.columns, elements: list.flatMap { x.row($0) })
     }
 
     /// The area under the ROC curve of `scores` for `labels` (the Mann-Whitney statistic, ties
