@@ -34,7 +34,7 @@ BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 .PHONY: help deps build test data run bench fidelity torture fuzz fuzz-build install uninstall clean
 
 help:
-	@echo "make deps       install OpenBLAS and LAPACKE (Debian: libopenblas-dev liblapacke-dev) if missing"
+	@echo "make deps       install what the build needs if missing (Debian: $(DEB_PACKAGES))"
 	@echo "make build      release build of the segment tool"
 	@echo "make test       install deps, build and run every test"
 	@echo "make run        the whole job on data/ (generated if absent); report in out/report.html"
@@ -46,14 +46,18 @@ help:
 	@echo "make install    a portable ($(INSTALL_CPU)) segment in $(prefix)/bin   (make uninstall removes it)"
 	@echo "make clean      remove build products"
 
-# The headers are the test: if a C compiler can see <cblas.h> and <lapacke.h>, nothing is installed.
+# The headers are the test: if a C compiler can see <cblas.h>, <lapacke.h> and <zlib.h> (the zip
+# container of the DIAS .xlsx files, through ZIPFoundation) and libxml2 is there (Foundation's XML
+# parser), nothing is installed.
+DEB_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev libxml2
 deps:
-	@if printf '#include <cblas.h>\n#include <lapacke.h>\n' | cc -E -x c - >/dev/null 2>&1; then \
-	  echo "deps: OpenBLAS and LAPACKE headers present"; \
+	@if printf '#include <cblas.h>\n#include <lapacke.h>\n#include <zlib.h>\n' | cc -E -x c - >/dev/null 2>&1 \
+	    && ldconfig -p 2>/dev/null | grep -q 'libxml2\.so\.2'; then \
+	  echo "deps: OpenBLAS, LAPACKE, zlib and libxml2 present"; \
 	else \
-	  echo "deps: installing libopenblas-dev liblapacke-dev"; \
+	  echo "deps: installing $(DEB_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev liblapacke-dev; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_PACKAGES); \
 	fi
 
 build: deps

@@ -7,7 +7,7 @@
 //   Modules/COpenBLAS   system library: OpenBLAS (CBLAS) and LAPACKE through a module map
 //   SegmentCore         Matrix, the backend protocol and the pure-Swift backend, the kernels layer
 //                       (row blocks, distance steps, column scans), seeded random numbers, atomic files
-//   SegmentData         feature schema, CSV loader, the embedded published facts
+//   SegmentData         feature schemas (summary file, DIAS xlsx), CSV and xlsx readers, the embedded facts
 //   SegmentModels       estimators -> fitted models: cleaning recipe, imputer, scaler, PCA, k-means, sweep
 //   SegmentAnalysis     the pipeline as a composition of those steps, comparison, profiles
 //   SegmentReports      HTML/SVG, Markdown, JSON, CSV and .npy writers
@@ -27,6 +27,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The zip container of the DIAS .xlsx metadata files (read, and written by the generator).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         .systemLibrary(
@@ -35,7 +37,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "SegmentCore"),
-        .target(name: "SegmentData", dependencies: ["SegmentCore"]),
+        .target(name: "SegmentData", dependencies: ["SegmentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "SegmentModels", dependencies: ["SegmentCore", "SegmentData"]),
         .target(name: "SegmentAnalysis", dependencies: ["SegmentCore", "SegmentData", "SegmentModels"]),
         .target(name: "SegmentReports",

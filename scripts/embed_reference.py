@@ -2,7 +2,7 @@
 """Embeds the published AZDIAS reference facts (../shared/reference/*.csv) into a Swift source file,
 so the binary carries the schema and the marginals it generates from and checks against.
 
-Usage: python3 scripts/embed_reference.py ../shared/reference > Sources/SegmentKit/Data/AZDIASReference+Data.swift
+Usage: python3 scripts/embed_reference.py ../shared/reference > Sources/SegmentData/AZDIASReference+Data.swift
 """
 import sys, pathlib
 

@@ -56,6 +56,8 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
             return "share with \(c) = \(code): \(AZDIASReference.factsByName[c]?.meaning ?? c)"
         case .engineered:
             return EngineeredFeatures.meanings[f.name] ?? f.name
+        case let .year(c):
+            return "year of \(c)"
         }
     }
 

@@ -116,6 +116,7 @@ public struct FittedPipeline: Codable, Sendable, Equatable {
         var a = Assignments(rows: cleaned.rowCount, lowRows: cleaned.lowRows, labels: labels, distances: distances,
                             missingPerRow: cleaned.missingPerRow, unseenCodes: cleaned.unseenCodes)
         if let likeness { a.setLikeness(decisions: likeness.decision(projected), lowRows: cleaned.lowRows) }
+        a.ids = table.personIDs()
         return a
     }
 }
@@ -129,6 +130,8 @@ public struct Assignments: Sendable {
     /// Each row's customer likeness: the customer-to-population density ratio the logistic model
     /// estimates at the person's place (NaN for high-missing rows); empty without a model.
     public var likeness: [Double] = []
+    /// The person ids (`LNR`), when the file has an id column; carried into the assignments.
+    public var ids: (name: String, values: [Int?])?
 
     init(rows: Int, lowRows: [Int], labels: [Int32], distances: [Double], missingPerRow: [UInt16], unseenCodes: [String: Int]) {
         group = [Int32](repeating: -1, count: rows)
@@ -183,11 +186,18 @@ public struct Pipeline {
 
     /// Runs everything on two files, read with `schema` (the file reader is one way to get tables;
     /// see `run(population:customers:keepMatrices:)`).
+    /// `sampledSchema`: the schema was inferred from the population's first rows (the full layout),
+    /// so a column with text further down becomes a text column (and stays one for the customers).
     public func run(population populationPath: String, customers customersPath: String, schema: FeatureSchema,
-                    delimiter: UInt8? = nil, keepMatrices: Bool = false) throws -> Result {
-        let loader = CSVLoader(schema: schema, delimiter: delimiter, threads: threads)
-        return try run(population: { try loader.load(path: populationPath) },
-                       customers: { try loader.load(path: customersPath) }, keepMatrices: keepMatrices)
+                    delimiter: UInt8? = nil, keepMatrices: Bool = false, sampledSchema: Bool = false) throws -> Result {
+        var loader = CSVLoader(schema: schema, delimiter: delimiter, threads: threads)
+        let widen = sampledSchema
+        return try run(population: {
+            let table = widen ? try loader.loadWidening(path: populationPath) : try loader.load(path: populationPath)
+            loader.schema = table.schema
+            return table
+        }, customers: { widen ? try loader.loadWidening(path: customersPath) : try loader.load(path: customersPath) },
+        keepMatrices: keepMatrices)
     }
 
     /// Runs everything on tables from anywhere (a file reader, memory, a generator). Each table is
@@ -209,6 +219,7 @@ public struct Pipeline {
         let populationSource = populationRaw!.source
         let populationRows = populationRaw!.rowCount
         let ignored = populationRaw!.ignoredColumns
+        let populationIDs = populationRaw!.personIDs()
         progress?("clean", 0)
         let (recipe, assessment) = try CleaningRecipe.fit(populationRaw!, options: config.cleaning, threads: threads)
         var cleaned = try recipe.apply(populationRaw!, threads: threads)
@@ -248,9 +259,11 @@ public struct Pipeline {
         // The customers, in the same space: the sweep measures how well each k tells them apart.
         progress?("customers", 0)
         let customerRows: Int, customerSource: String
+        let customerIDs: (name: String, values: [Int?])?
         var customersCleaned: CleanedData
         do {
             let raw = try customers()
+            customerIDs = raw.personIDs()
             customerRows = raw.rowCount
             customerSource = raw.source
             customersCleaned = try recipe.apply(raw, threads: threads)
@@ -296,6 +309,8 @@ public struct Pipeline {
                                           labels: customerLabels, distances: customerDistances,
                                           missingPerRow: customersCleaned.missingPerRow,
                                           unseenCodes: customersCleaned.unseenCodes)
+        populationAssign.ids = populationIDs
+        customersAssign.ids = customerIDs
         lap("k-means")
         // The finer, per-person score: customers against the population on the PCA features.
         progress?("customer likeness", 0)

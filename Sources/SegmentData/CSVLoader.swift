@@ -45,6 +45,26 @@ public struct CSVLoader: Sendable {
         return try load(file, name: path)
     }
 
+    /// Loads a file whose schema came from a sample of its first rows: a column found to hold text
+    /// further down (`X` after 20,000 rows of digits) is made a text column and the file read again
+    /// (at most 20 times); any other error is thrown as is. Returns the table, whose schema says
+    /// which columns turned out to be text.
+    public func loadWidening(path: String) throws -> RawTable {
+        var loader = self
+        for _ in 0..<20 {
+            do {
+                return try loader.load(path: path)
+            } catch let e as DataError {
+                guard case .notANumber = e.kind, let name = e.column, let c = loader.schema.index(of: name),
+                      !loader.schema.features[c].isText else { throw e }
+                var features = loader.schema.features
+                features[c].isText = true
+                loader.schema = FeatureSchema(features: features)
+            }
+        }
+        return try loader.load(path: path)
+    }
+
     /// Loads from bytes in memory (tests, fuzzing); `name` is used in messages.
     public func load(bytes: [UInt8], name: String) throws -> RawTable {
         let file = InputFile(bytes: bytes)

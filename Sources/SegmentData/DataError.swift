@@ -24,6 +24,8 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         case duplicateAttribute(name: String, firstLine: Int)
         case wrongFieldCount(expected: Int, found: Int)
         case ambiguousDelimiter
+        /// A spreadsheet that cannot be read: not a zip, a part missing, malformed XML, a wrong header.
+        case workbook(String)
         /// A column asked to be dropped that the schema does not have.
         case unknownDropColumn(String)
         /// Every column has more missing values than the threshold (a share in 0...1).
@@ -38,12 +40,15 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
     /// The 1-based field number on the line, when known.
     public var field: Int?
     public var kind: Kind
+    /// In a spreadsheet: the sheet and cell (`Tabelle1!B7`).
+    public var cell: String?
 
-    public init(file: String, line: Int? = nil, column: String? = nil, field: Int? = nil, kind: Kind) {
+    public init(file: String, line: Int? = nil, column: String? = nil, field: Int? = nil, cell: String? = nil, kind: Kind) {
         self.file = file
         self.line = line
         self.column = column
         self.field = field
+        self.cell = cell
         self.kind = kind
     }
 
@@ -51,6 +56,7 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         var place = file
         if let line { place += ":\(line)" }
         var parts = [place]
+        if let cell { parts.append("cell \(cell)") }
         if let column, let field {
             parts.append("column '\(column)' (field \(field))")
         } else if let column {
@@ -85,6 +91,7 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         case let .duplicateAttribute(name, firstLine): return "attribute '\(name)' is listed twice (first on line \(firstLine))"
         case let .wrongFieldCount(expected, found): return "expected \(expected) fields, found \(found)"
         case .ambiguousDelimiter: return "cannot tell the delimiter from the header"
+        case let .workbook(text): return text
         case let .unknownDropColumn(name): return "the columns to drop name '\(name)', which the schema does not have"
         case let .everyColumnMissing(threshold):
             return "every column is missing on more than \(Int(threshold * 100))% of the rows: nothing to cluster"

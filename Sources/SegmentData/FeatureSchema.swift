@@ -1,9 +1,11 @@
 import Foundation
 import SegmentCore
 
-/// How a feature is measured, as the summary file's `type` column says.
+/// How a feature is measured, as the summary file's `type` column says. `id` (a person id such as
+/// `LNR`, carried into the per-person outputs, never a feature) and `date` (a `YYYY-MM-DD` text
+/// column, used as its year) come from the full layout's type inference.
 public enum FeatureType: String, Codable, Sendable, CaseIterable {
-    case ordinal, categorical, numeric, mixed, interval
+    case ordinal, categorical, numeric, mixed, interval, id, date
 }
 
 /// A code in a data column: most are integers (`-1`, `9`), a few are text (`X`, `XX`, `O`, `1A`).
@@ -11,9 +13,16 @@ public enum Code: Hashable, Codable, Sendable, Comparable, CustomStringConvertib
     case number(Int)
     case text(String)
 
-    /// Parses a token: an optionally signed integer is a number, anything else is text.
+    /// Parses a token: an optionally signed integer is a number, and so is an integral decimal
+    /// (`8.0`: the real files write one code both ways in one column); anything else is text.
     public init(token: String) {
-        if let n = Int(token) { self = .number(n) } else { self = .text(token) }
+        if let n = Int(token) {
+            self = .number(n)
+        } else if token.hasSuffix(".0"), let n = Int(token.dropLast(2)) {
+            self = .number(n)
+        } else {
+            self = .text(token)
+        }
     }
 
     public var description: String {
@@ -44,14 +53,19 @@ public struct Feature: Codable, Equatable, Sendable {
     public var missingCodes: [Code]
     /// True when the column's values are text codes (stored dictionary-encoded), false for numbers.
     public var isText: Bool
+    /// The codes the metadata lists as meaningful, when it lists them (the DIAS xlsx does): any
+    /// other code found in the data is unknown and becomes missing (`resolvingUndocumentedCodes`).
+    public var validCodes: [Code]?
 
-    public init(name: String, informationLevel: String, type: FeatureType, missingCodes: [Code], isText: Bool? = nil) {
+    public init(name: String, informationLevel: String, type: FeatureType, missingCodes: [Code], isText: Bool? = nil,
+                validCodes: [Code]? = nil) {
         self.name = name
         self.informationLevel = informationLevel
         self.type = type
         self.missingCodes = missingCodes
         self.isText = isText
             ?? (missingCodes.contains { $0.number == nil } || AZDIASReference.textColumns.contains(name))
+        self.validCodes = validCodes
     }
 }
 

@@ -31,6 +31,16 @@ public struct RawTable: Sendable {
 
     public var rowCount: Int { values.rows }
 
+    /// The person ids, when the schema has an id column (`LNR` in the full layout): its name and
+    /// each row's value (nil when an id cell is empty or not an integer).
+    public func personIDs() -> (name: String, values: [Int?])? {
+        guard let c = schema.features.firstIndex(where: { $0.type == .id }), dictionaries[c] == nil else { return nil }
+        return (schema.features[c].name, (0..<rowCount).map { r in
+            let v = values[r, c]
+            return v.isFinite && v == v.rounded() && abs(v) < 1e15 ? Int(v) : nil
+        })
+    }
+
     /// The code in a cell: `nil` when empty, the text for text columns, the number otherwise.
     public func code(row: Int, column: Int) -> Code? {
         let v = values[row, column]

@@ -88,7 +88,7 @@ public enum MarkdownReport {
 public enum AssignmentsCSV {
     public static func render(_ a: Assignments, comparison: SegmentComparison? = nil,
                               allRowsCustomerShares: [Double]? = nil) -> [UInt8] {
-        var header = "row,group,distance"
+        var header = "row," + (a.ids.map { $0.name + "," } ?? "") + "group,distance"
         if comparison != nil {
             header += ",customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows"
         } else if allRowsCustomerShares != nil {
@@ -109,6 +109,7 @@ public enum AssignmentsCSV {
         for i in 0..<a.group.count {
             let g = a.group[i]
             var line = "\(i + 1),"
+            if let ids = a.ids { line += (ids.values[i].map(String.init) ?? "") + "," }
             line += g < 0 ? "high-missing," : "\(g),\(String(format: "%.9g", a.distance[i]))"
             if let extra { line += extra[g < 0 ? k : Int(g)] }
             if withLikeness { line += g < 0 ? "," : "," + String(format: "%.6g", a.likeness[i]) }

@@ -44,18 +44,94 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
+    @Option(name: .long, help: "The data layout: auto (told from the header), subset (85 columns) or full (the 366-column capstone files).")
+    var layout: LayoutChoice = .auto
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A DIAS metadata spreadsheet (full layout): 'DIAS Attributes - Values 2017.xlsx' and/or 'DIAS Information Levels - Attributes 2017.xlsx'. Repeat or separate with commas.",
+        discussion: "Default: the two files by those names beside the population file, if there."))
+    var metadata: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Type a column yourself (full layout): NAME=TYPE with TYPE one of ordinal, categorical, numeric, date, id. Repeat or separate with commas.",
+        valueName: "name=type"))
+    var columnType: [String] = []
+
+    @Option(name: .long, help: "The person id column (full layout), carried into the per-person outputs.")
+    var idColumn: String = "LNR"
+
     var delimiterByte: UInt8? { delimiter.flatMap { $0.utf8.first } }
+
+    enum LayoutChoice: String, ExpressibleByArgument, CaseIterable { case auto, subset, full }
 
     func validate() throws {
         if let d = delimiter, d != ";" && d != "," && d != "\t" {
             throw ValidationError("--delimiter must be ';', ',' or a tab, not '\(d)'")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        _ = try userTypes()
+        if features != nil && (!metadata.isEmpty || !columnType.isEmpty) {
+            throw ValidationError("--features (a subset-style feature summary) and --metadata / --column-type are alternatives: give one")
+        }
     }
 
+    /// `--column-type` as a map.
+    func userTypes() throws -> [String: FeatureType] {
+        var out: [String: FeatureType] = [:]
+        for item in columnType.flatMap({ $0.split(separator: ",") }) {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let allowed: [FeatureType] = [.ordinal, .categorical, .numeric, .date, .id]
+            guard parts.count == 2, !parts[0].isEmpty, let t = FeatureType(rawValue: parts[1].lowercased()), allowed.contains(t) else {
+                throw ValidationError("--column-type wants NAME=TYPE with TYPE one of \(allowed.map(\.rawValue).joined(separator: ", ")), not '\(item)'")
+            }
+            out[parts[0]] = t
+        }
+        return out
+    }
+
+    /// The schema for reading `population`: the feature summary if given; else the embedded subset
+    /// schema for a subset file, or for a full-layout file one inferred from its header and first
+    /// rows with the DIAS metadata (`SchemaInference`), with each column's decision.
+    func schema(for population: String) throws -> InputSchema {
+        if let features { return InputSchema(schema: try FeatureSchema.load(path: features), layout: .subset, decisions: nil, metadataFiles: []) }
+        let layout: DataLayout
+        switch self.layout {
+        case .subset: layout = .subset
+        case .full: layout = .full
+        case .auto: layout = DataLayout.detect(header: try ColumnSample.read(path: population, rows: 0, delimiter: delimiterByte).header)
+        }
+        if layout == .subset {
+            if !metadata.isEmpty || !columnType.isEmpty {
+                throw ValidationError("--metadata and --column-type are for full-layout files; \(population) has the subset's columns")
+            }
+            return InputSchema(schema: .azdias, layout: .subset, decisions: nil, metadataFiles: [])
+        }
+        var files = metadata.flatMap { $0.split(separator: ",").map(String.init) }
+        if files.isEmpty {
+            let folder = (population as NSString).deletingLastPathComponent
+            files = ["DIAS Attributes - Values 2017.xlsx", "DIAS Information Levels - Attributes 2017.xlsx"]
+                .map { (folder.isEmpty ? "." : folder as NSString).appendingPathComponent($0) }
+                .filter { FileManager.default.fileExists(atPath: $0) }
+        }
+        let meta = files.isEmpty ? nil : try DIASMetadata.load(paths: files)
+        let inference = SchemaInference(metadata: meta, summary: .azdias, userTypes: try userTypes(), idColumn: idColumn)
+        let result = try inference.infer(path: population, delimiter: delimiterByte)
+        return InputSchema(schema: result.schema, layout: .full, decisions: result.decisions, metadataFiles: files)
+    }
+
+    /// The schema for the subset layout only (commands that do not read full-layout files yet).
     func schema() throws -> FeatureSchema {
         try features.map { try FeatureSchema.load(path: $0) } ?? .azdias
     }
+}
+
+/// What `InputOptions.schema(for:)` decided.
+struct InputSchema {
+    var schema: FeatureSchema
+    var layout: DataLayout
+    /// Full layout: how each column was typed.
+    var decisions: [ColumnDecision]?
+    var metadataFiles: [String]
 }
 
 /// The cleaning recipe's decisions as flags.
@@ -107,3 +183,4 @@ struct CleaningFlags: ParsableArguments {
 extension CleaningOptions.MultiLevelPolicy: ExpressibleByArgument {}
 extension CleaningOptions.LebensphasePolicy: ExpressibleByArgument {}
 extension CleaningOptions.FinePairsPolicy: ExpressibleByArgument {}
+extension DataLayout: ExpressibleByArgument {}

@@ -12,20 +12,32 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write seeded synthetic population and customer files in the real AZDIAS formats.",
         discussion: """
-        Writes azdias.csv, customers.csv, feature_summary.csv, truth_population.csv, \
-        truth_customers.csv and truth.json into the output folder. The same seed gives the same \
-        bytes whatever the thread count.
+        --layout subset (default) writes azdias.csv, customers.csv, feature_summary.csv, \
+        truth_population.csv, truth_customers.csv and truth.json into the output folder. \
+        --layout full writes the four capstone files (Udacity_AZDIAS_052018.csv, \
+        Udacity_CUSTOMERS_052018.csv, Udacity_MAILOUT_052018_TRAIN.csv and _TEST.csv), the two DIAS \
+        .xlsx files, truth_<file>.csv and truth.json. The same seed gives the same bytes whatever \
+        the thread count.
         """
     )
 
     @Option(name: .shortAndLong, help: "Output folder (created if missing).")
     var output: String = "data"
 
-    @Option(name: .long, help: "Population rows.")
+    @Option(name: .long, help: "Which files: subset (the 85-column files) or full (the 366-column capstone files, MAILOUT and the DIAS xlsx).")
+    var layout: DataLayout = .subset
+
+    @Option(name: .long, help: "Population rows (default: the real file's 891,221).")
     var populationRows: Int = AZDIASReference.populationRows
 
-    @Option(name: .long, help: "Customer rows.")
+    @Option(name: .long, help: "Customer rows (default: the real file's 191,652).")
     var customerRows: Int = AZDIASReference.customerRows
+
+    @Option(name: .long, help: "MAILOUT_TRAIN rows (full layout; default 42,962).")
+    var mailoutTrainRows: Int = FullReference.mailoutTrainRows
+
+    @Option(name: .long, help: "MAILOUT_TEST rows (full layout; default 42,833).")
+    var mailoutTestRows: Int = FullReference.mailoutTestRows
 
     @Option(name: .long, help: "Random seed.")
     var seed: UInt64 = 42
@@ -44,6 +56,7 @@ struct Generate: ParsableCommand {
         }
         guard populationRows >= 0 else { throw ValidationError("--population-rows must not be negative") }
         guard customerRows >= 0 else { throw ValidationError("--customer-rows must not be negative") }
+        guard mailoutTrainRows >= 0, mailoutTestRows >= 0 else { throw ValidationError("--mailout-train-rows and --mailout-test-rows must not be negative") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -52,10 +65,20 @@ struct Generate: ParsableCommand {
         Interrupts.install(what: "file", partial: true)
         let start = DispatchTime.now().uptimeNanoseconds
         let segments = plantedSegments.map { LatentModel.planted(count: $0, seed: seed) } ?? LatentModel.segments
-        let truth = try SyntheticGenerator(populationRows: populationRows, customerRows: customerRows,
+        let truth: SyntheticTruth
+        switch layout {
+        case .subset:
+            truth = try SyntheticGenerator(populationRows: populationRows, customerRows: customerRows,
                                            seed: seed, threads: threads, segments: segments).write(to: output)
+        case .full:
+            truth = try FullLayoutGenerator(populationRows: populationRows, customerRows: customerRows,
+                                            mailoutTrainRows: mailoutTrainRows, mailoutTestRows: mailoutTestRows,
+                                            seed: seed, threads: threads, segments: segments).write(to: output)
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        print("wrote \(populationRows) population and \(customerRows) customer rows to \(output)/ in \(String(format: "%.1f", seconds)) s")
+        print("wrote \(populationRows) population and \(customerRows) customer rows" +
+              (layout == .full ? ", \(mailoutTrainRows) + \(mailoutTestRows) mail-out rows and the DIAS spreadsheets" : "") +
+              " to \(output)/ in \(String(format: "%.1f", seconds)) s")
         print(String(format: "high-missing block: %.1f%% of the population, %.1f%% of customers",
                      truth.highMissingPopulationShare * 100, truth.highMissingCustomerShare * 100))
         for s in truth.segments {

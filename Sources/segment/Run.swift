@@ -52,17 +52,30 @@ struct Run: ParsableCommand {
         try RunOutputs.prepare(output, force: force)
         Interrupts.install()
         let config = model.config(cleaning: cleaning)
-        let backend = makeBackend(model.backend, threads: input.threads)
-        var pipeline = Pipeline(config: config, backend: backend, threads: input.threads)
+        let backend = makeBackend(model.backend, threads: self.input.threads)
+        var pipeline = Pipeline(config: config, backend: backend, threads: self.input.threads)
         let progress = Progress(enabled: !quiet)
         pipeline.progress = { stage, fraction in progress.update(stage, fraction) }
         let started = DispatchTime.now().uptimeNanoseconds
-        let result = try pipeline.run(population: population, customers: customers, schema: try input.schema(),
-                                      delimiter: input.delimiterByte, keepMatrices: exportMatrices)
+        let input = try self.input.schema(for: population)
+        if let decisions = input.decisions, !quiet {
+            let placed = decisions.filter { $0.type != nil }.count
+            let bySource = Dictionary(grouping: decisions.filter { $0.type != nil }, by: \.source).mapValues(\.count)
+            var note = "full layout: \(placed) of \(decisions.count) columns typed ("
+            note += ColumnDecision.Source.allOrdered.compactMap { s in bySource[s].map { "\($0) by \(s.rawValue)" } }.joined(separator: ", ") + ")"
+            note += input.metadataFiles.isEmpty ? "; no DIAS metadata found (give --metadata)" : ""
+            FileHandle.standardError.write(Data((note + "\n").utf8))
+            for d in decisions where d.type == nil {
+                FileHandle.standardError.write(Data("  left out \(d.column): \(d.reason)\n".utf8))
+            }
+        }
+        let result = try pipeline.run(population: population, customers: customers, schema: input.schema,
+                                      delimiter: self.input.delimiterByte, keepMatrices: exportMatrices,
+                                      sampledSchema: input.layout == .full)
         progress.finish()
         var summary = RunSummary(result: result, backend: backend)
         let total = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let info = RunInfo(date: ISO8601DateFormatter().string(from: Date()), threads: input.threads,
+        let info = RunInfo(date: ISO8601DateFormatter().string(from: Date()), threads: self.input.threads,
                            stageSeconds: Dictionary(result.timings, uniquingKeysWith: +), stageOrder: result.timings.map(\.0),
                            totalSeconds: total, peakMemoryBytes: ProcessInfoCompat.peakResidentBytes)
         if let truth {

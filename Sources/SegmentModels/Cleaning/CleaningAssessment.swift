@@ -79,6 +79,7 @@ public struct CleaningAssessment: Codable, Sendable {
             case let .binary(c, zero, one): enc[c] = zero == one ? "binary (one level: \(zero) -> 0)" : "binary: \(zero) -> 0, \(one) -> 1"
             case let .dummy(c, _): enc[c] = "one-hot, \(recipe.features.filter { $0.source.column == c }.count) levels"
             case let .engineered(c, _): enc[c] = "engineered: " + (EngineeredFeatures.parts(of: c) ?? []).joined(separator: ", ")
+            case let .year(c): enc[c] = "date: its year"
             }
         }
         encoding = enc

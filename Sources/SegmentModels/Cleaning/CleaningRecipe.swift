@@ -12,10 +12,12 @@ public enum FeatureSource: Codable, Sendable, Equatable {
     case dummy(column: String, code: Code)
     /// Part `part` (0 or 1) of an engineered mixed feature (`EngineeredFeatures`).
     case engineered(column: String, part: Int)
+    /// The year of a date column (`EINGEFUEGT_AM`: `1992-02-10 00:00:00` -> 1992).
+    case year(column: String)
 
     public var column: String {
         switch self {
-        case let .value(c), let .binary(c, _, _), let .dummy(c, _), let .engineered(c, _): return c
+        case let .value(c), let .binary(c, _, _), let .dummy(c, _), let .engineered(c, _), let .year(c): return c
         }
     }
 }
@@ -35,6 +37,7 @@ public struct DroppedColumn: Codable, Sendable, Equatable {
         case lebensphasePolicy = "LP_LEBENSPHASE policy"
         case finePairsPolicy = "the other column of a FEIN/GROB pair is used"
         case noValues = "no valid values in the population"
+        case rowId = "the person id: carried into the outputs, not a feature"
     }
     public let name: String
     public let reason: Reason
@@ -90,14 +93,20 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         var kept: [Int]
     }
 
-    static func fitState(_ table: RawTable, options: CleaningOptions, threads: Int) throws -> FitState {
-        let schema = table.schema
-        let n = table.rowCount
-        guard n > 0 else { throw DataError(file: table.source, kind: .headerOnly) }
-        for name in options.dropColumns where schema.index(of: name) == nil {
-            throw DataError(file: table.source, kind: .unknownDropColumn(name))
+    static func fitState(_ given: RawTable, options: CleaningOptions, threads: Int) throws -> FitState {
+        let n = given.rowCount
+        guard n > 0 else { throw DataError(file: given.source, kind: .headerOnly) }
+        for name in options.dropColumns where given.schema.index(of: name) == nil {
+            throw DataError(file: given.source, kind: .unknownDropColumn(name))
         }
-        let p = schema.count
+        let p = given.schema.count
+        // Step 0: codes the metadata does not list are missing (`X` in CAMEO_DEUG_2015, `LP_*` 0).
+        let undocumented = undocumentedCodes(given, schema: given.schema, threads: threads)
+        var features0 = given.schema.features
+        for (c, codes) in undocumented { features0[c].missingCodes += codes }
+        let schema = FeatureSchema(features: features0)
+        var table = given
+        table.schema = schema
         // Step 1-2: missing share per column.
         let resolvers = (0..<p).map { ColumnResolver(table: table, column: $0, codes: [], missingCodes: schema.features[$0].missingCodes) }
         let missingCounts = columnMissingCounts(table, resolvers: resolvers, threads: threads)
@@ -105,7 +114,9 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         var kept: [Int] = []
         for (c, f) in schema.features.enumerated() {
             let frac = Double(missingCounts[c]) / Double(n)
-            if options.dropColumns.contains(f.name) {
+            if f.type == .id {
+                dropped.append(DroppedColumn(name: f.name, reason: .rowId, missingFraction: frac))
+            } else if options.dropColumns.contains(f.name) {
                 dropped.append(DroppedColumn(name: f.name, reason: .requested, missingFraction: frac))
             } else if frac > options.columnMissingThreshold {
                 dropped.append(DroppedColumn(name: f.name, reason: .missing, missingFraction: frac))
@@ -148,6 +159,10 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
                 }
                 continue
             }
+            if f.type == .date {
+                features.append(OutputFeature(name: f.name + "_YEAR", source: .year(column: f.name)))
+                continue
+            }
             if f.type == .mixed, let parts = EngineeredFeatures.parts(of: f.name) {
                 for (i, name) in parts.enumerated() {
                     features.append(OutputFeature(name: name, source: .engineered(column: f.name, part: i)))
@@ -185,7 +200,9 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     }
 
     /// The split between the two modes of the per-row missing histogram (the main mode, and the
-    /// highest bin at least 5 missing values away from it). Between them, every split whose 5-bin
+    /// highest bin at least 5 missing values away from it with a near-empty stretch between them:
+    /// a 5-bin neighbourhood holding at most max(1, 0.05% of the rows); without that condition a
+    /// broad main mode, as the 366-column files have, would be split in its own tail). Between them, every split whose 5-bin
     /// neighbourhood holds at most max(1, 0.05% of the rows) more than the emptiest neighbourhood is a
     /// candidate; the split is the middle of the longest run of candidates, i.e. the middle of the gap.
     /// With a single mode, or when the upper group has under 0.5% of the rows, nothing is set aside
@@ -194,7 +211,24 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         let m = histogram.count - 1
         guard m >= 2, let mode1 = histogram.indices.max(by: { histogram[$0] < histogram[$1] }) else { return max(m, 0) }
         let total = histogram.reduce(0, +)
-        let far = histogram.indices.filter { abs($0 - mode1) >= 5 && histogram[$0] > 0 }
+        let tolerance = max(1, total / 2000)
+        func windowSum(_ t: Int) -> Int {
+            var s = 0
+            for j in max(0, t - 2)...min(m, t + 2) { s += histogram[j] }
+            return s
+        }
+        // Bins separated from the main mode by a near-empty neighbourhood, on each side.
+        var separated = [Bool](repeating: false, count: m + 1)
+        for direction in [1, -1] {
+            var gap = false
+            var i = mode1 + direction
+            while i >= 0 && i <= m {
+                if windowSum(i) <= tolerance { gap = true }
+                separated[i] = gap
+                i += direction
+            }
+        }
+        let far = histogram.indices.filter { abs($0 - mode1) >= 5 && histogram[$0] > 0 && separated[$0] }
         guard let mode2 = far.max(by: { histogram[$0] < histogram[$1] || (histogram[$0] == histogram[$1] && $0 < $1) }) else {
             return m
         }
@@ -205,7 +239,6 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
             return s
         }
         let sums = (lo...hi).map(window)
-        let tolerance = max(1, total / 2000)
         let floor = sums.min()! + tolerance
         var best = (start: lo, length: 0), runStart = -1
         for (k, v) in sums.enumerated() {
@@ -236,7 +269,14 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
             }
             columnIndex[name] = c
         }
-        let recipeFeatures = Dictionary(uniqueKeysWithValues: self.schema.features.map { ($0.name, $0) })
+        var recipeFeatures = Dictionary(uniqueKeysWithValues: self.schema.features.map { ($0.name, $0) })
+        // Codes this file holds that the metadata does not list are missing here too.
+        let extra = Self.undocumentedCodes(table, schema: FeatureSchema(features: keptColumns.map { name -> Feature in
+            var f = recipeFeatures[name]!
+            f.name = name
+            return f
+        }), columns: keptColumns.map { columnIndex[$0]! }, threads: threads)
+        for (k, codes) in extra { recipeFeatures[keptColumns[k]]!.missingCodes += codes }
         // Resolvers per kept column, with the codes its features need.
         var codesOf: [String: [Code]] = [:]
         for f in features {
@@ -250,7 +290,9 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         for name in keptColumns {
             let missing = recipeFeatures[name]!.missingCodes
             var codes = codesOf[name] ?? []
-            if EngineeredFeatures.parts(of: name) != nil, let dict = table.dictionaries[columnIndex[name]!] {
+            let dict = table.dictionaries[columnIndex[name]!]
+            if let dict, EngineeredFeatures.parts(of: name) != nil || codesOf[name] == nil {
+                // Text columns read as values or years classify every dictionary entry.
                 codes = dict.map { Code(token: $0) }
             } else if EngineeredFeatures.parts(of: name) != nil {
                 codes = engineeredNumericCodes(name)
@@ -283,6 +325,28 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         return CleanedData(source: table.source, featureNames: featureNames, matrix: matrix,
                            lowRows: lowRows, missingPerRow: perRow, rowThreshold: rowThreshold,
                            unseenCodes: unseen)
+    }
+
+    /// Per column (by schema index, or by position in `columns` when given), the codes present in
+    /// the table that its metadata does not list and does not already call missing.
+    static func undocumentedCodes(_ table: RawTable, schema: FeatureSchema, columns: [Int]? = nil,
+                                  threads: Int) -> [Int: [Code]] {
+        let positions = columns ?? Array(0..<schema.count)
+        let checked = schema.features.indices.filter { schema.features[$0].validCodes != nil && schema.features[$0].type != .numeric }
+        guard !checked.isEmpty else { return [:] }
+        let resolvers = checked.map { ColumnResolver(table: table, column: positions[$0], codes: [],
+                                                     missingCodes: schema.features[$0].missingCodes) }
+        var byColumn: [Int: ColumnResolver] = [:]
+        for (i, c) in checked.enumerated() { byColumn[positions[c]] = resolvers[i] }
+        let present = distinctCodes(table, columns: checked.map { positions[$0] },
+                                    resolvers: (0..<table.schema.count).map { byColumn[$0] ?? resolvers[0] }, threads: threads)
+        var out: [Int: [Code]] = [:]
+        for c in checked {
+            let valid = Set(schema.features[c].validCodes!)
+            let extra = (present[positions[c]] ?? []).filter { !valid.contains($0) }
+            if !extra.isEmpty { out[c] = extra }
+        }
+        return out
     }
 
     private func engineeredNumericCodes(_ column: String) -> [Code] {

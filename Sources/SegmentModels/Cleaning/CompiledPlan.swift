@@ -42,8 +42,15 @@ struct CompiledPlan {
         for f in features {
             source.append(position[f.source.column]!)
             switch f.source {
+            case let .value(c) where resolvers[position[c]!].isText:
+                // A text column read as numbers (`8`, `8.0`, `X` in one column): each entry's number.
+                kinds.append(.lookup); want.append(0); toff.append(tables.count)
+                tables += engineeredCodes(c).map { code in code.number.map(Double.init) ?? .nan }
             case .value:
                 kinds.append(.value); want.append(0); toff.append(0)
+            case let .year(c):
+                kinds.append(.lookup); want.append(0); toff.append(tables.count)
+                tables += engineeredCodes(c).map { code in ColumnSample.year(code.description).map(Double.init) ?? .nan }
             case let .binary(_, zero, one):
                 kinds.append(.lookup); want.append(0); toff.append(tables.count)
                 tables += zero == one ? [0] : [0, 1]
