@@ -18,12 +18,21 @@ PYTHON     ?= python3
 TESTFLAGS  ?= -c release --scratch-path .build-test -Xswiftc -enable-testing
 VENV       := .build-venv
 
+# LAYOUT=subset: the 85-column files; LAYOUT=full: the 366-column capstone files with the DIAS xlsx.
+LAYOUT     ?= subset
+SEED       ?= 42
+ifeq ($(LAYOUT),full)
+DATA       ?= data-full
+OUT        ?= out-full
+POPULATION ?= $(DATA)/Udacity_AZDIAS_052018.csv
+CUSTOMERS  ?= $(DATA)/Udacity_CUSTOMERS_052018.csv
+else
 DATA       ?= data
 OUT        ?= out
-SEED       ?= 42
 # Your own files: make run POPULATION=... CUSTOMERS=... [FEATURES=...]
 POPULATION ?= $(DATA)/azdias.csv
 CUSTOMERS  ?= $(DATA)/customers.csv
+endif
 FEATURES   ?=
 RUNFLAGS   ?=
 BENCH_OUT  ?= bench/results.jsonl
@@ -31,15 +40,17 @@ BENCH_OUT  ?= bench/results.jsonl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps build test data run bench fidelity torture fuzz fuzz-build install uninstall clean
+.PHONY: help deps build test data run bench bench-full fidelity torture fuzz fuzz-build install uninstall clean
 
 help:
 	@echo "make deps       install what the build needs if missing (Debian: $(DEB_PACKAGES))"
 	@echo "make build      release build of the segment tool"
 	@echo "make test       install deps, build and run every test"
 	@echo "make run        the whole job on data/ (generated if absent); report in out/report.html"
+	@echo "                make run LAYOUT=full: the 366-column capstone files in data-full/ (generated if absent)"
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
+	@echo "make bench-full the full capstone layout against pandas + scikit-learn on the same files (~16 GB)"
 	@echo "make torture    signals at many moments of a run: never a mixed report, a leftover or a crash"
 	@echo "make fidelity   planted segments at k = $(FIDELITY_KS), seeds $(FIDELITY_SEEDS): does the default run find them?"
 	@echo "make fuzz       run the libFuzzer targets ($(FUZZ_SECONDS) s each; FUZZ_SECONDS=...)"
@@ -74,15 +85,16 @@ $(DATA)/azdias.csv:
 data: build $(DATA)/azdias.csv
 
 # The default data is generated only when the default paths are used and it is missing.
+DEFAULT_POPULATION = $(if $(filter full,$(LAYOUT)),$(DATA)/Udacity_AZDIAS_052018.csv,$(DATA)/azdias.csv)
 run: build
-	@if [ "$(POPULATION)" = "$(DATA)/azdias.csv" ] && [ ! -f "$(DATA)/azdias.csv" ]; then \
-	  $(BIN_DIR)/segment generate --output $(DATA) --seed $(SEED); fi
+	@if [ "$(POPULATION)" = "$(DEFAULT_POPULATION)" ] && [ ! -f "$(DEFAULT_POPULATION)" ]; then \
+	  $(BIN_DIR)/segment generate --layout $(LAYOUT) --output $(DATA) --seed $(SEED); fi
 	$(BIN_DIR)/segment run --population "$(POPULATION)" --customers "$(CUSTOMERS)" \
 	  $(if $(FEATURES),--features "$(FEATURES)") --output $(OUT) --force $(RUNFLAGS)
 
 # pandas and scikit-learn for the side-by-side figures, in a private virtualenv (PyPI).
 $(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q pandas scikit-learn || rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q pandas scikit-learn openpyxl || rm -rf $(VENV)
 
 # The benchmarks are their own executable (segment-bench), not part of the shipped tool.
 bench: build $(DATA)/azdias.csv
@@ -91,6 +103,19 @@ bench: build $(DATA)/azdias.csv
 	$(BIN_DIR)/segment-bench run --threads $(THREADS) --data $(DATA) --results $(BENCH_OUT) \
 	  $$( [ -x $(VENV)/bin/python ] && echo --python $(VENV)/bin/python )
 	@$(MAKE) --no-print-directory fidelity
+
+# The full capstone layout side by side (bench/full_layout.py): segment run against a pandas +
+# scikit-learn notebook doing the same steps on the same generated files, then scikit-learn's PCA
+# eigenvalues and k-means inertia on segment's own exported matrices. One JSON line appended to
+# $(BENCH_OUT). Needs ~16 GB of memory for the pandas side at full size.
+FULL_DATA ?= data-full
+bench-full: build
+	@[ -f "$(FULL_DATA)/Udacity_AZDIAS_052018.csv" ] || $(BIN_DIR)/segment generate --layout full --output $(FULL_DATA) --seed $(SEED)
+	@$(MAKE) --no-print-directory $(VENV)/bin/python
+	@echo '{"benchmark": "full layout", "date": "'$$(date -u +%FT%TZ)'", "result": '"$$($(VENV)/bin/python bench/full_layout.py \
+	  --segment $(BIN_DIR)/segment --population $(FULL_DATA)/Udacity_AZDIAS_052018.csv \
+	  --customers $(FULL_DATA)/Udacity_CUSTOMERS_052018.csv --values-xlsx '$(FULL_DATA)/DIAS Attributes - Values 2017.xlsx' \
+	  --k 8 --segment-out .build/bench-full-out)"'}' | tee -a $(BENCH_OUT)
 
 # Signals at many moments of `segment run --force` (scripts/torture.sh).
 TORTURE_TRIALS ?= 200

@@ -81,6 +81,9 @@ public struct FeatureSchema: Codable, Equatable, Sendable {
     }
 
     public var count: Int { features.count }
+    /// True for a schema inferred from a full-layout file (it has an id or a date column, which a
+    /// feature summary cannot declare).
+    public var isInferred: Bool { features.contains { $0.type == .id || $0.type == .date } }
     public var names: [String] { features.map(\.name) }
     public func index(of name: String) -> Int? { indexByName[name] }
     public subscript(name: String) -> Feature? { indexByName[name].map { features[$0] } }

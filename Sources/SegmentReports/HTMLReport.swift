@@ -16,11 +16,15 @@ public enum HTMLReport {
         sections.append(section("Customers against the population, segment by segment", sharesText(s), sharesChart(s)))
         sections.append(section("How strongly each segment is over- or under-represented", ratioText(s), ratioChart(s)))
         sections.append(section("What the segments look like", profileText(s), heatMap(s)))
+        if let aside = s.inputs.customerColumnsBySegment, !aside.isEmpty {
+            sections.append(section("The customers' own columns, by segment", asideText(aside), nil))
+        }
         sections.append(section("Missing data by column", missingText(s), missingChart(s)))
         sections.append(section("Missing values per person, and the split", rowText(s), rowHistogram(s)))
         sections.append(section("Principal components", screeText(s), scree(s)))
         sections.append(section("What the first components mean", loadingsText(s), loadingsChart(s)))
         if s.sweep != nil { sections.append(section("How many segments", sweepText(s), sweepChart(s))) }
+        if let types = s.inputs.columnTypes { sections.append(section("Columns of the full layout", columnTypesText(s, types), nil)) }
         sections.append(section("Settings", settingsText(s), nil))
         return """
         <!DOCTYPE html>
@@ -33,6 +37,7 @@ public enum HTMLReport {
         h1 { font-size: 1.7em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
         .row { display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }
         .text { flex: 1 1 300px; } .chart { flex: 0 0 auto; overflow-x: auto; max-width: 100%; }
+        .scroll { overflow: auto; max-width: 100%; }
         table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; }
         td:first-child, th:first-child { text-align: left; }
         .over { color: \(red); font-weight: bold; } .under { color: \(blue); font-weight: bold; }
@@ -90,6 +95,37 @@ public enum HTMLReport {
         var rows = s.profiles.map { p in "<li><b>segment \(p.cluster)</b>: \(xml(p.summary))</li>" }
         if rows.isEmpty { rows = ["<li>none</li>"] }
         return "<p>Each row is a segment's centre, each column a feature, coloured by how far the centre lies from the population average in standard deviations (red above, blue below).</p><ul>\(rows.joined())</ul>"
+    }
+
+    /// The customers file's own columns, per segment: a table per column.
+    static func asideText(_ aside: [AsideColumn]) -> String {
+        var h = "<p>Shares among each segment's customers of the customers file's own columns (not features: the population has none of them).</p>"
+        for a in aside {
+            h += "<div class=\"scroll\"><table><tr><th>\(xml(a.column))</th>" + a.values.map { "<th>\(xml($0))</th>" }.joined() + "<th>customers</th></tr>"
+            h += "<tr><td>all customers</td>" + a.values.map { "<td>\(fmt((a.overall[$0] ?? 0) * 100, 1))%</td>" }.joined() + "<td></td></tr>"
+            for g in a.groups where g.customers > 0 {
+                h += "<tr><td>\(g.cluster.map { "segment \($0)" } ?? "high-missing")</td>" + a.values.map { "<td>\(fmt((g.shares[$0] ?? 0) * 100, 1))%</td>" }.joined() + "<td>\(g.customers)</td></tr>"
+            }
+            h += "</table></div>"
+        }
+        return h
+    }
+
+    /// How each column of a full-layout file was typed.
+    static func columnTypesText(_ s: RunSummary, _ types: [ColumnDecision]) -> String {
+        let placed = types.filter { $0.type != nil }
+        let bySource = Dictionary(grouping: placed, by: \.source).mapValues(\.count)
+        let files = s.inputs.metadataFiles ?? []
+        var h = "<p>\(placed.count) of \(types.count) columns typed: " + ColumnDecision.Source.allOrdered.compactMap { src in
+            bySource[src].map { "\($0) by \(xml(src.rawValue))" } }.joined(separator: ", ") + ". "
+        h += files.isEmpty ? "No DIAS metadata was read (give --metadata)." : "Metadata: \(xml(files.joined(separator: ", ")))."
+        let left = types.filter { $0.type == nil }
+        if !left.isEmpty { h += " Left out: " + xml(left.map { "\($0.column) (\($0.reason))" }.joined(separator: "; ")) + "." }
+        h += "</p><div class=\"scroll\" style=\"max-height:24em\"><table><tr><th>column</th><th>type</th><th>typed by</th><th>metadata</th><th>why</th><th>missing codes</th></tr>"
+        for d in types {
+            h += "<tr><td>\(xml(d.column))</td><td>\(d.type?.rawValue ?? "left out")</td><td>\(xml(d.source.rawValue))</td><td>\(xml(d.metadataName ?? "-")) (\(xml(d.metadataMatch.rawValue)))</td><td>\(xml(d.reason))</td><td>\(xml(d.missingCodes.joined(separator: ", ")))</td></tr>"
+        }
+        return h + "</table></div>"
     }
 
     static func missingText(_ s: RunSummary) -> String {

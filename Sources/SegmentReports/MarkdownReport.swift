@@ -41,6 +41,19 @@ public enum MarkdownReport {
             }
             o.append("")
         }
+        if let aside = s.inputs.customerColumnsBySegment, !aside.isEmpty {
+            o.append("## The customers' own columns, by segment\n")
+            o.append("Shares among each segment's customers (the customers file's extra columns; not features).\n")
+            for a in aside {
+                o.append("| \(a.column) | " + a.values.joined(separator: " | ") + " | customers |")
+                o.append("|---|" + a.values.map { _ in "---:" }.joined(separator: "|") + "|---:|")
+                o.append("| all customers | " + a.values.map { fmt((a.overall[$0] ?? 0) * 100, 1) + "%" }.joined(separator: " | ") + " | |")
+                for g in a.groups where g.customers > 0 {
+                    o.append("| \(g.cluster.map { "segment \($0)" } ?? "high-missing") | " + a.values.map { fmt((g.shares[$0] ?? 0) * 100, 1) + "%" }.joined(separator: " | ") + " | \(g.customers) |")
+                }
+                o.append("")
+            }
+        }
         let a = s.cleaning.assessment
         o.append("## Cleaning\n")
         o.append("\(a.rows) population rows; split at more than \(a.rowThreshold) missing values (\(a.rowThresholdRule)): \(a.lowMissingRows) clustered, \(a.highMissingRows) high-missing. \(s.cleaning.features.count) features after encoding.\n")
@@ -51,6 +64,16 @@ public enum MarkdownReport {
         }
         o.append("\nCo-missing groups:\n")
         for g in a.coMissingGroups { o.append("- \(g.rowsMissingInAll) rows: \(g.columns.joined(separator: ", "))") }
+        if let types = s.inputs.columnTypes {
+            o.append("\n## Columns of the full layout\n")
+            let placed = types.filter { $0.type != nil }
+            o.append("\(placed.count) of \(types.count) columns typed" + ((s.inputs.metadataFiles ?? []).isEmpty ? " without DIAS metadata" : " with the DIAS metadata (\((s.inputs.metadataFiles ?? []).joined(separator: ", ")))") + ".\n")
+            o.append("| column | type | typed by | metadata name | why | missing codes |")
+            o.append("|---|---|---|---|---|---|")
+            for d in types {
+                o.append("| \(d.column) | \(d.type?.rawValue ?? "left out") | \(d.source.rawValue) | \(d.metadataName.map { $0 == d.column ? "=" : $0 } ?? "-") (\(d.metadataMatch.rawValue)) | \(d.reason.replacingOccurrences(of: "|", with: "/")) | \(d.missingCodes.joined(separator: ", ")) |")
+            }
+        }
         o.append("\n## Principal components\n")
         o.append("\(s.pca.components) components (\(s.pca.selection)) explain \(fmt(s.pca.explainedVarianceRatioTotal * 100, 1))% of the variance.\n")
         o.append("| component | explained | cumulative | top positive | top negative |")

@@ -20,6 +20,15 @@ public struct RunSummary: Codable, Sendable {
         public var ignoredColumns: [String]
         /// Codes in the customers file that the population never had, per column.
         public var customerCodesUnseenInPopulation: [String: Int]
+        /// The data layout (`subset` or `full`); absent for a run on a feature summary.
+        public var layout: String?
+        /// Full layout: how each column of the population file was typed, and why.
+        public var columnTypes: [ColumnDecision]?
+        /// Full layout: the DIAS metadata spreadsheets read.
+        public var metadataFiles: [String]?
+        /// Full layout: the customers' own columns (product group, customer group, online purchase)
+        /// per segment.
+        public var customerColumnsBySegment: [AsideColumn]?
     }
 
     public struct Cleaning: Codable, Sendable {

@@ -39,8 +39,10 @@ struct Fit: ParsableCommand {
         Interrupts.install()
         let config = modelFlags.config(cleaning: cleaning)
         let backend = makeBackend(modelFlags.backend, threads: input.threads)
+        let read = try input.schema(for: population)
         let result = try Pipeline(config: config, backend: backend, threads: input.threads)
-            .run(population: population, customers: customers, schema: try input.schema(), delimiter: input.delimiterByte)
+            .run(population: population, customers: customers, schema: read.schema, delimiter: input.delimiterByte,
+                 sampledSchema: read.layout == .full)
         try AtomicFile.write(try SegmentJSON.fileBytes(result.fitted), to: model)
         print("wrote \(model): \(result.chosenK) segments over \(result.featureNames.count) features")
     }
@@ -79,7 +81,10 @@ struct Score: ParsableCommand {
     func run() throws {
         Interrupts.install(what: "output")
         let fitted = try Self.loadModel(model)
-        let table = try CSVLoader(schema: fitted.recipe.schema, delimiter: delimiter?.utf8.first, threads: threads).load(path: input)
+        let loader = CSVLoader(schema: fitted.recipe.schema, delimiter: delimiter?.utf8.first, threads: threads)
+        // A full-layout model's schema was inferred from a sample: text further down a column of
+        // this file makes it a text column here too (its codes then go through the recipe as usual).
+        let table = fitted.recipe.schema.isInferred ? try loader.loadWidening(path: input) : try loader.load(path: input)
         let assignments = try fitted.assign(table, backend: makeBackend(backend, threads: threads), threads: threads)
         let csv = fitted.comparison != nil
             ? AssignmentsCSV.render(assignments, comparison: fitted.comparison)

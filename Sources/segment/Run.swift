@@ -74,6 +74,14 @@ struct Run: ParsableCommand {
                                       sampledSchema: input.layout == .full)
         progress.finish()
         var summary = RunSummary(result: result, backend: backend)
+        if let decisions = input.decisions {
+            summary.inputs.layout = input.layout.rawValue
+            summary.inputs.columnTypes = decisions
+            summary.inputs.metadataFiles = input.metadataFiles
+            let aside = try AsideColumn.summarise(path: customers, delimiter: self.input.delimiterByte, groups: result.customers.group,
+                                                  clusters: result.chosenK, threads: self.input.threads)
+            if !aside.isEmpty { summary.inputs.customerColumnsBySegment = aside }
+        }
         let total = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let info = RunInfo(date: ISO8601DateFormatter().string(from: Date()), threads: self.input.threads,
                            stageSeconds: Dictionary(result.timings, uniquingKeysWith: +), stageOrder: result.timings.map(\.0),

@@ -66,7 +66,7 @@ struct FeatureSchemaTests {
         let text = canonicalSummary.replacingOccurrences(of: "ANREDE_KZ;person;categorical", with: "ANREDE_KZ;person;nominal")
         expectDataError({ _ = try parseSummary(text, file: "f.csv") }) { e in
             e.line == 4 && e.kind == .unknownType("nominal")
-                && e.description == "f.csv:4: column 'type' (field 3): unknown type 'nominal' (expected one of: ordinal, categorical, numeric, mixed, interval)"
+                && e.description == "f.csv:4: column 'type' (field 3): unknown type 'nominal' (expected one of: ordinal, categorical, numeric, mixed, interval, id, date)"
         }
     }
 

@@ -143,7 +143,7 @@ public struct FullLayoutGenerator: Sendable {
             let header = FullReference.header(file)
             try out.write(header.joined(separator: ";") + "\n")
             try truthOut.write(file == .mailoutTrain ? "row;LNR;segment;high_missing_block;response\n" : "row;LNR;segment;high_missing_block\n")
-            let columns = header.map { model.columns[$0]! }
+            let columns = FullModel.FlatColumns(header.map { model.overrides[file]?[$0] ?? model.columns[$0]! })
             let ids = self.ids(file)
             let positives = file == .mailoutTrain ? responders(model: model) : []
             let chunks = (n + Self.chunkRows - 1) / Self.chunkRows
@@ -181,6 +181,9 @@ public struct FullLayoutGenerator: Sendable {
 /// The column models and the missing plan, built once from the published facts.
 struct FullModel: Sendable {
     var columns: [String: FullColumnModel]
+    /// Per file, the columns whose marginals are published for that file (customers: CAMEO,
+    /// RT_UEBERGROESSE; MAILOUT: OST_WEST_KZ), calibrated on that file's mixture to them.
+    var overrides: [FullReference.File: [String: FullColumnModel]] = [:]
     var missing: MissingPlan
     var segments: [LatentModel.Segment]
     /// Per file, the cumulative segment weights.
@@ -210,17 +213,76 @@ struct FullModel: Sendable {
         var highCounts: [Int]
     }
 
-    func generate(file: FullReference.File, rows: Range<Int>, totalRows: Int, columns: [FullColumnModel], ids: [Int],
+    /// The column models of one file as flat arrays: the per-cell loop reads numbers, not structs
+    /// holding arrays (whose retain/release cost more than the drawing).
+    struct FlatColumns: Sendable {
+        enum Role: UInt8 { case drawn, id, response, deug, intl }
+        var role: [Role] = []
+        var rule: [Int] = []
+        var unknownShare: [Double] = []
+        var unknownCum: [Double] = [], unknownStart: [Int] = [], unknownCount: [Int] = []
+        var loading: [Double] = [], axes = 0
+        var noise: [Double] = []
+        var table: [UInt16] = []
+        /// Token bytes: per column, its valid codes then its unknown codes, each (start, length).
+        var tokens: [UInt8] = [], tokenStart: [Int] = [], tokenLength: [Int] = [], firstToken: [Int] = [], validCount: [Int] = []
+        /// CAMEO_DEU_2015's column, and for each of its tokens (valid then unknown) the CAMEO_DEUG
+        /// and CAMEO_INTL tokens, integer and decimal spellings.
+        var cameo = -1
+        var derived: [[UInt8]] = []   // token k: [deug, deug decimal, intl, intl decimal] at 4k ..< 4k + 4
+
+        init(_ columns: [FullColumnModel]) {
+            axes = columns.first?.loading.count ?? 4
+            for (j, c) in columns.enumerated() {
+                switch c.role {
+                case .drawn: role.append(.drawn)
+                case .id: role.append(.id)
+                case .response: role.append(.response)
+                case .cameoDEUG: role.append(.deug)
+                case .cameoINTL: role.append(.intl)
+                }
+                rule.append(c.missingRule ?? -1)
+                unknownShare.append(c.unknownShare)
+                unknownStart.append(unknownCum.count)
+                unknownCount.append(c.unknownCumulative.count)
+                unknownCum += c.unknownCumulative
+                loading += c.loading.count == axes ? c.loading : [Double](repeating: 0, count: axes)
+                noise.append(c.noiseSD)
+                table += c.table
+                firstToken.append(tokenStart.count)
+                validCount.append(c.codeBytes.count)
+                for t in c.codeBytes + c.unknownBytes {
+                    tokenStart.append(tokens.count)
+                    tokenLength.append(t.count)
+                    tokens += t
+                }
+                if c.name == "CAMEO_DEU_2015" {
+                    cameo = j
+                    for code in c.codes + c.unknownCodes {
+                        let deug = code == "XX" ? "X" : String(code.prefix(1))
+                        let intl = code == "XX" ? "XX" : SyntheticColumns.cameoInternational[code] ?? "XX"
+                        func dec(_ t: String) -> String { t == "X" || t == "XX" ? t : t + ".0" }
+                        derived += [Array(deug.utf8), Array(dec(deug).utf8), Array(intl.utf8), Array(dec(intl).utf8)]
+                    }
+                }
+            }
+        }
+    }
+
+    func generate(file: FullReference.File, rows: Range<Int>, totalRows: Int, columns: FlatColumns, ids: [Int],
                   positives: Set<Int>, latentRNG: inout SplitMix64, cellRNG: inout SplitMix64) -> Chunk {
+        let p = columns.role.count
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(rows.count * columns.count * 3)
+        bytes.reserveCapacity(rows.count * p * 3)
         var truth = ""
         var counts = [Int](repeating: 0, count: segments.count), high = counts
         let baseShare = missing.rules[missing.baseRule].shares[file] ?? 0
         let decimalRows = Int(Double(totalRows) * (Self.decimalCameoShare[file] ?? 0))
         var flags = [Bool](repeating: false, count: missing.rules.count)
         let semicolon = UInt8(ascii: ";"), newline = UInt8(ascii: "\n")
-        let cameoColumn = columns.firstIndex { $0.name == "CAMEO_DEU_2015" } ?? -1
+        let gauss = Gauss.table
+        let axes = columns.axes, bins = FullColumnModel.bins
+        let scale = Double(bins) / (2 * FullColumnModel.range), range = FullColumnModel.range
         for r in rows {
             let (s, x) = latent(file: file, rng: &latentRNG)
             let base = cellRNG.nextUnit() < baseShare
@@ -229,47 +291,46 @@ struct FullModel: Sendable {
             if base { high[s] += 1 }
             let response = positives.contains(r)
             truth += file == .mailoutTrain ? "\(r);\(ids[r]);\(s);\(base ? 1 : 0);\(response ? 1 : 0)\n" : "\(r);\(ids[r]);\(s);\(base ? 1 : 0)\n"
-            var cameo = ""
-            let decimal = r < decimalRows
-            for (j, col) in columns.enumerated() {
+            var cameoToken = -1
+            let decimal = r < decimalRows ? 1 : 0
+            for j in 0..<p {
                 if j > 0 { bytes.append(semicolon) }
-                switch col.role {
+                switch columns.role[j] {
                 case .id:
                     bytes.append(contentsOf: String(ids[r]).utf8)
                     continue
                 case .response:
                     bytes.append(response ? UInt8(ascii: "1") : UInt8(ascii: "0"))
                     continue
-                case .cameoDEUG, .cameoINTL:
-                    if cameo.isEmpty { continue }   // CAMEO_DEU_2015 was empty: the block is.
-                    let token: String
-                    if cameo == "XX" {
-                        token = col.role == .cameoDEUG ? "X" : "XX"
-                    } else if col.role == .cameoDEUG {
-                        token = String(cameo.prefix(1))
-                    } else {
-                        token = SyntheticColumns.cameoInternational[cameo] ?? "XX"
+                case .deug, .intl:
+                    // Empty when CAMEO_DEU_2015 is (one block).
+                    if cameoToken >= 0 {
+                        bytes.append(contentsOf: columns.derived[4 * cameoToken + (columns.role[j] == .deug ? 0 : 2) + decimal])
                     }
-                    bytes.append(contentsOf: token.utf8)
-                    if decimal && token != "X" && token != "XX" { bytes.append(contentsOf: ".0".utf8) }
                     continue
                 case .drawn:
                     break
                 }
-                let isCameo = j == cameoColumn
-                if let rule = col.missingRule, flags[rule] { continue }
-                if col.unknownShare > 0 && cellRNG.nextUnit() < col.unknownShare {
+                let rule = columns.rule[j]
+                if rule >= 0 && flags[rule] { continue }
+                var token: Int
+                let share = columns.unknownShare[j]
+                if share > 0 && cellRNG.nextUnit() < share {
                     let u = cellRNG.nextUnit()
-                    let i = col.unknownCumulative.firstIndex { u < $0 } ?? col.unknownCodes.count - 1
-                    bytes.append(contentsOf: col.unknownBytes[i])
-                    if isCameo { cameo = col.unknownCodes[i] }
+                    let start = columns.unknownStart[j], n = columns.unknownCount[j]
+                    var i = 0
+                    while i < n - 1 && u >= columns.unknownCum[start + i] { i += 1 }
+                    token = columns.validCount[j] + i
                 } else {
-                    var score = col.noiseSD * Gauss.next(&cellRNG)
-                    for a in 0..<x.count { score += col.loading[a] * x[a] }
-                    let i = col.code(score: score)
-                    bytes.append(contentsOf: col.codeBytes[i])
-                    if isCameo { cameo = col.codes[i] }
+                    var score = columns.noise[j] * gauss[Int(truncatingIfNeeded: cellRNG.next() >> 48)]
+                    for a in 0..<axes { score += columns.loading[j * axes + a] * x[a] }
+                    let b = max(0, min(bins - 1, Int((score + range) * scale)))
+                    token = Int(columns.table[j * bins + b])
                 }
+                if j == columns.cameo { cameoToken = token }
+                let t = columns.firstToken[j] + token
+                let start = columns.tokenStart[t]
+                bytes.append(contentsOf: columns.tokens[start..<(start + columns.tokenLength[t])])
             }
             bytes.append(newline)
         }
@@ -317,8 +378,57 @@ struct FullModel: Sendable {
             .customers: cumulative(segments.map(\.customerWeight)),
             .mailoutTrain: cumulative(mailMix), .mailoutTest: cumulative(mailMix),
         ]
-        return FullModel(columns: columns, missing: MissingPlan(rules: rules, baseRule: baseRule), segments: segments,
-                         segmentCumulative: cum)
+        var model = FullModel(columns: columns, missing: MissingPlan(rules: rules, baseRule: baseRule), segments: segments,
+                              segmentCumulative: cum)
+        let mailMixture = zip(mailMix, segments).map { (weight: $0.0, centre: $0.1.centre) }
+        for (file, name, mixture) in [(FullReference.File.customers, "CAMEO_DEU_2015", cusMix), (.customers, "RT_UEBERGROESSE", cusMix),
+                                      (.mailoutTrain, "OST_WEST_KZ", mailMixture), (.mailoutTest, "OST_WEST_KZ", mailMixture)] {
+            let dataset = file == .customers ? "customers" : "mailout_test"
+            guard let population = columns[name], let weights = fileWeights(name, dataset: dataset) else { continue }
+            var c = FullColumnModel(name: name, format: population.format, weights: weights.list, unknown: weights.unknown,
+                                    loading: population.loading, mixture: mixture, withinSD: LatentModel.withinSegmentSD)
+            c.missingRule = population.missingRule
+            model.overrides[file, default: [:]][name] = c
+        }
+        return model
+    }
+
+    /// The customers' published marginal of a column, as (token, count) in latent order. For
+    /// CAMEO_DEU_2015 (not published for customers) the population's codes are raked until their
+    /// CAMEO_DEUG_2015 and CAMEO_INTL_2015 groupings have the customers' published counts.
+    static func fileWeights(_ name: String, dataset: String) -> (list: [(String, Double)], unknown: Set<String>)? {
+        let published = FullReference.valueCounts[dataset] ?? [:]
+        if name != "CAMEO_DEU_2015", let list = published[name] {
+            var merged: [Code: Double] = [:]
+            for (v, n) in list where v != "NaN" { merged[Code(token: v), default: 0] += n }
+            var out = merged.keys.sorted().map { ($0.description, merged[$0]!) }
+            if let order = LatentModel.codeOrder[name] {
+                out.sort { (order.firstIndex(of: $0.0) ?? 99) < (order.firstIndex(of: $1.0) ?? 99) }
+            }
+            return (out, [])
+        }
+        guard name == "CAMEO_DEU_2015", let deug = published["CAMEO_DEUG_2015"], let intl = published["CAMEO_INTL_2015"],
+              let base = FullReference.columnsByName[name] else { return nil }
+        func margin(_ list: [(value: String, count: Double)]) -> [String: Double] {
+            var m: [String: Double] = [:]
+            for (v, n) in list { m[Code(token: v).description, default: 0] += n }
+            return m
+        }
+        let g = margin(deug), i = margin(intl)
+        var w = Dictionary(publishedWeights(base).filter { $0.0 != "XX" }, uniquingKeysWith: +)
+        for _ in 0..<60 {
+            for (target, key) in [(g, { (d: String) in String(d.prefix(1)) }), (i, { (d: String) in SyntheticColumns.cameoInternational[d] ?? "" })] {
+                var sums: [String: Double] = [:]
+                for (d, v) in w { sums[key(d), default: 0] += v }
+                for d in w.keys {
+                    let k = key(d)
+                    if let t = target[k], let s = sums[k], s > 0 { w[d]! *= t / s }
+                }
+            }
+        }
+        var list = w.keys.sorted().map { ($0, w[$0]!) }
+        list.append(("XX", g["X"] ?? 0))
+        return (list, ["XX"])
     }
 
     static func column(_ c: FullReference.Column, meta: DIASMetadata, popMix: [(weight: Double, centre: [Double])],
