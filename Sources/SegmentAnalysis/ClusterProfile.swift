@@ -27,8 +27,11 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
     /// A few words from the top differences.
     public var summary: String
 
+    /// `meanings`: what each source column measures, by name, for columns the subset's facts do not
+    /// describe (the DIAS descriptions of the full layout).
     public static func profiles(centers: Matrix, pca: PCA.Model, scaler: StandardScaler.Model, features: [OutputFeature],
-                                backend: any LinearAlgebraBackend, top: Int = 6) throws -> [ClusterProfile] {
+                                backend: any LinearAlgebraBackend, top: Int = 6,
+                                meanings: [String: String] = [:]) throws -> [ClusterProfile] {
         let z = try pca.inverseTransform(centers, backend: backend)   // in scaled units
         var original = z
         scaler.inverseTransform(&original, threads: 1)
@@ -37,7 +40,7 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
             let order = rankDescending(zs, by: abs)
             let diffs = order.prefix(top).map { i in
                 Difference(feature: features[i].name, value: original[j, i], populationMean: scaler.mean[i],
-                           standardized: zs[i], meaning: meaning(of: features[i]))
+                           standardized: zs[i], meaning: meaning(of: features[i], meanings: meanings))
             }
             let words = diffs.prefix(3).map { d in describe(d, feature: features.first { $0.name == d.feature }!) }
             return ClusterProfile(cluster: j, centre: original.row(j), standardized: zs, top: diffs,
@@ -46,18 +49,19 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
     }
 
     /// What a cleaned feature measures, from the schema facts and the engineered-feature table.
-    public static func meaning(of f: OutputFeature) -> String {
+    public static func meaning(of f: OutputFeature, meanings: [String: String] = [:]) -> String {
+        func of(_ c: String) -> String { AZDIASReference.factsByName[c]?.meaning ?? meanings[c] ?? c }
         switch f.source {
         case let .value(c):
-            return AZDIASReference.factsByName[c]?.meaning ?? c
+            return of(c)
         case let .binary(c, zero, one):
-            return "\(AZDIASReference.factsByName[c]?.meaning ?? c) (0 = \(zero), 1 = \(one))"
+            return "\(of(c)) (0 = \(zero), 1 = \(one))"
         case let .dummy(c, code):
-            return "share with \(c) = \(code): \(AZDIASReference.factsByName[c]?.meaning ?? c)"
+            return "share with \(c) = \(code): \(of(c))"
         case .engineered:
             return EngineeredFeatures.meanings[f.name] ?? f.name
         case let .year(c):
-            return "year of \(c)"
+            return "year of \(c)" + (meanings[c].map { ": \($0)" } ?? "")
         }
     }
 

@@ -326,8 +326,10 @@ public struct Pipeline {
         let comparison = SegmentComparison(k: k, populationLabels: populationAssign.group, customerLabels: customersAssign.group)
         fitted.customerShares = comparison.groups.map(\.customerShareOfAll)
         fitted.comparison = comparison
+        let meanings = Dictionary(recipe.schema.features.compactMap { f in f.meaning.map { (f.name, $0) } },
+                                  uniquingKeysWith: { a, _ in a })
         let profiles = try ClusterProfile.profiles(centers: model.centers, pca: pca, scaler: scaler,
-                                                   features: recipe.features, backend: backend)
+                                                   features: recipe.features, backend: backend, meanings: meanings)
         lap("compare and explain")
         return Result(fitted: fitted, assessment: assessment, sweep: sweepResult, chosenK: k,
                       population: populationAssign, customers: customersAssign, comparison: comparison,

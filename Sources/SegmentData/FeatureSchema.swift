@@ -56,9 +56,11 @@ public struct Feature: Codable, Equatable, Sendable {
     /// The codes the metadata lists as meaningful, when it lists them (the DIAS xlsx does): any
     /// other code found in the data is unknown and becomes missing (`resolvingUndocumentedCodes`).
     public var validCodes: [Code]?
+    /// What the column measures, from the metadata (the DIAS description), for the reports.
+    public var meaning: String?
 
     public init(name: String, informationLevel: String, type: FeatureType, missingCodes: [Code], isText: Bool? = nil,
-                validCodes: [Code]? = nil) {
+                validCodes: [Code]? = nil, meaning: String? = nil) {
         self.name = name
         self.informationLevel = informationLevel
         self.type = type
@@ -66,6 +68,7 @@ public struct Feature: Codable, Equatable, Sendable {
         self.isText = isText
             ?? (missingCodes.contains { $0.number == nil } || AZDIASReference.textColumns.contains(name))
         self.validCodes = validCodes
+        self.meaning = meaning
     }
 }
 

@@ -151,7 +151,8 @@ public struct SchemaInference: Sendable {
                     decision.source = .inferred
                 }
             }
-            if let f = feature {
+            if var f = feature {
+                if f.meaning == nil, let d = described?.0.description, !d.isEmpty { f.meaning = d }
                 decision.type = f.type
                 decision.missingCodes = f.missingCodes.map(\.description)
                 if f.type == .numeric, f.missingCodes.contains(.number(0)), Self.looksLikeYears(stats) {
