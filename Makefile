@@ -40,7 +40,7 @@ BENCH_OUT  ?= bench/results.jsonl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps build test data run bench bench-full fidelity torture fuzz fuzz-build install uninstall clean
+.PHONY: help deps build test data run bench bench-full bench-response fidelity torture fuzz fuzz-build install uninstall clean
 
 help:
 	@echo "make deps       install what the build needs if missing (Debian: $(DEB_PACKAGES))"
@@ -51,6 +51,7 @@ help:
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
 	@echo "make bench-full the full capstone layout against pandas + scikit-learn on the same files (~16 GB)"
+	@echo "make bench-response  segment train against LightGBM and scikit-learn on the same features and folds"
 	@echo "make torture    signals at many moments of a run: never a mixed report, a leftover or a crash"
 	@echo "make fidelity   planted segments at k = $(FIDELITY_KS), seeds $(FIDELITY_SEEDS): does the default run find them?"
 	@echo "make fuzz       run the libFuzzer targets ($(FUZZ_SECONDS) s each; FUZZ_SECONDS=...)"
@@ -116,6 +117,18 @@ bench-full: build
 	  --segment $(BIN_DIR)/segment --population $(FULL_DATA)/Udacity_AZDIAS_052018.csv \
 	  --customers $(FULL_DATA)/Udacity_CUSTOMERS_052018.csv --values-xlsx '$(FULL_DATA)/DIAS Attributes - Values 2017.xlsx' \
 	  --k 8 --segment-out .build/bench-full-out)"'}' | tee -a $(BENCH_OUT)
+
+# The response model side by side (bench/response.py): segment train on the generated MAILOUT_TRAIN,
+# then LightGBM, scikit-learn's HistGradientBoosting and LogisticRegression on segment's exported
+# feature matrix with the same stratified folds. One JSON line appended to $(BENCH_OUT).
+bench-response: build
+	@[ -f "$(FULL_DATA)/Udacity_AZDIAS_052018.csv" ] || $(BIN_DIR)/segment generate --layout full --output $(FULL_DATA) --seed $(SEED)
+	@$(MAKE) --no-print-directory $(VENV)/bin/python
+	$(VENV)/bin/pip install -q lightgbm
+	$(BIN_DIR)/segment train --train $(FULL_DATA)/Udacity_MAILOUT_052018_TRAIN.csv --population $(FULL_DATA)/Udacity_AZDIAS_052018.csv \
+	  --customers $(FULL_DATA)/Udacity_CUSTOMERS_052018.csv --output .build/bench-response --force --quiet --export-features --threads $(THREADS)
+	@echo '{"benchmark": "response model", "date": "'$$(date -u +%FT%TZ)'", "result": '"$$($(VENV)/bin/python bench/response.py \
+	  --folder .build/bench-response --truth $(FULL_DATA)/truth.json --threads $(THREADS))"'}' | tee -a $(BENCH_OUT)
 
 # Signals at many moments of `segment run --force` (scripts/torture.sh).
 TORTURE_TRIALS ?= 200

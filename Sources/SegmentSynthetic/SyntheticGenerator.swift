@@ -173,6 +173,10 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
     public var highMissingPopulationShare: Double
     public var highMissingCustomerShare: Double
     public var rule: String
+    /// Full layout: the planted response score's own ROC AUC on MAILOUT_TRAIN (the best a model
+    /// can reach there), and the planted model in words.
+    public var plantedResponseAUC: Double?
+    public var responseModel: String?
 
     init(seed: UInt64, populationRows: Int, customerRows: Int, population: FileTruth, customers: FileTruth,
          segments planted: [LatentModel.Segment]) {

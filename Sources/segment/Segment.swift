@@ -9,7 +9,7 @@ struct Segment: ParsableCommand {
         commandName: "segment",
         abstract: "Find customer segments by clustering a general population and comparing where customers fall.",
         version: "segment \(RunSummary.toolVersion)",
-        subcommands: [Run.self, Describe.self, Fit.self, Score.self, Generate.self, Check.self]
+        subcommands: [Run.self, Describe.self, Fit.self, Score.self, Train.self, Predict.self, Generate.self, Check.self]
     )
 
     static func main() {

@@ -105,7 +105,7 @@ struct CommandLineTests {
     @Test("the shipped tool has only user commands; the benchmarks and their probes live in segment-bench")
     func benchmarksOutOfTheProduct() throws {
         let names = Segment.configuration.subcommands.map { $0._commandName }
-        #expect(names == ["run", "describe", "fit", "score", "generate", "check"])
+        #expect(names == ["run", "describe", "fit", "score", "train", "predict", "generate", "check"])
         let bench = SegmentBench.configuration.subcommands.map { $0._commandName }
         #expect(bench == ["run", "probe-load", "probe-clean"])
         #expect(try SegmentBench.parseAsRoot([]) is segment_bench.Bench)

@@ -259,7 +259,10 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     // MARK: applying
 
     /// Applies the recipe: the cleaned matrix of the low-missing rows and the row groups.
-    public func apply(_ table: RawTable, threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> CleanedData {
+    /// `everyRow`: every row in the matrix, the high-missing ones too (the response model scores
+    /// everyone); `missingPerRow` and `rowThreshold` still say which rows are high-missing.
+    public func apply(_ table: RawTable, threads: Int = ProcessInfoCompat.activeProcessorCount,
+                      everyRow: Bool = false) throws -> CleanedData {
         let schema = table.schema
         // The table must have the recipe's columns (a file loaded with another schema cannot be used).
         var columnIndex: [String: Int] = [:]
@@ -306,7 +309,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         let perRow = compiled.rowMissingCounts(table, threads: threads)
         var lowRows: [Int] = []
         lowRows.reserveCapacity(n)
-        for r in 0..<n where Int(perRow[r]) <= rowThreshold { lowRows.append(r) }
+        for r in 0..<n where everyRow || Int(perRow[r]) <= rowThreshold { lowRows.append(r) }
         let f = features.count
         var matrix = Matrix(uninitializedRows: lowRows.count, columns: f)
         let unknownCounts = compiled.fill(&matrix, from: table, rows: lowRows, threads: threads)

@@ -69,13 +69,17 @@ public struct FullLayoutGenerator: Sendable {
         func path(_ n: String) -> String { (directory as NSString).appendingPathComponent(n) }
         let model = FullModel.make(segments: segments)
         var truths: [FullReference.File: SyntheticTruth.FileTruth] = [:]
+        var auc: Double?
         for file in FullReference.File.allCases {
-            truths[file] = try writeFile(file, model: model, data: path(FileName.data(file)), truth: path(FileName.truthRows(file)))
+            truths[file] = try writeFile(file, model: model, data: path(FileName.data(file)), truth: path(FileName.truthRows(file)),
+                                         plantedResponseAUC: &auc)
         }
         try AtomicFile.write(try DIASWorkbooks.attributes().bytes(), to: path(FileName.attributes))
         try AtomicFile.write(try DIASWorkbooks.levels().bytes(), to: path(FileName.levels))
-        let truth = SyntheticTruth(seed: seed, populationRows: rows[.population]!, customerRows: rows[.customers]!,
+        var truth = SyntheticTruth(seed: seed, populationRows: rows[.population]!, customerRows: rows[.customers]!,
                                    population: truths[.population]!, customers: truths[.customers]!, segments: segments)
+        truth.plantedResponseAUC = auc
+        truth.responseModel = FullModel.responseModelText
         try AtomicFile.write(try SegmentJSON.fileBytes(truth), to: path(FileName.truth))
         return truth
     }
@@ -111,20 +115,23 @@ public struct FullLayoutGenerator: Sendable {
     }
 
     /// The responders of MAILOUT_TRAIN: exactly the published share, drawn without replacement with
-    /// odds rising with the response score of each row's latent position (Gumbel top-k).
-    func responders(model: FullModel) -> Set<Int> {
+    /// odds `exp(FullModel.responseLogit)` (Gumbel top-k), and the planted score's own ROC AUC on
+    /// them: what a model that knew the planted one would reach (written into truth.json).
+    func responders(model: FullModel) -> (Set<Int>, auc: Double?) {
         let n = rows[.mailoutTrain]!
         let k = Int((Double(n) * Self.responseRate).rounded())
-        guard n > 0, k > 0 else { return [] }
+        guard n > 0, k > 0 else { return ([], nil) }
         var keys: [(Double, Int)] = []
+        var logits: [Double] = []
         keys.reserveCapacity(n)
         var chunk = 0
         while chunk * Self.chunkRows < n {
             var latentRNG = SplitMix64.stream(seed: seed ^ salt(.mailoutTrain), UInt64(chunk) &* 2)
             var keyRNG = SplitMix64.stream(seed: seed ^ 0x4E5B, UInt64(chunk))
             for r in (chunk * Self.chunkRows)..<min(n, (chunk + 1) * Self.chunkRows) {
-                let (_, x) = model.latent(file: .mailoutTrain, rng: &latentRNG)
-                let logit = 2.2 * model.responseScore(x)
+                let person = model.latent(file: .mailoutTrain, rng: &latentRNG)
+                let logit = model.responseLogit(person)
+                logits.append(logit)
                 var u = keyRNG.nextUnit()
                 while u <= 0 { u = keyRNG.nextUnit() }
                 keys.append((logit - log(-log(u)), r))
@@ -132,10 +139,26 @@ public struct FullLayoutGenerator: Sendable {
             chunk += 1
         }
         keys.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-        return Set(keys.prefix(k).map(\.1))
+        let chosen = Set(keys.prefix(k).map(\.1))
+        return (chosen, Self.rocAUC(logits, labels: (0..<n).map { chosen.contains($0) }))
     }
 
-    private func writeFile(_ file: FullReference.File, model: FullModel, data: String, truth: String) throws -> SyntheticTruth.FileTruth {
+    /// ROC AUC (Mann-Whitney, ties half).
+    static func rocAUC(_ scores: [Double], labels: [Bool]) -> Double {
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        var rankSum = 0.0, i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
+            for t in i...j where labels[order[t]] { rankSum += Double(i + j) / 2 + 1 }
+            i = j + 1
+        }
+        let p = Double(labels.filter { $0 }.count), q = Double(labels.count) - p
+        return (rankSum - p * (p + 1) / 2) / (p * q)
+    }
+
+    private func writeFile(_ file: FullReference.File, model: FullModel, data: String, truth: String,
+                           plantedResponseAUC: inout Double?) throws -> SyntheticTruth.FileTruth {
         let n = rows[file]!
         let out = try AtomicFile(path: data)
         let truthOut = try AtomicFile(path: truth)
@@ -145,7 +168,8 @@ public struct FullLayoutGenerator: Sendable {
             try truthOut.write(file == .mailoutTrain ? "row;LNR;segment;high_missing_block;response\n" : "row;LNR;segment;high_missing_block\n")
             let columns = FullModel.FlatColumns(header.map { model.overrides[file]?[$0] ?? model.columns[$0]! })
             let ids = self.ids(file)
-            let positives = file == .mailoutTrain ? responders(model: model) : []
+            let (positives, auc) = file == .mailoutTrain ? responders(model: model) : ([], nil)
+            if let auc { plantedResponseAUC = auc }
             let chunks = (n + Self.chunkRows - 1) / Self.chunkRows
             var counts = [Int](repeating: 0, count: segments.count), high = counts
             var start = 0
@@ -196,14 +220,30 @@ struct FullModel: Sendable {
 
     func responseScore(_ x: [Double]) -> Double { zip(Self.responseDirection, x).reduce(0) { $0 + $1.0 * $1.1 } }
 
+    /// A person as drawn: segment, position on the axes, and the response driver (a standard
+    /// normal that `D19_SOZIALES` follows closely: the published top feature).
+    struct Person { var segment: Int; var x: [Double]; var driver: Double }
+
+    /// The planted response model, log-odds up to a constant: the driver, the segments customers
+    /// over-represent, the latent direction, and an interaction of the driver with wealth.
+    func responseLogit(_ p: Person) -> Double {
+        let over = segments[p.segment].ratio >= 1.5 ? 1.0 : 0.0
+        return 0.8 * p.driver + 0.5 * over + 0.4 * responseScore(p.x) + 0.3 * p.driver * p.x[0]
+    }
+
+    static let responseModelText = "log-odds = 0.8 d + 0.5 [segment over-represented among customers] + 0.4 (0.6 x0 + 0.45 x1 - 0.1 x2 + 0.65 x3) + 0.3 d x0, d the response driver (D19_SOZIALES = quantile of 0.9 d + 0.44 noise), x the latent axes; exactly round(1.238% of rows) responders drawn without replacement with these odds"
+
+    /// D19_SOZIALES's weight on the driver (the rest is noise).
+    static let driverLoading = 0.9
+
     @inline(__always)
-    func latent(file: FullReference.File, rng: inout SplitMix64) -> (Int, [Double]) {
+    func latent(file: FullReference.File, rng: inout SplitMix64) -> Person {
         let cum = segmentCumulative[file]!
         let u = rng.nextUnit()
         var s = 0
         while s < cum.count - 1 && u >= cum[s] { s += 1 }
         let x = segments[s].centre.map { $0 + LatentModel.withinSegmentSD * Gauss.next(&rng) }
-        return (s, x)
+        return Person(segment: s, x: x, driver: Gauss.next(&rng))
     }
 
     struct Chunk: Sendable {
@@ -216,7 +256,7 @@ struct FullModel: Sendable {
     /// The column models of one file as flat arrays: the per-cell loop reads numbers, not structs
     /// holding arrays (whose retain/release cost more than the drawing).
     struct FlatColumns: Sendable {
-        enum Role: UInt8 { case drawn, id, response, deug, intl }
+        enum Role: UInt8 { case drawn, id, response, deug, intl, driver }
         var role: [Role] = []
         var rule: [Int] = []
         var unknownShare: [Double] = []
@@ -235,7 +275,7 @@ struct FullModel: Sendable {
             axes = columns.first?.loading.count ?? 4
             for (j, c) in columns.enumerated() {
                 switch c.role {
-                case .drawn: role.append(.drawn)
+                case .drawn: role.append(c.name == "D19_SOZIALES" ? .driver : .drawn)
                 case .id: role.append(.id)
                 case .response: role.append(.response)
                 case .cameoDEUG: role.append(.deug)
@@ -284,7 +324,8 @@ struct FullModel: Sendable {
         let axes = columns.axes, bins = FullColumnModel.bins
         let scale = Double(bins) / (2 * FullColumnModel.range), range = FullColumnModel.range
         for r in rows {
-            let (s, x) = latent(file: file, rng: &latentRNG)
+            let person = latent(file: file, rng: &latentRNG)
+            let s = person.segment, x = person.x
             let base = cellRNG.nextUnit() < baseShare
             for k in flags.indices { flags[k] = missing.missing(rule: k, file: file, base: base, u: cellRNG.nextUnit()) }
             counts[s] += 1
@@ -308,7 +349,7 @@ struct FullModel: Sendable {
                         bytes.append(contentsOf: columns.derived[4 * cameoToken + (columns.role[j] == .deug ? 0 : 2) + decimal])
                     }
                     continue
-                case .drawn:
+                case .drawn, .driver:
                     break
                 }
                 let rule = columns.rule[j]
@@ -322,8 +363,15 @@ struct FullModel: Sendable {
                     while i < n - 1 && u >= columns.unknownCum[start + i] { i += 1 }
                     token = columns.validCount[j] + i
                 } else {
-                    var score = columns.noise[j] * gauss[Int(truncatingIfNeeded: cellRNG.next() >> 48)]
-                    for a in 0..<axes { score += columns.loading[j * axes + a] * x[a] }
+                    var score: Double
+                    if columns.role[j] == .driver {
+                        // N(0, 1) like a column without loadings, but mostly the response driver.
+                        score = Self.driverLoading * person.driver
+                            + (1 - Self.driverLoading * Self.driverLoading).squareRoot() * gauss[Int(truncatingIfNeeded: cellRNG.next() >> 48)]
+                    } else {
+                        score = columns.noise[j] * gauss[Int(truncatingIfNeeded: cellRNG.next() >> 48)]
+                        for a in 0..<axes { score += columns.loading[j * axes + a] * x[a] }
+                    }
                     let b = max(0, min(bins - 1, Int((score + range) * scale)))
                     token = Int(columns.table[j * bins + b])
                 }
@@ -471,7 +519,9 @@ struct FullModel: Sendable {
         if name == "CAMEO_DEU_2015" { unknown.insert("XX") }
         // A column whose every code is "unknown" in the metadata (AGER_TYP is 76% -1) still needs its
         // valid codes drawn from the latent score.
-        let loading = LatentModel.loadings[name] ?? familyLoading(name)
+        // D19_SOZIALES follows the response driver instead (its score is N(0, 1) like a column
+        // without loadings, which is how its cut points are calibrated).
+        let loading = name == "D19_SOZIALES" ? [0, 0, 0, 0] : LatentModel.loadings[name] ?? familyLoading(name)
         return FullColumnModel(name: name, format: format, weights: weights, unknown: unknown, loading: loading,
                                mixture: popMix, withinSD: sd)
     }

@@ -1,0 +1,290 @@
+import Foundation
+import SegmentCore
+import SegmentData
+import SegmentModels
+
+/// The mail-out response model: who will answer the next campaign (`segment train` / `predict`).
+///
+/// Each person's features: the full cleaning recipe's output (fitted on the population, so the
+/// mail-out files are encoded as the population is; missing values kept for the trees), the
+/// number of missing values and the high-missing flag, and what the segmentation learned — the
+/// PCA components, the distance to every segment centre, the person's segment's customer ratio and
+/// the customer-likeness score. Two models on them, both ours: histogram gradient-boosted trees, and
+/// an L2 logistic regression on the median-imputed, standardised features. The one with the better
+/// cross-validated ROC AUC is used for predictions.
+public struct ResponseModel: Codable, Sendable {
+    public var formatVersion = 1
+    public var pipeline: FittedPipeline
+    public var featureNames: [String]
+    public var boosted: GradientBoostedTrees.Model
+    public var logistic: LogisticRegression.Model
+    public var logisticImputer: Imputer.Model
+    public var logisticScaler: StandardScaler.Model
+    /// `boosted` or `logistic`.
+    public var chosen: String
+    public var evaluation: ResponseEvaluation
+
+    /// Each row's probability of responding, from the chosen model.
+    public func probabilities(_ x: Matrix, threads: Int) -> [Double] {
+        if chosen == "logistic" {
+            var m = x
+            StandardScaler.transform(&m, imputer: logisticImputer, scaler: logisticScaler, threads: threads)
+            return logistic.decision(m, threads: threads).map { 1 / (1 + exp(-$0)) }
+        }
+        return boosted.probability(x, threads: threads)
+    }
+}
+
+/// How well the models did, cross-validated on stratified folds of the training file.
+public struct ResponseEvaluation: Codable, Sendable {
+    public struct Fold: Codable, Sendable {
+        public var fold: Int
+        public var positives: Int
+        public var rows: Int
+        public var boostedROCAUC: Double
+        public var boostedPRAUC: Double
+        public var boostedRounds: Int
+        public var logisticROCAUC: Double
+        public var logisticPRAUC: Double
+    }
+    public struct Importance: Codable, Sendable {
+        public var feature: String
+        public var gain: Double
+        public var meaning: String
+    }
+    public var rows: Int
+    public var positives: Int
+    public var folds: [Fold]
+    public var boostedROCAUC: Summary
+    public var logisticROCAUC: Summary
+    public var boostedPRAUC: Summary
+    public var logisticPRAUC: Summary
+    /// The final boosted model's features by gain (top 20).
+    public var importance: [Importance]
+    /// The training rows' response rate per segment (the high-missing group last).
+    public var responseRateBySegment: [Double]
+    public var settings: [String: String]
+
+    public struct Summary: Codable, Sendable {
+        public var mean: Double
+        public var sd: Double
+        init(_ v: [Double]) {
+            let m = v.reduce(0, +) / Double(max(1, v.count))
+            mean = m
+            sd = (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(max(1, v.count - 1))).squareRoot()
+        }
+    }
+}
+
+public enum ResponseError: Error, CustomStringConvertible, Equatable {
+    case noResponseColumn(file: String)
+    case badResponse(file: String, line: Int, value: String)
+    case oneClass(file: String)
+
+    public var description: String {
+        switch self {
+        case let .noResponseColumn(file): return "\(file): no RESPONSE column: a training file needs each person's 0/1 response"
+        case let .badResponse(file, line, value): return "\(file):\(line): column 'RESPONSE': \"\(value)\" is not 0 or 1"
+        case let .oneClass(file): return "\(file): RESPONSE is the same for every row: both responders and non-responders are needed"
+        }
+    }
+}
+
+public enum ResponseFeatures {
+    /// The feature matrix of every row of `table` (rows in file order) and its column names.
+    public static func build(_ fp: FittedPipeline, table: RawTable, backend: any LinearAlgebraBackend,
+                             threads: Int) throws -> (matrix: Matrix, names: [String]) {
+        let cleaned = try fp.recipe.apply(table, threads: threads, everyRow: true)
+        var scaled = cleaned.matrix
+        StandardScaler.transform(&scaled, imputer: fp.imputer, scaler: fp.scaler, threads: threads)
+        let projected = try fp.pca.transform(scaled, backend: backend)
+        scaled = Matrix(rows: 0, columns: 0)
+        let distances = try fp.kmeans.transform(projected, backend: backend)
+        let (labels, _) = try fp.kmeans.predict(projected, backend: backend, threads: threads)
+        let k = fp.kmeans.centers.rows
+        let ratios = fp.comparison.map { c in c.groups.map(\.ratioOfAll) } ?? [Double](repeating: .nan, count: k + 1)
+        let likeness = fp.likeness.map { $0.decision(projected, threads: threads) }
+        let f = cleaned.matrix.columns, c = projected.columns
+        var names = cleaned.featureNames + ["missing_count", "high_missing"]
+        names += (1...max(1, c)).prefix(c).map { "PC\($0)" }
+        names += (0..<k).map { "distance_segment_\($0)" }
+        names += ["segment_ratio", "customer_likeness"]
+        let n = cleaned.matrix.rows, width = names.count
+        var x = Matrix(rows: n, columns: width)
+        for r in 0..<n {
+            for j in 0..<f { x[r, j] = cleaned.matrix[r, j] }
+            let high = cleaned.isHighMissing(r)
+            x[r, f] = Double(cleaned.missingPerRow[r])
+            x[r, f + 1] = high ? 1 : 0
+            for j in 0..<c { x[r, f + 2 + j] = projected[r, j] }
+            for j in 0..<k { x[r, f + 2 + c + j] = distances[r, j] }
+            x[r, f + 2 + c + k] = ratios[high ? k : Int(labels[r])]
+            x[r, f + 3 + c + k] = likeness?[r] ?? .nan
+        }
+        return (x, names)
+    }
+
+    /// The `RESPONSE` column of a training file: present, and 0 or 1 on every row.
+    public static func responses(path: String, delimiter: UInt8?, threads: Int) throws -> [Bool] {
+        let header = try ColumnSample.read(path: path, rows: 0, delimiter: delimiter).header
+        guard header.contains("RESPONSE") else { throw ResponseError.noResponseColumn(file: path) }
+        let schema = FeatureSchema(features: [Feature(name: "RESPONSE", informationLevel: "", type: .categorical,
+                                                      missingCodes: [], isText: true)])
+        let table = try CSVLoader(schema: schema, delimiter: delimiter, threads: threads).load(path: path)
+        var out: [Bool] = []
+        out.reserveCapacity(table.rowCount)
+        for r in 0..<table.rowCount {
+            switch table.code(row: r, column: 0) {
+            case .number(0)?: out.append(false)
+            case .number(1)?: out.append(true)
+            case let other: throw ResponseError.badResponse(file: path, line: r + 2, value: other?.description ?? "")
+            }
+        }
+        if !out.contains(true) || !out.contains(false) { throw ResponseError.oneClass(file: path) }
+        return out
+    }
+}
+
+/// Trains and evaluates the two response models.
+public struct ResponseTrainer: Sendable {
+    public var folds: Int
+    public var boosting: GradientBoostedTrees
+    public var logisticL2: Double
+    public var seed: UInt64
+    public var threads: Int
+
+    public init(folds: Int = 5, boosting: GradientBoostedTrees = GradientBoostedTrees(), logisticL2: Double = 1,
+                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount) {
+        self.folds = max(2, folds)
+        self.boosting = boosting
+        self.logisticL2 = logisticL2
+        self.seed = seed
+        self.threads = max(1, threads)
+    }
+
+    /// Stratified folds: each class shuffled (seeded) and dealt out in turn.
+    public static func stratifiedFolds(_ labels: [Bool], folds: Int, seed: UInt64) -> [Int] {
+        var fold = [Int](repeating: 0, count: labels.count)
+        var rng = SplitMix64.stream(seed: seed, 0x5F01D)
+        for cls in [true, false] {
+            var idx = labels.indices.filter { labels[$0] == cls }
+            idx.shuffle(using: &rng)
+            for (i, r) in idx.enumerated() { fold[r] = i % folds }
+        }
+        return fold
+    }
+
+    /// Average precision (the area under the precision-recall curve, as scikit-learn computes it).
+    public static func averagePrecision(_ scores: [Double], labels: [Bool]) -> Double {
+        let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+        let positives = Double(labels.filter { $0 }.count)
+        guard positives > 0 else { return .nan }
+        var tp = 0.0, fp = 0.0, ap = 0.0, previousRecall = 0.0
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
+            for t in i...j { if labels[order[t]] { tp += 1 } else { fp += 1 } }
+            let recall = tp / positives, precision = tp / (tp + fp)
+            ap += (recall - previousRecall) * precision
+            previousRecall = recall
+            i = j + 1
+        }
+        return ap
+    }
+
+    /// The boosted model with early stopping on a stratified sixth of `rows`.
+    func fitBoosted(_ x: Matrix, _ labels: [Bool], rows: [Int], seed: UInt64) throws -> GradientBoostedTrees.Model {
+        let sub = labels.indicesAt(rows)
+        let inner = Self.stratifiedFolds(sub, folds: 6, seed: seed)
+        let fitRows = rows.indices.filter { inner[$0] != 0 }.map { rows[$0] }
+        let stopRows = rows.indices.filter { inner[$0] == 0 }.map { rows[$0] }
+        var b = boosting
+        b.seed = seed
+        b.threads = threads
+        return try b.fit(x.rows(at: fitRows), labels: labels.indicesAt(fitRows),
+                         validation: (x.rows(at: stopRows), labels.indicesAt(stopRows)))
+    }
+
+    func fitLogistic(_ x: Matrix, _ labels: [Bool], rows: [Int], backend: any LinearAlgebraBackend) throws
+        -> (LogisticRegression.Model, Imputer.Model, StandardScaler.Model) {
+        var m = x.rows(at: rows)
+        let (imputer, scaler) = StandardScaler().fitTransform(&m, imputing: Imputer(strategy: .median), threads: threads)
+        let pos = rows.indices.filter { labels[rows[$0]] }, neg = rows.indices.filter { !labels[rows[$0]] }
+        let model = try LogisticRegression(l2: logisticL2, threads: threads)
+            .fit(negatives: m.rows(at: neg), positives: m.rows(at: pos), backend: backend)
+        return (model, imputer, scaler)
+    }
+
+    public func train(pipeline: FittedPipeline, x: Matrix, names: [String], labels: [Bool],
+                      backend: any LinearAlgebraBackend, meanings: [String: String] = [:],
+                      progress: ((Int, Int) -> Void)? = nil) throws -> (model: ResponseModel, fitSeconds: [String: Double]) {
+        let fold = Self.stratifiedFolds(labels, folds: folds, seed: seed)
+        var results: [ResponseEvaluation.Fold] = []
+        for f in 0..<folds {
+            progress?(f, folds + 1)
+            let trainRows = labels.indices.filter { fold[$0] != f }, testRows = labels.indices.filter { fold[$0] == f }
+            let testX = x.rows(at: testRows), testY = labels.indicesAt(testRows)
+            let boosted = try fitBoosted(x, labels, rows: trainRows, seed: seed &+ UInt64(f))
+            let bScores = boosted.decision(testX, threads: threads)
+            let (logistic, imputer, scaler) = try fitLogistic(x, labels, rows: trainRows, backend: backend)
+            var lx = testX
+            StandardScaler.transform(&lx, imputer: imputer, scaler: scaler, threads: threads)
+            let lScores = logistic.decision(lx, threads: threads)
+            results.append(.init(fold: f, positives: testY.filter { $0 }.count, rows: testRows.count,
+                                 boostedROCAUC: LogisticRegression.rocAUC(bScores, labels: testY),
+                                 boostedPRAUC: Self.averagePrecision(bScores, labels: testY),
+                                 boostedRounds: boosted.trees.count,
+                                 logisticROCAUC: LogisticRegression.rocAUC(lScores, labels: testY),
+                                 logisticPRAUC: Self.averagePrecision(lScores, labels: testY)))
+        }
+        progress?(folds, folds + 1)
+        let all = Array(labels.indices)
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return Double(now - clock) / 1e9
+        }
+        let boosted = try fitBoosted(x, labels, rows: all, seed: seed)
+        let boostedSeconds = lap()
+        let (logistic, imputer, scaler) = try fitLogistic(x, labels, rows: all, backend: backend)
+        let logisticSeconds = lap()
+        let order = rankDescending(boosted.gain, by: { $0 })
+        let importance = order.prefix(20).filter { boosted.gain[$0] > 0 }.map { j in
+            ResponseEvaluation.Importance(feature: names[j], gain: boosted.gain[j], meaning: meanings[names[j]] ?? "")
+        }
+        // Response rate per segment (high-missing last), from the training rows' segments.
+        let k = pipeline.kmeans.centers.rows
+        let segmentColumn = names.firstIndex(of: "high_missing")!
+        let distanceStart = names.firstIndex(of: "distance_segment_0")
+        var hits = [Int](repeating: 0, count: k + 1), counts = hits
+        for r in 0..<x.rows {
+            var g = k
+            if x[r, segmentColumn] == 0, let d0 = distanceStart {
+                g = (0..<k).min { x[r, d0 + $0] < x[r, d0 + $1] } ?? k
+            }
+            counts[g] += 1
+            if labels[r] { hits[g] += 1 }
+        }
+        let evaluation = ResponseEvaluation(
+            rows: labels.count, positives: labels.filter { $0 }.count, folds: results,
+            boostedROCAUC: .init(results.map(\.boostedROCAUC)), logisticROCAUC: .init(results.map(\.logisticROCAUC)),
+            boostedPRAUC: .init(results.map(\.boostedPRAUC)), logisticPRAUC: .init(results.map(\.logisticPRAUC)),
+            importance: importance,
+            responseRateBySegment: zip(hits, counts).map { $1 > 0 ? Double($0) / Double($1) : 0 },
+            settings: ["folds": "\(folds)", "rounds": "\(boosting.rounds)", "learningRate": "\(boosting.learningRate)",
+                       "maxDepth": "\(boosting.maxDepth)", "bins": "\(boosting.bins)", "rowSubsample": "\(boosting.rowSubsample)",
+                       "featureSubsample": "\(boosting.featureSubsample)", "l2": "\(boosting.l2)",
+                       "earlyStopping": "\(boosting.earlyStopping)", "logisticL2": "\(logisticL2)", "seed": "\(seed)"])
+        let chosen = evaluation.boostedROCAUC.mean >= evaluation.logisticROCAUC.mean ? "boosted" : "logistic"
+        return (ResponseModel(pipeline: pipeline, featureNames: names, boosted: boosted, logistic: logistic,
+                              logisticImputer: imputer, logisticScaler: scaler, chosen: chosen, evaluation: evaluation),
+                ["boosted": boostedSeconds, "logistic": logisticSeconds])
+    }
+}
+
+extension Array {
+    /// The elements at the given indices, in that order.
+    func indicesAt(_ idx: [Int]) -> [Element] { idx.map { self[$0] } }
+}

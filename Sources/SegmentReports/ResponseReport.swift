@@ -1,0 +1,32 @@
+import Foundation
+import SegmentCore
+import SegmentAnalysis
+
+/// `response_report.md`: how well the response models did, and why.
+public enum ResponseReport {
+    public static func markdown(_ m: ResponseModel, train: String) -> String {
+        let e = m.evaluation
+        var o: [String] = ["# Who answers the mail-out\n"]
+        o.append("\(train): \(e.rows) people, \(e.positives) responders (\(fmt(100 * Double(e.positives) / Double(max(1, e.rows)), 2))%); \(m.featureNames.count) features. Predictions use the **\(m.chosen == "boosted" ? "boosted trees" : "logistic regression")** (the better cross-validated ROC AUC).\n")
+        o.append("## Cross-validation (\(e.folds.count) stratified folds)\n")
+        o.append("| fold | rows | responders | boosted ROC AUC | boosted PR AUC | rounds | logistic ROC AUC | logistic PR AUC |")
+        o.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for f in e.folds {
+            o.append("| \(f.fold + 1) | \(f.rows) | \(f.positives) | \(fmt(f.boostedROCAUC, 3)) | \(fmt(f.boostedPRAUC, 3)) | \(f.boostedRounds) | \(fmt(f.logisticROCAUC, 3)) | \(fmt(f.logisticPRAUC, 3)) |")
+        }
+        o.append("| mean ± sd | | | \(fmt(e.boostedROCAUC.mean, 3)) ± \(fmt(e.boostedROCAUC.sd, 3)) | \(fmt(e.boostedPRAUC.mean, 3)) | | \(fmt(e.logisticROCAUC.mean, 3)) ± \(fmt(e.logisticROCAUC.sd, 3)) | \(fmt(e.logisticPRAUC.mean, 3)) |\n")
+        o.append("## What drives a response (boosted trees, by gain)\n")
+        o.append("| feature | gain | meaning |")
+        o.append("|---|---:|---|")
+        for i in e.importance { o.append("| \(i.feature) | \(fmt(i.gain, 1)) | \(i.meaning.replacingOccurrences(of: "|", with: "/")) |") }
+        o.append("\n## Response rate by segment\n")
+        o.append("| segment | response rate |")
+        o.append("|---|---:|")
+        for (g, r) in e.responseRateBySegment.enumerated() {
+            o.append("| \(g == e.responseRateBySegment.count - 1 ? "high-missing" : "segment \(g)") | \(fmt(r * 100, 2))% |")
+        }
+        o.append("\n## Settings\n")
+        for (k, v) in e.settings.sorted(by: { $0.key < $1.key }) { o.append("- \(k): \(v)") }
+        return o.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+@testable import SegmentAnalysis
+
+@Suite("Response model helpers")
+struct ResponseTests {
+    @Test("average precision as scikit-learn computes it")
+    func averagePrecision() {
+        // Ranked: +, -, +, - : precision 1 at recall 0.5, 2/3 at recall 1.
+        #expect(abs(ResponseTrainer.averagePrecision([0.9, 0.8, 0.7, 0.6], labels: [true, false, true, false]) - (0.5 + 0.5 * 2 / 3)) < 1e-12)
+        // Perfect ranking: 1; ties count as one threshold.
+        #expect(ResponseTrainer.averagePrecision([3, 2, 1], labels: [true, true, false]) == 1)
+        #expect(abs(ResponseTrainer.averagePrecision([1, 1, 1, 1], labels: [true, false, false, false]) - 0.25) < 1e-12)
+    }
+
+    @Test("stratified folds share out each class evenly, seeded")
+    func folds() {
+        let labels = (0..<1000).map { $0 % 37 == 0 }
+        let f = ResponseTrainer.stratifiedFolds(labels, folds: 5, seed: 1)
+        let positives = (0..<5).map { k in labels.indices.filter { f[$0] == k && labels[$0] }.count }
+        let rows = (0..<5).map { k in f.filter { $0 == k }.count }
+        #expect(positives.max()! - positives.min()! <= 1)
+        #expect(rows.max()! - rows.min()! <= 2)
+        #expect(f == ResponseTrainer.stratifiedFolds(labels, folds: 5, seed: 1))
+        #expect(f != ResponseTrainer.stratifiedFolds(labels, folds: 5, seed: 2))
+    }
+}
