@@ -63,6 +63,10 @@ public struct ResponseEvaluation: Codable, Sendable {
     public var importance: [Importance]
     /// The training rows' response rate per segment (the high-missing group last).
     public var responseRateBySegment: [Double]
+    /// Cumulative gains from the out-of-fold scores: the share of all responders among the top
+    /// 10%, 20%, ..., 100% of people as each model ranks them (a random mailing's is 10%, 20%, ...).
+    public var boostedCumulativeGains: [Double]
+    public var logisticCumulativeGains: [Double]
     public var settings: [String: String]
 
     public struct Summary: Codable, Sendable {
@@ -174,6 +178,16 @@ public struct ResponseTrainer: Sendable {
         return fold
     }
 
+    /// The share of all positives among the top 10%, 20%, ..., 100% of rows by score (ties by row).
+    public static func cumulativeGains(_ scores: [Double], labels: [Bool]) -> [Double] {
+        let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+        let positives = Double(max(1, labels.filter { $0 }.count))
+        return (1...10).map { d in
+            let top = order.prefix(Int((Double(order.count) * Double(d) / 10).rounded()))
+            return Double(top.filter { labels[$0] }.count) / positives
+        }
+    }
+
     /// Average precision (the area under the precision-recall curve, as scikit-learn computes it).
     public static func averagePrecision(_ scores: [Double], labels: [Bool]) -> Double {
         let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
@@ -221,6 +235,8 @@ public struct ResponseTrainer: Sendable {
                       progress: ((Int, Int) -> Void)? = nil) throws -> (model: ResponseModel, fitSeconds: [String: Double]) {
         let fold = Self.stratifiedFolds(labels, folds: folds, seed: seed)
         var results: [ResponseEvaluation.Fold] = []
+        // Out-of-fold scores (as ranks within their fold) for the cumulative gains.
+        var boostedOOF = [Double](repeating: 0, count: labels.count), logisticOOF = boostedOOF
         for f in 0..<folds {
             progress?(f, folds + 1)
             let trainRows = labels.indices.filter { fold[$0] != f }, testRows = labels.indices.filter { fold[$0] == f }
@@ -231,6 +247,14 @@ public struct ResponseTrainer: Sendable {
             var lx = testX
             StandardScaler.transform(&lx, imputer: imputer, scaler: scaler, threads: threads)
             let lScores = logistic.decision(lx, threads: threads)
+            // Fold scores are on each fold's model's scale: pooled as within-fold percentile ranks.
+            for (scores, into) in [(bScores, 0), (lScores, 1)] {
+                let order = scores.indices.sorted { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+                for (rank, i) in order.enumerated() {
+                    let v = Double(rank + 1) / Double(order.count)
+                    if into == 0 { boostedOOF[testRows[i]] = v } else { logisticOOF[testRows[i]] = v }
+                }
+            }
             results.append(.init(fold: f, positives: testY.filter { $0 }.count, rows: testRows.count,
                                  boostedROCAUC: LogisticRegression.rocAUC(bScores, labels: testY),
                                  boostedPRAUC: Self.averagePrecision(bScores, labels: testY),
@@ -273,6 +297,8 @@ public struct ResponseTrainer: Sendable {
             boostedPRAUC: .init(results.map(\.boostedPRAUC)), logisticPRAUC: .init(results.map(\.logisticPRAUC)),
             importance: importance,
             responseRateBySegment: zip(hits, counts).map { $1 > 0 ? Double($0) / Double($1) : 0 },
+            boostedCumulativeGains: Self.cumulativeGains(boostedOOF, labels: labels),
+            logisticCumulativeGains: Self.cumulativeGains(logisticOOF, labels: labels),
             settings: ["folds": "\(folds)", "rounds": "\(boosting.rounds)", "learningRate": "\(boosting.learningRate)",
                        "maxDepth": "\(boosting.maxDepth)", "bins": "\(boosting.bins)", "rowSubsample": "\(boosting.rowSubsample)",
                        "featureSubsample": "\(boosting.featureSubsample)", "l2": "\(boosting.l2)",

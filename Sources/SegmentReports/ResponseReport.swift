@@ -15,6 +15,14 @@ public enum ResponseReport {
             o.append("| \(f.fold + 1) | \(f.rows) | \(f.positives) | \(fmt(f.boostedROCAUC, 3)) | \(fmt(f.boostedPRAUC, 3)) | \(f.boostedRounds) | \(fmt(f.logisticROCAUC, 3)) | \(fmt(f.logisticPRAUC, 3)) |")
         }
         o.append("| mean ± sd | | | \(fmt(e.boostedROCAUC.mean, 3)) ± \(fmt(e.boostedROCAUC.sd, 3)) | \(fmt(e.boostedPRAUC.mean, 3)) | | \(fmt(e.logisticROCAUC.mean, 3)) ± \(fmt(e.logisticROCAUC.sd, 3)) | \(fmt(e.logisticPRAUC.mean, 3)) |\n")
+        o.append("## Whom to mail: cumulative gains (out-of-fold)\n")
+        o.append("The share of all responders among the people each model ranks highest; mailing at random reaches the same share as the share of people mailed.\n")
+        o.append("| people mailed | boosted trees | logistic regression | at random |")
+        o.append("|---:|---:|---:|---:|")
+        for (d, (b, l)) in zip(e.boostedCumulativeGains, e.logisticCumulativeGains).enumerated() {
+            o.append("| top \((d + 1) * 10)% | \(fmt(b * 100, 1))% | \(fmt(l * 100, 1))% | \((d + 1) * 10)% |")
+        }
+        o.append("")
         o.append("## What drives a response (boosted trees, by gain)\n")
         o.append("| feature | gain | meaning |")
         o.append("|---|---:|---|")

@@ -25,3 +25,18 @@ struct ResponseTests {
         #expect(f != ResponseTrainer.stratifiedFolds(labels, folds: 5, seed: 2))
     }
 }
+
+@Suite("Cumulative gains")
+struct GainsTests {
+    @Test("the share of positives among the top deciles")
+    func gains() {
+        // 20 rows, 4 positives ranked 1st, 2nd, 5th and 20th.
+        var scores = (0..<20).map { Double(20 - $0) }
+        var labels = [Bool](repeating: false, count: 20)
+        for i in [0, 1, 4, 19] { labels[i] = true }
+        let g = ResponseTrainer.cumulativeGains(scores, labels: labels)
+        #expect(g[0] == 0.5 && g[1] == 0.5 && g[2] == 0.75 && g[8] == 0.75 && g[9] == 1)
+        scores.reverse()
+        #expect(ResponseTrainer.cumulativeGains(scores, labels: labels)[0] == 0.25)
+    }
+}

@@ -15,8 +15,9 @@ public struct GradientBoostedTrees: Sendable {
     public var rounds: Int
     public var learningRate: Double
     public var maxDepth: Int
-    /// A child needs at least this much hessian (weighted rows x p(1-p)).
+    /// A child needs at least this much hessian (weighted rows x p(1-p)) and this many rows.
     public var minChildHessian: Double
+    public var minChildRows: Int
     public var l2: Double
     public var rowSubsample: Double
     public var featureSubsample: Double
@@ -28,14 +29,16 @@ public struct GradientBoostedTrees: Sendable {
     public var seed: UInt64
     public var threads: Int
 
-    public init(rounds: Int = 400, learningRate: Double = 0.05, maxDepth: Int = 4, minChildHessian: Double = 1,
-                l2: Double = 1, rowSubsample: Double = 0.7, featureSubsample: Double = 0.5, bins: Int = 63,
+    public init(rounds: Int = 400, learningRate: Double = 0.05, maxDepth: Int = 4, minChildHessian: Double = 1e-3,
+                minChildRows: Int = 20,
+                l2: Double = 1, rowSubsample: Double = 0.7, featureSubsample: Double = 0.5, bins: Int = 255,
                 earlyStopping: Int = 40, balanced: Bool = true, seed: UInt64 = 42,
                 threads: Int = ProcessInfoCompat.activeProcessorCount) {
         self.rounds = rounds
         self.learningRate = learningRate
         self.maxDepth = maxDepth
         self.minChildHessian = minChildHessian
+        self.minChildRows = max(1, minChildRows)
         self.l2 = l2
         self.rowSubsample = rowSubsample
         self.featureSubsample = featureSubsample
@@ -210,8 +213,8 @@ public struct GradientBoostedTrees: Sendable {
         func histogram(_ rows: [Int]) -> [Double] {
             let parts: [[Double]] = Parallel.map(fcount, workers: min(threads, max(1, fcount / 8))) { k in
                 let column = binned[features[k]]
-                var hist = [Double](repeating: 0, count: 2 * slots)
-                for i in rows { let b = Int(column[i]); hist[2 * b] += g[i]; hist[2 * b + 1] += h[i] }
+                var hist = [Double](repeating: 0, count: 3 * slots)
+                for i in rows { let b = Int(column[i]); hist[3 * b] += g[i]; hist[3 * b + 1] += h[i]; hist[3 * b + 2] += 1 }
                 return hist
             }
             return parts.flatMap { $0 }
@@ -229,23 +232,24 @@ public struct GradientBoostedTrees: Sendable {
             for var node in level {
                 let (G, H) = sums(node.rows)
                 tree.value[node.index] = leafValue(G, H)
-                guard depth < maxDepth, node.rows.count >= 2, H >= 2 * minChildHessian else { continue }
+                guard depth < maxDepth, node.rows.count >= 2 * minChildRows, H >= 2 * minChildHessian else { continue }
+                let N = Double(node.rows.count), minRows = Double(minChildRows)
                 let hist = node.histogram ?? histogram(node.rows)
                 node.histogram = hist
                 let parentScore = G * G / (H + l2)
                 var best = (gain: 0.0, k: -1, t: 0, missingLeft: false)
                 for k in 0..<fcount {
-                    let base = k * 2 * slots
-                    let gMissing = hist[base], hMissing = hist[base + 1]
-                    var gl = 0.0, hl = 0.0
+                    let base = k * 3 * slots
+                    let gMissing = hist[base], hMissing = hist[base + 1], nMissing = hist[base + 2]
+                    var gl = 0.0, hl = 0.0, nl = 0.0
                     for t in 1..<(slots - 1) {
-                        gl += hist[base + 2 * t]; hl += hist[base + 2 * t + 1]
+                        gl += hist[base + 3 * t]; hl += hist[base + 3 * t + 1]; nl += hist[base + 3 * t + 2]
                         // Missing values right, then left.
-                        var GL = gl, HL = hl
+                        var GL = gl, HL = hl, NL = nl
                         for side in 0..<2 {
-                            if side == 1 { GL += gMissing; HL += hMissing }
-                            let GR = G - GL, HR = H - HL
-                            if HL >= minChildHessian && HR >= minChildHessian {
+                            if side == 1 { GL += gMissing; HL += hMissing; NL += nMissing }
+                            let GR = G - GL, HR = H - HL, NR = N - NL
+                            if HL >= minChildHessian && HR >= minChildHessian && NL >= minRows && NR >= minRows {
                                 let gain = GL * GL / (HL + l2) + GR * GR / (HR + l2) - parentScore
                                 if gain > best.gain + 1e-12 { best = (gain, k, t, side == 1) }
                             }
