@@ -61,4 +61,21 @@ struct FuzzRegressionTests {
             } catch is DataError {}
         }
     }
+
+    @Test("xlsx inputs (the seeds and any crash the fuzzer kept) read or fail with a DataError naming the file")
+    func xlsx() throws {
+        let inputs = Self.files("xlsx-", seeds: "seeds-xlsx")
+        #expect(inputs.count >= 2)
+        for url in inputs {
+            do {
+                let book = try Workbook.read(bytes: [UInt8](try Data(contentsOf: url)), file: "fuzz.xlsx")
+                _ = try? DIASMetadata.from(workbooks: [book])
+            } catch let e as DataError {
+                #expect(e.description.hasPrefix("fuzz.xlsx"))
+            }
+        }
+        // The seeds are the generated DIAS files: they read back to the published metadata's size.
+        let values = try Workbook.read(bytes: [UInt8](try Data(contentsOf: inputs.first { $0.lastPathComponent == "values.xlsx" }!)), file: "v")
+        #expect(try DIASMetadata.from(workbooks: [values]).attributes.count == 314)
+    }
 }

@@ -110,18 +110,52 @@ public struct Workbook: Sendable {
 
     // MARK: reading
 
+    /// Spreadsheets larger than this are refused before they are opened (the DIAS files are 80 KB).
+    public static let maximumFileBytes = 256 << 20
+
     public static func read(path: String) throws -> Workbook {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw DataError(file: path, kind: .cannotOpen(reason: "no such file"))
+        }
+        if isDir.boolValue { throw DataError(file: path, kind: .isDirectory) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maximumFileBytes else {
+            throw DataError(file: path, kind: .workbook("\(size) bytes: too large for a metadata spreadsheet"))
+        }
         let bytes = try readWholeFile(path)
-        return try read(bytes: bytes, file: path)
+        try check(bytes, file: path)
+        return try read(url: URL(fileURLWithPath: path), file: path)
     }
 
+    /// Reads spreadsheet bytes (tests, fuzzing) through a temporary file: ZIPFoundation's in-memory
+    /// archive traps on some corrupt central directories (a range check in its memory file, found by
+    /// `make fuzz`), while its file-backed archive reports them as errors.
     public static func read(bytes: [UInt8], file: String) throws -> Workbook {
+        try check(bytes, file: file)
+        let temporary = NSTemporaryDirectory() + "segment-xlsx-\(getpid())-\(UUID().uuidString).xlsx"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw DataError(file: file, kind: .cannotOpen(reason: "cannot write a temporary copy"))
+        }
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        return try read(url: URL(fileURLWithPath: temporary), file: file)
+    }
+
+    /// The zip signature and the directory's bounds (`ZipBounds`), before ZIPFoundation sees it.
+    private static func check(_ bytes: [UInt8], file: String) throws {
         guard bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B else {
             throw DataError(file: file, kind: .workbook("not an .xlsx file (no zip signature)"))
         }
+        if let problem = ZipBounds.problem(bytes) {
+            throw DataError(file: file, kind: .workbook("not an .xlsx file: the zip container cannot be read (\(problem))"))
+        }
+    }
+
+    private static func read(url: URL, file: String) throws -> Workbook {
+        let fileBytes = UInt64((try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0)
         let archive: Archive
         do {
-            archive = try Archive(data: Data(bytes), accessMode: .read)
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
             throw DataError(file: file, kind: .workbook("not an .xlsx file: the zip container cannot be read"))
         }
@@ -129,6 +163,11 @@ public struct Workbook: Sendable {
             guard let entry = archive[path] else {
                 if required { throw DataError(file: file, kind: .workbook("the zip has no \(path): not a spreadsheet")) }
                 return nil
+            }
+            // A compressed size beyond the file's end is corrupt (ZIPFoundation would keep reading
+            // empty chunks past the end; found by `make fuzz`).
+            guard entry.compressedSize <= fileBytes else {
+                throw DataError(file: file, kind: .workbook("\(path) claims \(entry.compressedSize) compressed bytes in a \(fileBytes)-byte file: a corrupt zip"))
             }
             guard entry.uncompressedSize <= maximumPartBytes else {
                 throw DataError(file: file, kind: .workbook("\(path) is \(entry.uncompressedSize) bytes unpacked: too large for a spreadsheet part"))

@@ -140,21 +140,7 @@ public struct FullLayoutGenerator: Sendable {
         }
         keys.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
         let chosen = Set(keys.prefix(k).map(\.1))
-        return (chosen, Self.rocAUC(logits, labels: (0..<n).map { chosen.contains($0) }))
-    }
-
-    /// ROC AUC (Mann-Whitney, ties half).
-    static func rocAUC(_ scores: [Double], labels: [Bool]) -> Double {
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
-        var rankSum = 0.0, i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
-            for t in i...j where labels[order[t]] { rankSum += Double(i + j) / 2 + 1 }
-            i = j + 1
-        }
-        let p = Double(labels.filter { $0 }.count), q = Double(labels.count) - p
-        return (rankSum - p * (p + 1) / 2) / (p * q)
+        return (chosen, Metrics.rocAUC(logits, labels: (0..<n).map { chosen.contains($0) }))
     }
 
     private func writeFile(_ file: FullReference.File, model: FullModel, data: String, truth: String,
