@@ -27,8 +27,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // The zip container of the DIAS .xlsx metadata files (read, and written by the generator).
+        // The zip container of the DIAS .xlsx files: written with ZIPFoundation (the generator);
+        // read through our bounds-checked directory walk and zlib's inflate by way of CompressNIO
+        // (ZIPFoundation's reader hangs or traps on some corrupt archives: see ZipDirectory.swift).
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +40,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "SegmentCore"),
-        .target(name: "SegmentData", dependencies: ["SegmentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "SegmentData", dependencies: ["SegmentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                                                    .product(name: "CompressNIO", package: "compress-nio")]),
         .target(name: "SegmentModels", dependencies: ["SegmentCore", "SegmentData"]),
         .target(name: "SegmentAnalysis", dependencies: ["SegmentCore", "SegmentData", "SegmentModels"]),
         .target(name: "SegmentReports",

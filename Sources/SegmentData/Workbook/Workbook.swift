@@ -2,10 +2,10 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// An Office Open XML spreadsheet (`.xlsx`) as cells: what the DIAS metadata files need, read with
-/// ZIPFoundation (the zip container) and Foundation's streaming `XMLParser` (the parts).
+/// a bounds-checked walk of the zip directory and zlib's inflate (`ZipDirectory`) and Foundation's
+/// streaming `XMLParser` (the parts).
 ///
 /// Read: the workbook's sheet list and relationships, the shared strings (rich-text runs joined,
 /// phonetic runs left out), each sheet's cells (shared, inline and formula strings, numbers,
@@ -106,11 +106,11 @@ public struct Workbook: Sendable {
     public subscript(name: String) -> Sheet? { sheets.first { $0.name == name } }
 
     /// Parts above this size (uncompressed) are refused: the DIAS files' largest is under 1 MB.
-    public static let maximumPartBytes: UInt64 = 256 << 20
+    public static let maximumPartBytes = 256 << 20
 
     // MARK: reading
 
-    /// Spreadsheets larger than this are refused before they are opened (the DIAS files are 80 KB).
+    /// Spreadsheets larger than this are refused before they are read (the DIAS files are 80 KB).
     public static let maximumFileBytes = 256 << 20
 
     public static func read(path: String) throws -> Workbook {
@@ -123,65 +123,35 @@ public struct Workbook: Sendable {
         guard size <= maximumFileBytes else {
             throw DataError(file: path, kind: .workbook("\(size) bytes: too large for a metadata spreadsheet"))
         }
-        let bytes = try readWholeFile(path)
-        try check(bytes, file: path)
-        return try read(url: URL(fileURLWithPath: path), file: path)
+        return try read(bytes: try readWholeFile(path), file: path)
     }
 
-    /// Reads spreadsheet bytes (tests, fuzzing) through a temporary file: ZIPFoundation's in-memory
-    /// archive traps on some corrupt central directories (a range check in its memory file, found by
-    /// `make fuzz`), while its file-backed archive reports them as errors.
     public static func read(bytes: [UInt8], file: String) throws -> Workbook {
-        try check(bytes, file: file)
-        let temporary = NSTemporaryDirectory() + "segment-xlsx-\(getpid())-\(UUID().uuidString).xlsx"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-            throw DataError(file: file, kind: .cannotOpen(reason: "cannot write a temporary copy"))
-        }
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        return try read(url: URL(fileURLWithPath: temporary), file: file)
-    }
-
-    /// The zip signature and the directory's bounds (`ZipBounds`), before ZIPFoundation sees it.
-    private static func check(_ bytes: [UInt8], file: String) throws {
         guard bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B else {
             throw DataError(file: file, kind: .workbook("not an .xlsx file (no zip signature)"))
         }
-        if let problem = ZipBounds.problem(bytes) {
-            throw DataError(file: file, kind: .workbook("not an .xlsx file: the zip container cannot be read (\(problem))"))
-        }
-    }
-
-    private static func read(url: URL, file: String) throws -> Workbook {
-        let fileBytes = UInt64((try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0)
-        let archive: Archive
+        let zip: ZipDirectory
         do {
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
-            throw DataError(file: file, kind: .workbook("not an .xlsx file: the zip container cannot be read"))
+            zip = try ZipDirectory(bytes)
+        } catch let ZipDirectory.Failure.corrupt(why) {
+            throw DataError(file: file, kind: .workbook("not an .xlsx file: the zip container cannot be read (\(why))"))
+        } catch let ZipDirectory.Failure.unsupported(why) {
+            throw DataError(file: file, kind: .workbook("not an .xlsx file this tool reads: \(why)"))
         }
         func part(_ path: String, required: Bool = true) throws -> Data? {
-            guard let entry = archive[path] else {
-                if required { throw DataError(file: file, kind: .workbook("the zip has no \(path): not a spreadsheet")) }
-                return nil
-            }
-            // A compressed size beyond the file's end is corrupt (ZIPFoundation would keep reading
-            // empty chunks past the end; found by `make fuzz`).
-            guard entry.compressedSize <= fileBytes else {
-                throw DataError(file: file, kind: .workbook("\(path) claims \(entry.compressedSize) compressed bytes in a \(fileBytes)-byte file: a corrupt zip"))
-            }
-            guard entry.uncompressedSize <= maximumPartBytes else {
-                throw DataError(file: file, kind: .workbook("\(path) is \(entry.uncompressedSize) bytes unpacked: too large for a spreadsheet part"))
-            }
-            var data = Data()
             do {
-                _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { chunk in
-                    data.append(chunk)
-                    if UInt64(data.count) > maximumPartBytes { throw ArchiveTooLarge() }
+                guard let b = try zip.read(path, limit: maximumPartBytes) else {
+                    if required { throw DataError(file: file, kind: .workbook("the zip has no \(path): not a spreadsheet")) }
+                    return nil
                 }
-            } catch {
-                throw DataError(file: file, kind: .workbook("\(path) cannot be unpacked (\(error is ArchiveTooLarge ? "too large" : "corrupt zip entry"))"))
+                return Data(b)
+            } catch let ZipDirectory.Failure.tooLarge(p, size) {
+                throw DataError(file: file, kind: .workbook("\(p) is \(size) bytes unpacked: too large for a spreadsheet part"))
+            } catch let ZipDirectory.Failure.corrupt(why) {
+                throw DataError(file: file, kind: .workbook("a corrupt zip entry: \(why)"))
+            } catch let ZipDirectory.Failure.unsupported(why) {
+                throw DataError(file: file, kind: .workbook(why))
             }
-            return data
         }
         // The sheets, in workbook order, with their part paths from the relationships.
         let workbookXML = try part("xl/workbook.xml")!
@@ -203,7 +173,6 @@ public struct Workbook: Sendable {
         return Workbook(file: file, sheets: sheets)
     }
 
-    private struct ArchiveTooLarge: Error {}
 
     private static func parse<H: PartHandler>(_ data: Data, file: String, part: String, _ handler: H) throws -> H.Result {
         let parser = XMLParser(data: data)
