@@ -59,7 +59,7 @@ help:
 	@echo "make clean      remove build products"
 
 # The headers are the test: if a C compiler can see <cblas.h>, <lapacke.h> and <zlib.h> (the zip
-# container of the DIAS .xlsx files, through ZIPFoundation) and libxml2 is there (Foundation's XML
+# container of the DIAS .xlsx files, through CompressNIO and ZIPFoundation) and libxml2 is there (Foundation's XML
 # parser), nothing is installed.
 DEB_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev libxml2
 deps:

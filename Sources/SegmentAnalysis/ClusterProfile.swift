@@ -66,13 +66,59 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
     }
 
     static func describe(_ d: Difference, feature: OutputFeature) -> String {
-        let dir = d.standardized > 0 ? "high" : "low"
         switch feature.source {
         case .dummy:
             return String(format: "%@ %@ (%.0f%% vs %.0f%%)", d.feature, d.standardized > 0 ? "common" : "rare",
                           max(0, min(1, d.value)) * 100, d.populationMean * 100)
+        case let .binary(c, _, one):
+            // The share with the second code, and what the column is (without the "(0 = a, 1 = b)").
+            var what = d.meaning
+            if let r = what.range(of: " (0 = ", options: .backwards) { what = String(what[..<r.lowerBound]) }
+            return String(format: "%@ = %@ for %.0f%% (population %.0f%%): %@", c, one.description,
+                          max(0, min(1, d.value)) * 100, max(0, min(1, d.populationMean)) * 100, what)
         default:
+            if let phrase = directional(d) { return phrase }
+            let dir = d.standardized > 0 ? "high" : "low"
             return "\(d.feature) \(dir) (\(fmt(d.value)) vs \(fmt(d.populationMean)): \(d.meaning))"
         }
+    }
+
+    /// A difference said in the direction its codes mean, when the meaning says which end is which:
+    /// "<concept>, 1 = highest" (low codes are more of it: SEMIO_*, FINANZ_*, HH_EINKOMMEN_SCORE),
+    /// "<concept>, 1 = very low" (low codes are less of it), or "(1 = A ... 5 = B)" (towards A or B).
+    /// So "SEMIO_KULT low (1 = highest)" reads "more affinity culture-minded", not "low".
+    static func directional(_ d: Difference) -> String? {
+        let m = d.meaning
+        let lowCodes = d.standardized < 0
+        let numbers = "(\(d.feature) \(fmt(d.value)) vs \(fmt(d.populationMean)))"
+        if let range = m.range(of: "(1 = "), let dots = m.range(of: " ... ", range: range.upperBound..<m.endIndex),
+           let close = m.range(of: ")", range: dots.upperBound..<m.endIndex) {
+            let concept = m[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+            let first = String(m[range.upperBound..<dots.lowerBound])
+            var last = String(m[dots.upperBound..<close.lowerBound])
+            if let eq = last.range(of: " = ") { last = String(last[eq.upperBound...]) }
+            return "\(concept) towards \(lowCodes ? first : last) \(numbers)"
+        }
+        // "(1 = mainstream, 0 = avantgarde)": the label of the code nearest the segment's value.
+        if let open = m.range(of: "("), m.hasSuffix(")"), m[open.upperBound...].contains(" = ") {
+            let inner = m[open.upperBound..<m.index(before: m.endIndex)]
+            let pairs = inner.components(separatedBy: ", ").compactMap { part -> (Double, String)? in
+                let kv = part.components(separatedBy: " = ")
+                guard kv.count == 2, let v = Double(kv[0]) else { return nil }
+                return (v, kv[1])
+            }
+            if pairs.count >= 2, let nearest = pairs.min(by: { abs($0.0 - d.value) < abs($1.0 - d.value) }) {
+                let concept = m[..<open.lowerBound].trimmingCharacters(in: .whitespaces)
+                return "\(concept): mostly \(nearest.1) \(numbers)"
+            }
+        }
+        guard let comma = m.range(of: ", 1 = ", options: .backwards) else { return nil }
+        let concept = String(m[..<comma.lowerBound])
+        let top = String(m[comma.upperBound...])
+        let highFirst = ["highest", "strongest", "most", "very high", "upper class", "wealthy"].contains(top)
+        let lowFirst = ["very low", "lowest", "least", "weakest"].contains(top)
+        guard highFirst || lowFirst else { return nil }
+        let more = lowCodes == highFirst
+        return "\(more ? "more" : "less") \(concept) \(numbers)"
     }
 }

@@ -40,3 +40,25 @@ struct GainsTests {
         #expect(ResponseTrainer.cumulativeGains(scores, labels: labels)[0] == 0.25)
     }
 }
+
+@Suite("Findings worded in the direction the codes mean")
+struct DirectionTests {
+    func d(_ feature: String, _ value: Double, _ mean: Double, _ z: Double, _ meaning: String) -> ClusterProfile.Difference {
+        .init(feature: feature, value: value, populationMean: mean, standardized: z, meaning: meaning)
+    }
+
+    @Test("1 = highest: low codes are more of it; 1 = very low: low codes are less; A ... B scales and labelled codes")
+    func directions() {
+        #expect(ClusterProfile.directional(d("SEMIO_KULT", 2.19, 4.0, -0.9, "affinity culture-minded, 1 = highest"))
+                == "more affinity culture-minded (SEMIO_KULT 2.19 vs 4.00)")
+        #expect(ClusterProfile.directional(d("SEMIO_KAEM", 6.2, 4.4, 1.1, "affinity combative, 1 = highest"))
+                == "less affinity combative (SEMIO_KAEM 6.20 vs 4.40)")
+        #expect(ClusterProfile.directional(d("ARBEIT", 1.5, 3, -1, "community unemployment share, 1 = very low"))
+                == "less community unemployment share (ARBEIT 1.50 vs 3.00)")
+        #expect(ClusterProfile.directional(d("CAMEO_INTL_2015_WEALTH", 1.75, 3.27, -1.2, "household wealth (1 = wealthy ... 5 = poorer)"))
+                == "household wealth towards wealthy (CAMEO_INTL_2015_WEALTH 1.75 vs 3.27)")
+        #expect(ClusterProfile.directional(d("M", 0.0, 0.79, -2, "youth movement (1 = mainstream, 0 = avantgarde)"))
+                == "youth movement: mostly avantgarde (M 0.00 vs 0.79)")
+        #expect(ClusterProfile.directional(d("KBA13_ANZAHL_PKW", 700, 600, 0.5, "number of cars in the PLZ8")) == nil)
+    }
+}
