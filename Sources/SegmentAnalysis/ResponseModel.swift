@@ -54,7 +54,27 @@ public struct ResponseEvaluation: Codable, Sendable {
     }
     public var rows: Int
     public var positives: Int
+    /// Cross-validation of the chosen settings on the tuning folds (every fold but the held-out one).
     public var folds: [Fold]
+    /// The settings tried (a fixed list, `searchBudget` long) and their mean ROC AUC over the tuning
+    /// folds; the best is used.
+    public var search: [Candidate]
+    public var chosenSettings: String
+    /// The held-out fold: never used to choose settings; each model fitted on the tuning folds.
+    public var heldOut: HeldOut
+
+    public struct Candidate: Codable, Sendable {
+        public var settings: String
+        public var meanROCAUC: Double
+    }
+    public struct HeldOut: Codable, Sendable {
+        public var rows: Int
+        public var positives: Int
+        public var boostedROCAUC: Double
+        public var boostedPRAUC: Double
+        public var logisticROCAUC: Double
+        public var logisticPRAUC: Double
+    }
     public var boostedROCAUC: Summary
     public var logisticROCAUC: Summary
     public var boostedPRAUC: Summary
@@ -153,14 +173,17 @@ public enum ResponseFeatures {
 public struct ResponseTrainer: Sendable {
     public var folds: Int
     public var boosting: GradientBoostedTrees
+    /// How many settings of the search list to try (1: only `boosting`'s own).
+    public var searchBudget: Int
     public var logisticL2: Double
     public var seed: UInt64
     public var threads: Int
 
-    public init(folds: Int = 5, boosting: GradientBoostedTrees = GradientBoostedTrees(), logisticL2: Double = 1,
-                seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount) {
-        self.folds = max(2, folds)
+    public init(folds: Int = 5, boosting: GradientBoostedTrees = GradientBoostedTrees(), searchBudget: Int = 6,
+                logisticL2: Double = 1, seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount) {
+        self.folds = max(3, folds)
         self.boosting = boosting
+        self.searchBudget = max(1, searchBudget)
         self.logisticL2 = logisticL2
         self.seed = seed
         self.threads = max(1, threads)
@@ -207,13 +230,31 @@ public struct ResponseTrainer: Sendable {
         return ap
     }
 
+    /// The settings the search tries, in order: the given ones first, then a fixed list around
+    /// LightGBM's usual starting points (depth, learning rate, share of features per tree).
+    public func candidates() -> [GradientBoostedTrees] {
+        var out = [boosting]
+        for (depth, rate, features) in [(3, 0.1, 0.5), (5, 0.05, 0.3), (4, 0.1, 0.3), (6, 0.03, 0.5), (3, 0.05, 0.8),
+                                        (5, 0.1, 0.5), (2, 0.1, 0.8)] {
+            var b = boosting
+            b.maxDepth = depth; b.learningRate = rate; b.featureSubsample = features
+            if !out.contains(where: { $0.maxDepth == depth && $0.learningRate == rate && $0.featureSubsample == features }) { out.append(b) }
+        }
+        return Array(out.prefix(searchBudget))
+    }
+
+    static func settings(_ b: GradientBoostedTrees) -> String {
+        "depth \(b.maxDepth), learning rate \(b.learningRate), features per tree \(b.featureSubsample)"
+    }
+
     /// The boosted model with early stopping on a stratified sixth of `rows`.
-    func fitBoosted(_ x: Matrix, _ labels: [Bool], rows: [Int], seed: UInt64) throws -> GradientBoostedTrees.Model {
+    func fitBoosted(_ x: Matrix, _ labels: [Bool], rows: [Int], seed: UInt64,
+                    settings: GradientBoostedTrees? = nil) throws -> GradientBoostedTrees.Model {
         let sub = labels.indicesAt(rows)
         let inner = Self.stratifiedFolds(sub, folds: 6, seed: seed)
         let fitRows = rows.indices.filter { inner[$0] != 0 }.map { rows[$0] }
         let stopRows = rows.indices.filter { inner[$0] == 0 }.map { rows[$0] }
-        var b = boosting
+        var b = settings ?? boosting
         b.seed = seed
         b.threads = threads
         return try b.fit(x.rows(at: fitRows), labels: labels.indicesAt(fitRows),
@@ -234,17 +275,42 @@ public struct ResponseTrainer: Sendable {
                       backend: any LinearAlgebraBackend, meanings: [String: String] = [:],
                       progress: ((Int, Int) -> Void)? = nil) throws -> (model: ResponseModel, fitSeconds: [String: Double]) {
         let fold = Self.stratifiedFolds(labels, folds: folds, seed: seed)
+        // Fold 0 is held out: nothing below looks at it until the settings are chosen.
+        let tuning = labels.indices.filter { fold[$0] != 0 }, heldOutRows = labels.indices.filter { fold[$0] == 0 }
+        let candidates = self.candidates()
+        let steps = candidates.count * (folds - 1) + folds + 1
+        var step = 0
+        // Each candidate's scores on each tuning fold, and the logistic regression's.
+        var boostedScores: [[[Double]]] = [], rounds: [[Int]] = []
+        for c in candidates {
+            var perFold: [[Double]] = [], r: [Int] = []
+            for f in 1..<folds {
+                progress?(step, steps); step += 1
+                let trainRows = tuning.filter { fold[$0] != f }, testRows = tuning.filter { fold[$0] == f }
+                let model = try fitBoosted(x, labels, rows: trainRows, seed: seed &+ UInt64(f), settings: c)
+                perFold.append(model.decision(x.rows(at: testRows), threads: threads))
+                r.append(model.trees.count)
+            }
+            boostedScores.append(perFold)
+            rounds.append(r)
+        }
+        func foldLabels(_ f: Int) -> [Bool] { labels.indicesAt(tuning.filter { fold[$0] == f }) }
+        let means = boostedScores.map { perFold in
+            perFold.enumerated().map { LogisticRegression.rocAUC($1, labels: foldLabels($0 + 1)) }.reduce(0, +) / Double(folds - 1)
+        }
+        var bestIndex = 0
+        for i in means.indices where means[i] > means[bestIndex] + 1e-12 { bestIndex = i }
+        let best = candidates[bestIndex]
         var results: [ResponseEvaluation.Fold] = []
-        // Out-of-fold scores (as ranks within their fold) for the cumulative gains.
+        // Out-of-fold scores (as ranks within their fold) for the cumulative gains, over the tuning rows.
         var boostedOOF = [Double](repeating: 0, count: labels.count), logisticOOF = boostedOOF
-        for f in 0..<folds {
-            progress?(f, folds + 1)
-            let trainRows = labels.indices.filter { fold[$0] != f }, testRows = labels.indices.filter { fold[$0] == f }
-            let testX = x.rows(at: testRows), testY = labels.indicesAt(testRows)
-            let boosted = try fitBoosted(x, labels, rows: trainRows, seed: seed &+ UInt64(f))
-            let bScores = boosted.decision(testX, threads: threads)
+        for f in 1..<folds {
+            progress?(step, steps); step += 1
+            let trainRows = tuning.filter { fold[$0] != f }, testRows = tuning.filter { fold[$0] == f }
+            let testY = labels.indicesAt(testRows)
+            let bScores = boostedScores[bestIndex][f - 1]
             let (logistic, imputer, scaler) = try fitLogistic(x, labels, rows: trainRows, backend: backend)
-            var lx = testX
+            var lx = x.rows(at: testRows)
             StandardScaler.transform(&lx, imputer: imputer, scaler: scaler, threads: threads)
             let lScores = logistic.decision(lx, threads: threads)
             // Fold scores are on each fold's model's scale: pooled as within-fold percentile ranks.
@@ -258,11 +324,24 @@ public struct ResponseTrainer: Sendable {
             results.append(.init(fold: f, positives: testY.filter { $0 }.count, rows: testRows.count,
                                  boostedROCAUC: LogisticRegression.rocAUC(bScores, labels: testY),
                                  boostedPRAUC: Self.averagePrecision(bScores, labels: testY),
-                                 boostedRounds: boosted.trees.count,
+                                 boostedRounds: rounds[bestIndex][f - 1],
                                  logisticROCAUC: LogisticRegression.rocAUC(lScores, labels: testY),
                                  logisticPRAUC: Self.averagePrecision(lScores, labels: testY)))
         }
-        progress?(folds, folds + 1)
+        // The held-out fold, with both models fitted on all the tuning rows.
+        progress?(step, steps); step += 1
+        let heldX = x.rows(at: heldOutRows), heldY = labels.indicesAt(heldOutRows)
+        let heldBoosted = try fitBoosted(x, labels, rows: tuning, seed: seed, settings: best).decision(heldX, threads: threads)
+        let (hl, hi, hs) = try fitLogistic(x, labels, rows: tuning, backend: backend)
+        var hx = heldX
+        StandardScaler.transform(&hx, imputer: hi, scaler: hs, threads: threads)
+        let heldLogistic = hl.decision(hx, threads: threads)
+        let heldOut = ResponseEvaluation.HeldOut(
+            rows: heldOutRows.count, positives: heldY.filter { $0 }.count,
+            boostedROCAUC: LogisticRegression.rocAUC(heldBoosted, labels: heldY), boostedPRAUC: Self.averagePrecision(heldBoosted, labels: heldY),
+            logisticROCAUC: LogisticRegression.rocAUC(heldLogistic, labels: heldY), logisticPRAUC: Self.averagePrecision(heldLogistic, labels: heldY))
+        progress?(step, steps)
+        let oofRows = tuning
         let all = Array(labels.indices)
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> Double {
@@ -270,7 +349,7 @@ public struct ResponseTrainer: Sendable {
             defer { clock = now }
             return Double(now - clock) / 1e9
         }
-        let boosted = try fitBoosted(x, labels, rows: all, seed: seed)
+        let boosted = try fitBoosted(x, labels, rows: all, seed: seed, settings: best)
         let boostedSeconds = lap()
         let (logistic, imputer, scaler) = try fitLogistic(x, labels, rows: all, backend: backend)
         let logisticSeconds = lap()
@@ -293,15 +372,17 @@ public struct ResponseTrainer: Sendable {
         }
         let evaluation = ResponseEvaluation(
             rows: labels.count, positives: labels.filter { $0 }.count, folds: results,
+            search: zip(candidates, means).map { .init(settings: Self.settings($0), meanROCAUC: $1) },
+            chosenSettings: Self.settings(best), heldOut: heldOut,
             boostedROCAUC: .init(results.map(\.boostedROCAUC)), logisticROCAUC: .init(results.map(\.logisticROCAUC)),
             boostedPRAUC: .init(results.map(\.boostedPRAUC)), logisticPRAUC: .init(results.map(\.logisticPRAUC)),
             importance: importance,
             responseRateBySegment: zip(hits, counts).map { $1 > 0 ? Double($0) / Double($1) : 0 },
-            boostedCumulativeGains: Self.cumulativeGains(boostedOOF, labels: labels),
-            logisticCumulativeGains: Self.cumulativeGains(logisticOOF, labels: labels),
-            settings: ["folds": "\(folds)", "rounds": "\(boosting.rounds)", "learningRate": "\(boosting.learningRate)",
-                       "maxDepth": "\(boosting.maxDepth)", "bins": "\(boosting.bins)", "rowSubsample": "\(boosting.rowSubsample)",
-                       "featureSubsample": "\(boosting.featureSubsample)", "l2": "\(boosting.l2)",
+            boostedCumulativeGains: Self.cumulativeGains(boostedOOF.indicesAt(oofRows), labels: labels.indicesAt(oofRows)),
+            logisticCumulativeGains: Self.cumulativeGains(logisticOOF.indicesAt(oofRows), labels: labels.indicesAt(oofRows)),
+            settings: ["folds": "\(folds) (fold 0 held out)", "rounds": "\(best.rounds)", "learningRate": "\(best.learningRate)",
+                       "maxDepth": "\(best.maxDepth)", "bins": "\(best.bins)", "rowSubsample": "\(best.rowSubsample)",
+                       "featureSubsample": "\(best.featureSubsample)", "l2": "\(best.l2)", "searchBudget": "\(searchBudget)",
                        "earlyStopping": "\(boosting.earlyStopping)", "logisticL2": "\(logisticL2)", "seed": "\(seed)"])
         let chosen = evaluation.boostedROCAUC.mean >= evaluation.logisticROCAUC.mean ? "boosted" : "logistic"
         return (ResponseModel(pipeline: pipeline, featureNames: names, boosted: boosted, logistic: logistic,

@@ -8,7 +8,13 @@ public enum ResponseReport {
         let e = m.evaluation
         var o: [String] = ["# Who answers the mail-out\n"]
         o.append("\(train): \(e.rows) people, \(e.positives) responders (\(fmt(100 * Double(e.positives) / Double(max(1, e.rows)), 2))%); \(m.featureNames.count) features. Predictions use the **\(m.chosen == "boosted" ? "boosted trees" : "logistic regression")** (the better cross-validated ROC AUC).\n")
-        o.append("## Cross-validation (\(e.folds.count) stratified folds)\n")
+        o.append("## Settings search and the held-out fold\n")
+        o.append("\(e.search.count) settings tried, each cross-validated on the \(e.folds.count) tuning folds; the held-out fold (\(e.heldOut.rows) people, \(e.heldOut.positives) responders) was not used to choose.\n")
+        o.append("| boosted-tree settings | mean ROC AUC |")
+        o.append("|---|---:|")
+        for c in e.search { o.append("| \(c.settings)\(c.settings == e.chosenSettings ? " (chosen)" : "") | \(fmt(c.meanROCAUC, 3)) |") }
+        o.append("\nHeld out: boosted trees ROC AUC \(fmt(e.heldOut.boostedROCAUC, 3)) (PR AUC \(fmt(e.heldOut.boostedPRAUC, 3))), logistic regression \(fmt(e.heldOut.logisticROCAUC, 3)) (PR AUC \(fmt(e.heldOut.logisticPRAUC, 3))).\n")
+        o.append("## Cross-validation of the chosen settings (\(e.folds.count) stratified tuning folds)\n")
         o.append("| fold | rows | responders | boosted ROC AUC | boosted PR AUC | rounds | logistic ROC AUC | logistic PR AUC |")
         o.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for f in e.folds {

@@ -44,6 +44,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Tree depth.")
     var maxDepth: Int = 4
 
+    @Option(name: .long, help: "Boosted-tree settings to try (the given ones first, then a fixed list); 1 tries only the given ones.")
+    var searchBudget: Int = 6
+
     @OptionGroup var input: InputOptions
     @OptionGroup var cleaning: CleaningFlags
     @OptionGroup var model: ModelFlags
@@ -61,7 +64,8 @@ struct Train: ParsableCommand {
                         "response_features.npy", "response_features.names.txt", "response_folds.csv"]
 
     func validate() throws {
-        guard (2...20).contains(folds) else { throw ValidationError("--folds must be from 2 to 20, not \(folds)") }
+        guard (3...20).contains(folds) else { throw ValidationError("--folds must be from 3 to 20 (one is held out), not \(folds)") }
+        guard (1...8).contains(searchBudget) else { throw ValidationError("--search-budget must be from 1 to 8, not \(searchBudget)") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         guard learningRate > 0, learningRate <= 1 else { throw ValidationError("--learning-rate must be in (0, 1]") }
         guard (1...12).contains(maxDepth) else { throw ValidationError("--max-depth must be from 1 to 12") }
@@ -101,7 +105,7 @@ struct Train: ParsableCommand {
         let trainer = ResponseTrainer(folds: folds,
                                       boosting: GradientBoostedTrees(rounds: rounds, learningRate: learningRate, maxDepth: maxDepth,
                                                                      seed: model.seed, threads: input.threads),
-                                      seed: model.seed, threads: input.threads)
+                                      searchBudget: searchBudget, seed: model.seed, threads: input.threads)
         let (response, fitSeconds) = try trainer.train(pipeline: fitted, x: x, names: names, labels: labels, backend: backend,
                                          meanings: meanings) { done, total in note("  step \(done + 1) of \(total)") }
         let folder = try StagedFolder(target: output)
@@ -130,6 +134,8 @@ struct Train: ParsableCommand {
                      e.boostedROCAUC.mean, e.boostedROCAUC.sd, e.logisticROCAUC.mean, e.logisticROCAUC.sd, response.chosen))
         print(String(format: "PR AUC: boosted %.3f, logistic %.3f (response rate %.2f%%)", e.boostedPRAUC.mean, e.logisticPRAUC.mean,
                      100 * Double(e.positives) / Double(max(1, e.rows))))
+        print(String(format: "held-out fold (never used to choose): boosted %.3f, logistic %.3f; chosen settings: %@",
+                     e.heldOut.boostedROCAUC, e.heldOut.logisticROCAUC, e.chosenSettings))
         print("top features: " + e.importance.prefix(5).map(\.feature).joined(separator: ", "))
         print(String(format: "model: %@ (%.1f s)", (output as NSString).appendingPathComponent("response_model.json"),
                      Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))

@@ -32,12 +32,15 @@ struct ResponseRunTests {
         #expect(t.status == 0, "\(t.stderr)")
         #expect(t.stdout.contains("cross-validated ROC AUC: boosted trees"))
         let summary = try JSONDecoder().decode(ResponseEvaluation.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/response_summary.json")))
-        #expect(summary.rows == 4000 && summary.positives == 50 && summary.folds.count == 3)
-        #expect(summary.folds.reduce(0) { $0 + $1.positives } == 50)
+        #expect(summary.rows == 4000 && summary.positives == 50 && summary.folds.count == 2)
+        // Fold 0 is held out; the other two are the tuning folds the settings search uses.
+        #expect(summary.folds.reduce(0) { $0 + $1.positives } + summary.heldOut.positives == 50)
+        #expect(summary.search.count == 6 && summary.search.contains { $0.settings == summary.chosenSettings })
+        #expect(summary.search.first { $0.settings == summary.chosenSettings }!.meanROCAUC == summary.search.map(\.meanROCAUC).max())
         // The planted driver: the boosted model is better than chance on held-out folds.
         #expect(summary.boostedROCAUC.mean > 0.6, "\(summary.boostedROCAUC)")
         let report = try String(contentsOfFile: out + "/response_report.md", encoding: .utf8)
-        #expect(report.contains("## Cross-validation (3 stratified folds)") && report.contains("## Response rate by segment"))
+        #expect(report.contains("## Settings search and the held-out fold") && report.contains("## Response rate by segment"))
         var outputs: [Data] = []
         for threads in ["1", "2"] {
             let p = try runBinary(["predict", "--model", out + "/response_model.json", "--input", Self.file(FullLayoutGenerator.FileName.mailoutTest),
