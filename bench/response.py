@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The response model side by side: on the feature matrix and the stratified folds segment wrote
-(`segment train --export-features`), the same cross-validation with LightGBM (early stopping on a
+(`segment train --export-features`), the same cross-validation (fold 0 held out, the others the
+tuning folds) with LightGBM (early stopping on a
 stratified sixth of each training part, as segment does), scikit-learn's HistGradientBoosting-
 Classifier (its own early stopping) and LogisticRegression (C = 1, balanced classes, on the
 median-imputed, standardised features, as segment's). Reports each fold's ROC AUC and the time to
@@ -60,26 +61,32 @@ def logistic_fit(idx, seed):
 models = {"lightgbm": lambda idx, s: (lambda m: (lambda t: m.predict_proba(t)[:, 1]))(lightgbm_fit(idx, s)),
           "sklearn_hgb": lambda idx, s: (lambda m: (lambda t: m.predict_proba(t)[:, 1]))(hgb_fit(idx, s)),
           "sklearn_logistic": logistic_fit}
+# As segment does: fold 0 is held out; folds 1..k-1 are the tuning folds, cross-validated.
+tuning, held = np.where(fold != 0)[0], np.where(fold == 0)[0]
 for name, fit in models.items():
     try:
         aucs, aps = [], []
-        for f in range(k):
-            train, test = np.where(fold != f)[0], np.where(fold == f)[0]
+        for f in range(1, k):
+            train, test = np.where((fold != f) & (fold != 0))[0], np.where(fold == f)[0]
             score = fit(train, f)(x[test])
             aucs.append(roc_auc_score(y[test], score)); aps.append(average_precision_score(y[test], score))
+        held_score = fit(tuning, 0)(x[held])
         t = time.perf_counter()
         fit(np.arange(len(y)), 0)
         out[name] = {"roc_auc_mean": float(np.mean(aucs)), "roc_auc_sd": float(np.std(aucs, ddof=1)),
-                     "pr_auc_mean": float(np.mean(aps)), "fit_seconds_all_rows": time.perf_counter() - t}
+                     "pr_auc_mean": float(np.mean(aps)), "held_out_roc_auc": float(roc_auc_score(y[held], held_score)),
+                     "fit_seconds_all_rows": time.perf_counter() - t}
     except ImportError as e:
         out[name] = {"skipped": str(e)}
 
 summary = json.load(open(f"{a.folder}/response_summary.json"))
 info = json.load(open(f"{a.folder}/response_run_info.json"))
 out["segment_boosted"] = {"roc_auc_mean": summary["boostedROCAUC"]["mean"], "roc_auc_sd": summary["boostedROCAUC"]["sd"],
-                          "pr_auc_mean": summary["boostedPRAUC"]["mean"], "fit_seconds_all_rows": info["fitSecondsOnAllRows"]["boosted"]}
+                          "pr_auc_mean": summary["boostedPRAUC"]["mean"], "held_out_roc_auc": summary["heldOut"]["boostedROCAUC"],
+                          "chosen_settings": summary["chosenSettings"], "fit_seconds_all_rows": info["fitSecondsOnAllRows"]["boosted"]}
 out["segment_logistic"] = {"roc_auc_mean": summary["logisticROCAUC"]["mean"], "roc_auc_sd": summary["logisticROCAUC"]["sd"],
-                           "pr_auc_mean": summary["logisticPRAUC"]["mean"], "fit_seconds_all_rows": info["fitSecondsOnAllRows"]["logistic"]}
+                           "pr_auc_mean": summary["logisticPRAUC"]["mean"], "held_out_roc_auc": summary["heldOut"]["logisticROCAUC"],
+                           "fit_seconds_all_rows": info["fitSecondsOnAllRows"]["logistic"]}
 # Coefficients: scikit-learn's logistic regression on all rows, solved tightly, against segment's.
 model = json.load(open(f"{a.folder}/response_model.json"))
 imp, sc = SimpleImputer(strategy="median"), StandardScaler()
