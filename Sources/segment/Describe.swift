@@ -23,8 +23,15 @@ struct Describe: ParsableCommand {
     var top: Int = 12
 
     func run() throws {
-        let schema = try input.schema()
-        let table = try CSVLoader(schema: schema, delimiter: input.delimiterByte, threads: input.threads).load(path: file)
+        let read = try input.schema(for: file)
+        let loader = CSVLoader(schema: read.schema, delimiter: input.delimiterByte, threads: input.threads)
+        let table = read.layout == .full ? try loader.loadWidening(path: file) : try loader.load(path: file)
+        if let decisions = read.decisions {
+            let left = decisions.filter { $0.type == nil }
+            print("full layout: \(decisions.count - left.count) of \(decisions.count) columns typed" +
+                  (read.metadataFiles.isEmpty ? " (no DIAS metadata found; give --metadata)" : " with \(read.metadataFiles.joined(separator: ", "))"))
+            for d in left { print("  left out \(d.column): \(d.reason)") }
+        }
         if !table.ignoredColumns.isEmpty {
             print("note: \(table.ignoredColumns.count) column(s) not in the schema were left out: \(table.ignoredColumns.prefix(10).joined(separator: ", "))\(table.ignoredColumns.count > 10 ? ", ..." : "")")
         }

@@ -10,13 +10,15 @@ import SegmentBLAS
 /// `segment train`: the mail-out response model.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Learn who answers a mail-out (MAILOUT_TRAIN's RESPONSE): boosted trees and logistic regression, cross-validated.",
+        abstract: "Learn who answers a mail-out (MAILOUT_TRAIN's RESPONSE): boosted trees and logistic regression, cross-validated, with a held-out fold.",
         discussion: """
         The segmentation is fitted on --population and --customers first (as `segment run` does); \
         its cleaning recipe encodes the training file, and its segments, distances, customer ratio \
-        and customer-likeness score are features too. Writes into --output: response_model.json \
-        (for `segment predict`), response_summary.json and response_report.md, all at once or not \
-        at all. Exit codes: 0 done, 1 bad data, 64 bad flags.
+        and customer-likeness score are features too. The first of --folds stratified folds is held \
+        out; a --search-budget of boosted-tree settings is cross-validated on the others. Writes \
+        into --output: response_model.json (for `segment predict`), response_summary.json, \
+        response_report.md and response_run_info.json (timings), all at once or not at all. Exit \
+        codes: 0 done, 1 bad data, 64 bad flags.
         """
     )
 
