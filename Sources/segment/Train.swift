@@ -17,7 +17,8 @@ struct Train: ParsableCommand {
         and customer-likeness score are features too. The first of --folds stratified folds is held \
         out; a --search-budget of boosted-tree settings is cross-validated on the others. Writes \
         into --output: response_model.json (for `segment predict`), response_summary.json, \
-        response_report.md and response_run_info.json (timings), all at once or not at all. Exit \
+        response_report.md, response_report.html (with the cumulative gains chart) and \
+        response_run_info.json (timings), all at once or not at all. Exit \
         codes: 0 done, 1 bad data, 64 bad flags.
         """
     )
@@ -62,7 +63,7 @@ struct Train: ParsableCommand {
     @Flag(name: [.short, .long], help: "No progress on stderr.")
     var quiet = false
 
-    static let files = ["response_model.json", "response_summary.json", "response_report.md", "response_run_info.json",
+    static let files = ["response_model.json", "response_summary.json", "response_report.md", "response_report.html", "response_run_info.json",
                         "response_features.npy", "response_features.names.txt", "response_folds.csv"]
 
     func validate() throws {
@@ -119,6 +120,7 @@ struct Train: ParsableCommand {
                                                             "totalSeconds": ["train": Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9]]),
                                  to: folder.path("response_run_info.json"))
             try AtomicFile.write(ResponseReport.markdown(response, train: train), to: folder.path("response_report.md"))
+            try AtomicFile.write(ResponseReport.html(response, train: train), to: folder.path("response_report.html"))
             if exportFeatures {
                 try NPYWriter.write(x, to: folder.path("response_features.npy"), names: names,
                                     namesPath: folder.path("response_features.names.txt"))

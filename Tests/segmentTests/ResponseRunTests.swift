@@ -41,6 +41,9 @@ struct ResponseRunTests {
         #expect(summary.boostedROCAUC.mean > 0.6, "\(summary.boostedROCAUC)")
         let report = try String(contentsOfFile: out + "/response_report.md", encoding: .utf8)
         #expect(report.contains("## Settings search and the held-out fold") && report.contains("## Response rate by segment"))
+        let html = try String(contentsOfFile: out + "/response_report.html", encoding: .utf8)
+        #expect(parsesAsXML(html))
+        #expect(html.contains("share of responders reached") && html.contains("<polyline") && html.contains("viewBox"))
         var outputs: [Data] = []
         for threads in ["1", "2"] {
             let p = try runBinary(["predict", "--model", out + "/response_model.json", "--input", Self.file(FullLayoutGenerator.FileName.mailoutTest),
