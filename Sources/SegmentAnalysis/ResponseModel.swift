@@ -81,6 +81,15 @@ public struct ResponseEvaluation: Codable, Sendable {
     public var logisticPRAUC: Summary
     /// The final boosted model's features by gain (top 20).
     public var importance: [Importance]
+    /// The same features by permutation importance on the held-out fold: how much the held-out ROC
+    /// AUC of the model fitted on the tuning folds drops when the feature's values are shuffled
+    /// among the held-out people (seeded).
+    public var permutationImportance: [Permutation]
+
+    public struct Permutation: Codable, Sendable {
+        public var feature: String
+        public var rocAUCDrop: Double
+    }
     /// The training rows' response rate per segment (the high-missing group last).
     public var responseRateBySegment: [Double]
     /// Cumulative gains from the out-of-fold scores: the share of all responders among the top
@@ -331,7 +340,8 @@ public struct ResponseTrainer: Sendable {
         // The held-out fold, with both models fitted on all the tuning rows.
         progress?(step, steps); step += 1
         let heldX = x.rows(at: heldOutRows), heldY = labels.indicesAt(heldOutRows)
-        let heldBoosted = try fitBoosted(x, labels, rows: tuning, seed: seed, settings: best).decision(heldX, threads: threads)
+        let heldModel = try fitBoosted(x, labels, rows: tuning, seed: seed, settings: best)
+        let heldBoosted = heldModel.decision(heldX, threads: threads)
         let (hl, hi, hs) = try fitLogistic(x, labels, rows: tuning, backend: backend)
         var hx = heldX
         StandardScaler.transform(&hx, imputer: hi, scaler: hs, threads: threads)
@@ -357,6 +367,17 @@ public struct ResponseTrainer: Sendable {
         let importance = order.prefix(20).filter { boosted.gain[$0] > 0 }.map { j in
             ResponseEvaluation.Importance(feature: names[j], gain: boosted.gain[j], meaning: meanings[names[j]] ?? "")
         }
+        // Permutation importance of those features on the held-out fold.
+        let baseAUC = LogisticRegression.rocAUC(heldBoosted, labels: heldY)
+        var permRNG = SplitMix64.stream(seed: seed, 0x9E4)
+        let permutation = order.prefix(20).filter { boosted.gain[$0] > 0 }.map { j -> ResponseEvaluation.Permutation in
+            var shuffled = heldX
+            var column = (0..<shuffled.rows).map { shuffled[$0, j] }
+            column.shuffle(using: &permRNG)
+            for r in 0..<shuffled.rows { shuffled[r, j] = column[r] }
+            let auc = LogisticRegression.rocAUC(heldModel.decision(shuffled, threads: threads), labels: heldY)
+            return .init(feature: names[j], rocAUCDrop: baseAUC - auc)
+        }
         // Response rate per segment (high-missing last), from the training rows' segments.
         let k = pipeline.kmeans.centers.rows
         let segmentColumn = names.firstIndex(of: "high_missing")!
@@ -376,7 +397,7 @@ public struct ResponseTrainer: Sendable {
             chosenSettings: Self.settings(best), heldOut: heldOut,
             boostedROCAUC: .init(results.map(\.boostedROCAUC)), logisticROCAUC: .init(results.map(\.logisticROCAUC)),
             boostedPRAUC: .init(results.map(\.boostedPRAUC)), logisticPRAUC: .init(results.map(\.logisticPRAUC)),
-            importance: importance,
+            importance: importance, permutationImportance: permutation,
             responseRateBySegment: zip(hits, counts).map { $1 > 0 ? Double($0) / Double($1) : 0 },
             boostedCumulativeGains: Self.cumulativeGains(boostedOOF.indicesAt(oofRows), labels: labels.indicesAt(oofRows)),
             logisticCumulativeGains: Self.cumulativeGains(logisticOOF.indicesAt(oofRows), labels: labels.indicesAt(oofRows)),

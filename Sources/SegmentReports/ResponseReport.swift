@@ -30,9 +30,11 @@ public enum ResponseReport {
         }
         o.append("")
         o.append("## What drives a response (boosted trees, by gain)\n")
-        o.append("| feature | gain | meaning |")
-        o.append("|---|---:|---|")
-        for i in e.importance { o.append("| \(i.feature) | \(fmt(i.gain, 1)) | \(i.meaning.replacingOccurrences(of: "|", with: "/")) |") }
+        o.append("Gain: the loss reduction of the final model's splits. Held-out AUC drop: how much the held-out ROC AUC falls when the feature is shuffled among the held-out people.\n")
+        o.append("| feature | gain | held-out AUC drop | meaning |")
+        o.append("|---|---:|---:|---|")
+        let drops = Dictionary(e.permutationImportance.map { ($0.feature, $0.rocAUCDrop) }, uniquingKeysWith: { a, _ in a })
+        for i in e.importance { o.append("| \(i.feature) | \(fmt(i.gain, 1)) | \(drops[i.feature].map { fmt($0, 4) } ?? "") | \(i.meaning.replacingOccurrences(of: "|", with: "/")) |") }
         o.append("\n## Response rate by segment\n")
         o.append("| segment | response rate |")
         o.append("|---|---:|")
@@ -85,8 +87,9 @@ public enum ResponseReport {
         }
         body.append("<h2>Response rate by segment</h2><p>The training file's response rate among the people of each segment.</p><div class=\"chart\">\(r.rendered)</div>")
         // Drivers.
-        body.append("<h2>What drives a response</h2><p>The boosted trees' features by gain (the loss reduction of their splits).</p><div class=\"scroll\"><table><tr><th>feature</th><th>gain</th><th>meaning</th></tr>"
-                    + e.importance.map { "<tr><td>\(xml($0.feature))</td><td>\(fmt($0.gain, 1))</td><td>\(xml($0.meaning))</td></tr>" }.joined() + "</table></div>")
+        let drops = Dictionary(e.permutationImportance.map { ($0.feature, $0.rocAUCDrop) }, uniquingKeysWith: { a, _ in a })
+        body.append("<h2>What drives a response</h2><p>The boosted trees' features by gain (the loss reduction of their splits), and by how much the held-out ROC AUC drops when the feature is shuffled among the held-out people.</p><div class=\"scroll\"><table><tr><th>feature</th><th>gain</th><th>held-out AUC drop</th><th>meaning</th></tr>"
+                    + e.importance.map { "<tr><td>\(xml($0.feature))</td><td>\(fmt($0.gain, 1))</td><td>\(drops[$0.feature].map { fmt($0, 4) } ?? "")</td><td>\(xml($0.meaning))</td></tr>" }.joined() + "</table></div>")
         // Search and folds.
         body.append("<h2>Settings tried</h2><div class=\"scroll\"><table><tr><th>boosted-tree settings</th><th>mean ROC AUC (tuning folds)</th></tr>"
                     + e.search.map { "<tr><td>\(xml($0.settings))\($0.settings == e.chosenSettings ? " (chosen)" : "")</td><td>\(fmt($0.meanROCAUC, 3))</td></tr>" }.joined() + "</table></div>")

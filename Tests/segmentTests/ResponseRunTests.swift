@@ -36,6 +36,7 @@ struct ResponseRunTests {
         // Fold 0 is held out; the other two are the tuning folds the settings search uses.
         #expect(summary.folds.reduce(0) { $0 + $1.positives } + summary.heldOut.positives == 50)
         #expect(summary.search.count == 6 && summary.search.contains { $0.settings == summary.chosenSettings })
+        #expect(summary.permutationImportance.map(\.feature) == summary.importance.map(\.feature))
         #expect(summary.search.first { $0.settings == summary.chosenSettings }!.meanROCAUC == summary.search.map(\.meanROCAUC).max())
         // The planted driver: the boosted model is better than chance on held-out folds.
         #expect(summary.boostedROCAUC.mean > 0.6, "\(summary.boostedROCAUC)")
