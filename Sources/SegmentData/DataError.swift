@@ -64,7 +64,25 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         } else if let field {
             parts.append("field \(field)")
         }
-        return parts.joined(separator: ": ") + ": " + message
+        return Self.printable(parts.joined(separator: ": ") + ": " + message)
+    }
+
+    /// The text with control characters written as escapes (`\0`, `\t`, `\u{1B}`), so a hostile
+    /// byte in a file or a name cannot reach the terminal raw.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            switch u.value {
+            case 0: out += "\\0"
+            case 9: out += "\\t"
+            case 10: out += "\\n"
+            case 13: out += "\\r"
+            case 0..<0x20, 0x7F..<0xA0: out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     public var message: String {

@@ -177,3 +177,13 @@ struct WorkbookTests {
         }
     }
 }
+
+@Suite("Messages")
+struct MessageTests {
+    @Test("control characters from a file reach the terminal escaped, never raw")
+    func escaped() {
+        let e = DataError(file: "f.csv", line: 2, column: "A", field: 1, kind: .notANumber("x\u{0}y\u{1B}[31m\tz"))
+        #expect(e.description == "f.csv:2: column 'A' (field 1): text in a numeric column: \"x\\0y\\u{1B}[31m\\tz\"")
+        #expect(DataError(file: "plain.csv", kind: .emptyFile).description == "plain.csv: the file is empty")
+    }
+}

@@ -242,28 +242,45 @@ public struct ColumnSample: Sendable {
     static let distinctCap = 256
 
     /// Reads the header and up to `rows` data rows (at most 64 MiB) of a `;`- or `,`-separated file.
+    /// Reads the header and up to `rows` data rows: in 1 MiB blocks until that many lines are in,
+    /// at most 64 MiB (16 MiB for the header alone, the CSV reader's limit), so telling a file's
+    /// layout reads only its first line.
     public static func read(path: String, rows: Int, delimiter: UInt8? = nil) throws -> ColumnSample {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw DataError(file: path, kind: .isDirectory)
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-                throw DataError(file: path, kind: .isDirectory)
-            }
             throw DataError(file: path, kind: .cannotOpen(reason: "no such file or not readable"))
         }
         defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: 64 << 20)) ?? Data()
-        return try parse([UInt8](data ?? Data()), file: path, rows: rows, delimiter: delimiter)
+        let cap = rows == 0 ? 16 << 20 : 64 << 20
+        var bytes: [UInt8] = []
+        var lines = 0
+        var ended = false
+        while bytes.count < cap {
+            guard let chunk = try? handle.read(upToCount: min(1 << 20, cap - bytes.count)), !chunk.isEmpty else { ended = true; break }
+            lines += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            bytes += chunk
+            if lines > rows { break }
+        }
+        if rows == 0, lines == 0, !ended {
+            throw DataError(file: path, line: 1, kind: .other("the header line is longer than 16 MiB"))
+        }
+        return try parse(bytes, file: path, rows: rows, delimiter: delimiter, complete: ended)
     }
 
-    public static func parse(_ bytes: [UInt8], file: String, rows maxRows: Int, delimiter: UInt8? = nil) throws -> ColumnSample {
+    /// `complete`: the bytes are the whole file (otherwise the last, partial line is left out).
+    public static func parse(_ bytes: [UInt8], file: String, rows maxRows: Int, delimiter: UInt8? = nil,
+                             complete: Bool = true) throws -> ColumnSample {
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)[...]
         guard var headerLine = lines.popFirst() else { throw DataError(file: file, kind: .emptyFile) }
         if headerLine.starts(with: [0xEF, 0xBB, 0xBF]) { headerLine = headerLine.dropFirst(3) }
         let delim = delimiter ?? (headerLine.contains(UInt8(ascii: ";")) ? UInt8(ascii: ";") : UInt8(ascii: ","))
         let header = split(headerLine, delim).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces) }
         var stats = [Stats](repeating: Stats(), count: header.count)
-        // A file cut at 64 MiB ends in a partial line: leave it out.
-        if bytes.count >= 64 << 20, !lines.isEmpty { lines = lines.dropLast() }
+        // A file read in part ends in a partial line: leave it out.
+        if !complete, bytes.last != UInt8(ascii: "\n"), !lines.isEmpty { lines = lines.dropLast() }
         var n = 0
         for line in lines {
             if n >= maxRows { break }
