@@ -13,7 +13,10 @@ public enum RunOutputs {
 
     /// Fails when `directory` already holds a report and `force` is false. Creates nothing: the folder
     /// appears only when the report is complete (`write`), so a failed run leaves none behind.
-    public static func prepare(_ directory: String, force: Bool) throws {
+    /// `files` and `what`: the files that make up a previous result and what to call it (a run's
+    /// report by default; `segment train` passes its own).
+    public static func prepare(_ directory: String, force: Bool, files: [String] = files,
+                               what: String = "report") throws {
         // What a killed run left beside the folder goes first, however early this run is stopped.
         StagedFolder.removeLeftovers(of: directory)
         var isDir: ObjCBool = false
@@ -23,7 +26,7 @@ public enum RunOutputs {
             }
             let existing = files.filter { FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
             if !existing.isEmpty && !force {
-                throw OutputError(file: directory, message: "holds a previous report (\(existing.joined(separator: ", ")))",
+                throw OutputError(file: directory, message: "holds a previous \(what) (\(existing.joined(separator: ", ")))",
                                   remedy: .allowReplacing)
             }
         }

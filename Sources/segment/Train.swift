@@ -75,15 +75,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: output, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw OutputError(file: output, message: "the output path exists and is not a folder") }
-            let existing = Self.files.filter { FileManager.default.fileExists(atPath: (output as NSString).appendingPathComponent($0)) }
-            if !existing.isEmpty && !force {
-                throw OutputError(file: output, message: "holds a previous response model (\(existing.joined(separator: ", ")))",
-                                  remedy: .allowReplacing)
-            }
-        }
+        try RunOutputs.prepare(output, force: force, files: Self.files, what: "response model")
         Interrupts.install()
         let started = DispatchTime.now().uptimeNanoseconds
         func note(_ s: String) { if !quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
@@ -174,7 +166,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         Interrupts.install(what: "output")
-        let bytes = try readModelBytes(model)
+        let bytes = try readWholeFile(model)
         let response: ResponseModel
         do {
             response = try JSONDecoder().decode(ResponseModel.self, from: Data(bytes))
@@ -201,12 +193,5 @@ struct Predict: ParsableCommand {
         csv.reserveCapacity(p.count * 20)
         for (i, v) in p.enumerated() { csv += "\(ids[i].map(String.init) ?? ""),\(String(format: "%.8f", v))\n" }
         if let output { try AtomicFile.write(csv, to: output) } else { FileHandle.standardOutput.write(Data(csv.utf8)) }
-    }
-
-    func readModelBytes(_ path: String) throws -> [UInt8] {
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, kind: .cannotOpen(reason: "no such file or not readable"))
-        }
-        return [UInt8](d)
     }
 }

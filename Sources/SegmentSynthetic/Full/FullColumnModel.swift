@@ -36,12 +36,6 @@ struct FullColumnModel: Sendable {
     static let bins = 4096
     static let range = 6.0
 
-    @inline(__always)
-    func code(score: Double) -> Int {
-        let b = Int((score + Self.range) * (Double(Self.bins) / (2 * Self.range)))
-        return Int(table[max(0, min(Self.bins - 1, b))])
-    }
-
     /// Builds the column: `weights` are (token, count) of its population marginal in latent order;
     /// `unknown` are the tokens to draw apart; `mixture` the segments the quantiles are taken over.
     init(name: String, format: Format, role: Role = .drawn, weights: [(String, Double)], unknown: Set<String>,
