@@ -42,7 +42,20 @@ public struct CSVLoader: Sendable {
     public func load(path: String) throws -> RawTable {
         let file = try InputFile(path: path)
         defer { file.close() }
-        return try load(file, name: path)
+        return try load(checking: file, name: path)
+    }
+
+    /// Loads an open file, then checks it did not change while it was read.
+    func load(checking file: InputFile, name: String) throws -> RawTable {
+        do {
+            let table = try load(file, name: name)
+            try file.checkUnchanged(name: name)
+            return table
+        } catch {
+            // Whatever the parse made of a file cut short under it, the change is the reason.
+            try file.checkUnchanged(name: name)
+            throw error
+        }
     }
 
     /// Loads a file whose schema came from a sample of its first rows: a column found to hold text
@@ -104,8 +117,8 @@ public struct CSVLoader: Sendable {
         // result is not zero-filled first: the page faults happen in the parallel parse instead.
         var values = Matrix(uninitializedRows: index.rows, columns: p)
         let workers = min(threads, index.rows)
-        let (segments, first, rest) = Self.plan(index.segments, rows: index.rows, workers: workers, firstRows: segmentRows,
-                                           base: file.base)
+        let (segments, first, rest) = try Self.plan(index.segments, rows: index.rows, workers: workers, firstRows: segmentRows,
+                                               base: file.base, name: name)
         let parser = RowParser(file: name, header: header, fileToSchema: fileToSchema, isText: isText,
                                delimiter: delim, columns: p, fastPath: fastPath)
         let bytes = UncheckedSendable(file.base)
@@ -215,8 +228,11 @@ public struct CSVLoader: Sendable {
     /// size (each 8 MiB chunk ends in a short one), and dealt out in turn they left one worker
     /// 4 ms behind the other on the customers file. The first segments are the same length for
     /// the same reason: they are parsed on their own, before the rest (see `load`).
+    ///
+    /// The bytes are read a second time here; if they no longer hold the rows the first pass
+    /// counted (the file was cut short or rewritten under the reader), that is `changedWhileRead`.
     static func plan(_ segments: [Segment], rows: Int, workers: Int, firstRows: Int,
-                     base: UnsafePointer<UInt8>) -> (segments: [Segment], first: [[Int]], rest: [[Int]]) {
+                     base: UnsafePointer<UInt8>, name: String) throws -> (segments: [Segment], first: [[Int]], rest: [[Int]]) {
         let shareStarts = (0...workers).map { $0 * rows / workers }
         var cuts: [Int] = []     // the rows a segment must start at, ascending
         for w in 0..<workers {
@@ -237,6 +253,9 @@ public struct CSVLoader: Sendable {
                 // The first `cuts[c] - firstRow` rows, then the rest from the next row's start.
                 let head = countLines(base, from: seg.offset, to: seg.offset + seg.length,
                                       segmentRows: cuts[c] - seg.firstRow).segments
+                guard head.count >= 2, head[0].rows == cuts[c] - seg.firstRow else {
+                    throw DataError(file: name, kind: .changedWhileRead)
+                }
                 add(Segment(offset: seg.offset, length: head[0].length, firstLine: seg.firstLine,
                             firstRow: seg.firstRow, rows: head[0].rows))
                 seg = Segment(offset: head[1].offset, length: seg.offset + seg.length - head[1].offset,
