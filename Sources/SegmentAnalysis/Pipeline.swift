@@ -268,6 +268,10 @@ public struct Pipeline {
             customerSource = raw.source
             customersCleaned = try recipe.apply(raw, threads: threads)
         }
+        // Every customer high-missing: no segment or likeness can be said for any of them.
+        guard !customersCleaned.lowRows.isEmpty else {
+            throw PipelineError.noPlaceableCustomers(file: customerSource, rows: customerRows, threshold: recipe.rowThreshold)
+        }
         StandardScaler.transform(&customersCleaned.matrix, imputer: imputer, scaler: scaler, threads: threads)
         let customersProjected = try pca.transform(customersCleaned.matrix, backend: backend)
         try Self.checkMeasurable(customersProjected, cleaned: customersCleaned, features: recipe.features, source: customerSource)
@@ -364,19 +368,22 @@ extension Pipeline {
 
 public enum PipelineError: RemediableError, CustomStringConvertible, Equatable {
     case tooFewRows(Int, threshold: Int)
+    case noPlaceableCustomers(file: String, rows: Int, threshold: Int)
     case noK
 
     public var description: String {
         switch self {
         case let .tooFewRows(n, threshold):
             return "only \(n) population row\(n == 1 ? " has" : "s have") at most \(threshold) missing values: nothing to cluster"
+        case let .noPlaceableCustomers(file, rows, threshold):
+            return "\(file): none of the \(rows) customer row\(rows == 1 ? "" : "s") has at most \(threshold) missing values: no customer can be placed in a segment"
         case .noK: return "no number of segments, and no range to choose one from"
         }
     }
 
     public var remedy: Remedy? {
         switch self {
-        case .tooFewRows: return .raiseRowThreshold
+        case .tooFewRows, .noPlaceableCustomers: return .raiseRowThreshold
         case .noK: return .giveK
         }
     }

@@ -30,6 +30,7 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         case unknownDropColumn(String)
         /// Every column has more missing values than the threshold (a share in 0...1).
         case everyColumnMissing(threshold: Double)
+        case changedWhileRead
         case other(String)
     }
 
@@ -85,6 +86,12 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         return out
     }
 
+    /// Names for a message: all of them up to 12, else the first 10 and how many more.
+    static func list(_ names: [String]) -> String {
+        names.count <= 12 ? names.joined(separator: ", ")
+            : names.prefix(10).joined(separator: ", ") + " and \(names.count - 10) more"
+    }
+
     public var message: String {
         switch kind {
         case let .cannotOpen(reason): return "cannot open the file: \(reason)"
@@ -98,9 +105,9 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         case let .notANumber(text): return "text in a numeric column: \"\(text)\""
         case let .notFinite(text): return "not a finite number: \"\(text)\""
         case let .missingColumns(names):
-            return "\(names.count) schema column\(names.count == 1 ? " is" : "s are") missing from the header: \(names.joined(separator: ", "))"
+            return "\(names.count) schema column\(names.count == 1 ? " is" : "s are") missing from the header: \(Self.list(names))"
         case let .duplicateColumns(names):
-            return "the header names \(names.count == 1 ? "a column" : "columns") more than once: \(names.joined(separator: ", "))"
+            return "the header names \(names.count == 1 ? "a column" : "columns") more than once: \(Self.list(names))"
         case let .badHeader(expected, found): return "expected the header '\(expected)', found '\(found)'"
         case let .unknownType(t):
             return "unknown type '\(t)' (expected one of: \(FeatureType.allCases.map(\.rawValue).joined(separator: ", ")))"
@@ -113,6 +120,7 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         case let .unknownDropColumn(name): return "the columns to drop name '\(name)', which the schema does not have"
         case let .everyColumnMissing(threshold):
             return "every column is missing on more than \(Int(threshold * 100))% of the rows: nothing to cluster"
+        case .changedWhileRead: return "the file changed while it was read (truncated or rewritten by another program); nothing was written: run again once it is complete"
         case let .other(text): return text
         }
     }

@@ -83,6 +83,22 @@ public struct FeatureSchema: Codable, Equatable, Sendable {
         self.indexByName = Dictionary(features.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
+    private enum CodingKeys: String, CodingKey { case features, indexByName }
+
+    /// The name index is written with the schema (models keep their format) but never read back: it
+    /// is rebuilt from the features, so an edited index (a negative or out-of-range position) cannot
+    /// point outside them.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(features: try container.decode([Feature].self, forKey: .features))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(features, forKey: .features)
+        try container.encode(indexByName, forKey: .indexByName)
+    }
+
     public var count: Int { features.count }
     /// True for a schema inferred from a full-layout file (it has an id or a date column, which a
     /// feature summary cannot declare).
@@ -190,13 +206,10 @@ public struct FeatureSchema: Codable, Equatable, Sendable {
 
 /// Reads a whole (small) file, with the errors users need: missing path, directory.
 package func readWholeFile(_ path: String) throws -> [UInt8] {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-        throw DataError(file: path, kind: .cannotOpen(reason: "no such file"))
-    }
-    if isDir.boolValue { throw DataError(file: path, kind: .isDirectory) }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw DataError(file: path, kind: .cannotOpen(reason: "not readable"))
-    }
-    return [UInt8](data)
+    // Through `InputFile`: a directory or a device (/dev/zero) is a clear error, a pipe is capped.
+    let file = try InputFile(path: path)
+    defer { file.close() }
+    let bytes = [UInt8](UnsafeBufferPointer(start: file.base, count: file.size))
+    try file.checkUnchanged(name: path)
+    return bytes
 }

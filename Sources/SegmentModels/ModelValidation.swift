@@ -23,9 +23,16 @@ package enum ModelCheck {
         }
     }
 
+    /// Beyond this a fitted value is not one the tool could have written: its square (distances are
+    /// sums of squares over at most a few hundred features) would be near the end of double range.
+    package static let largest = 1e150
+
     package static func finite(_ field: String, _ values: [Double]) throws {
         if let i = values.firstIndex(where: { !$0.isFinite }) {
             throw ModelError(field: "\(field)[\(i)]", problem: "is \(values[i]), not a finite number")
+        }
+        if let i = values.firstIndex(where: { abs($0) > largest }) {
+            throw ModelError(field: "\(field)[\(i)]", problem: "is \(values[i]), too large for a fitted value (beyond 1e150)")
         }
     }
 

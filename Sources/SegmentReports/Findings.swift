@@ -44,7 +44,8 @@ public enum Findings {
         guard let l = s.customerLikeness else { return nil }
         return "A finer, per-person score: `customer_likeness` in the assignment files (and in `segment score`'s output) "
             + "is a logistic model's estimate of how much more common customers are than the population at that "
-            + "person's place, like a segment's ratio but for one person. It tells a customer from a member of the "
-            + "population with a cross-validated ROC AUC of \(fmt(l.crossValidatedAUC, 3)) (\(l.foldAUCs.count) folds)."
+            + "person's place, like a segment's ratio but for one person. "
+            + (l.crossValidatedAUC.map { "It tells a customer from a member of the population with a cross-validated ROC AUC of \(fmt($0, 3)) (\(l.foldAUCs.count) folds)." }
+               ?? "There are too few placeable customers to cross-validate it (fewer than one per fold): treat it with care.")
     }
 }

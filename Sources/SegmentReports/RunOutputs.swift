@@ -68,7 +68,7 @@ public enum RunOutputs {
             try folder.commit(ours: ownNames)
         } catch {
             folder.abandon()
-            throw error
+            throw folder.translate(error)
         }
     }
 }

@@ -87,7 +87,8 @@ public struct RunSummary: Codable, Sendable {
     /// against the population on the PCA features, the classes weighted equally; its ROC AUC
     /// cross-validated on seeded folds.
     public struct Likeness: Codable, Sendable {
-        public var crossValidatedAUC: Double
+        /// Absent when there are too few customers to cross-validate (fewer than the folds).
+        public var crossValidatedAUC: Double?
         public var foldAUCs: [Double]
         public var iterations: Int
         public var intercept: Double
@@ -133,7 +134,7 @@ public struct RunSummary: Codable, Sendable {
                                diagnostics: r.fitted.kmeans.diagnostics)
         segments = r.comparison
         customerLikeness = r.fitted.likeness.map { m in
-            Likeness(crossValidatedAUC: r.likenessFoldAUCs.reduce(0, +) / Double(max(1, r.likenessFoldAUCs.count)),
+            Likeness(crossValidatedAUC: r.likenessFoldAUCs.isEmpty ? nil : r.likenessFoldAUCs.reduce(0, +) / Double(r.likenessFoldAUCs.count),
                      foldAUCs: r.likenessFoldAUCs, iterations: m.iterations, intercept: m.intercept,
                      coefficients: m.coefficients)
         }

@@ -64,8 +64,8 @@ struct InputOptions: ParsableArguments {
         valueName: "name=type"))
     var columnType: [String] = []
 
-    @Option(name: .long, help: "The person id column (full layout), carried into the per-person outputs.")
-    var idColumn: String = "LNR"
+    @Option(name: .long, help: "The person id column (full layout), carried into the per-person outputs (default: LNR).")
+    var idColumn: String?
 
     var delimiterByte: UInt8? { delimiter.flatMap { $0.utf8.first } }
 
@@ -75,7 +75,7 @@ struct InputOptions: ParsableArguments {
         if let d = delimiter, d != ";" && d != "," && d != "\t" {
             throw ValidationError("--delimiter must be ';', ',' or a tab, not '\(d)'")
         }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
         _ = try userTypes()
         if features != nil && (!metadata.isEmpty || !columnType.isEmpty) {
             throw ValidationError("--features (a subset-style feature summary) and --metadata / --column-type are alternatives: give one")
@@ -108,8 +108,8 @@ struct InputOptions: ParsableArguments {
         case .auto: layout = DataLayout.detect(header: try ColumnSample.read(path: population, rows: 0, delimiter: delimiterByte).header)
         }
         if layout == .subset {
-            if !metadata.isEmpty || !columnType.isEmpty {
-                throw ValidationError("--metadata and --column-type are for full-layout files; \(population) has the subset's columns")
+            if !metadata.isEmpty || !columnType.isEmpty || idColumn != nil {
+                throw ValidationError("--metadata, --column-type and --id-column are for full-layout files; \(population) has the subset's columns")
             }
             return InputSchema(schema: .azdias, layout: .subset, decisions: nil, metadataFiles: [])
         }
@@ -121,8 +121,14 @@ struct InputOptions: ParsableArguments {
                 .filter { FileManager.default.fileExists(atPath: $0) }
         }
         let meta = files.isEmpty ? nil : try DIASMetadata.load(paths: files)
-        let inference = SchemaInference(metadata: meta, summary: .azdias, userTypes: try userTypes(), idColumn: idColumn)
+        let types = try userTypes()
+        let inference = SchemaInference(metadata: meta, summary: .azdias, userTypes: types, idColumn: idColumn ?? "LNR")
         let result = try inference.infer(path: population, delimiter: delimiterByte)
+        // A flag that names a column the file does not have is a mistake, not something to ignore.
+        let header = Set(result.decisions.map(\.column))
+        for name in ([idColumn].compactMap { $0 } + types.keys.sorted()) where !header.contains(name) {
+            throw ValidationError("\(name == idColumn ? "--id-column" : "--column-type") names '\(name)', which \(population) does not have")
+        }
         return InputSchema(schema: result.schema, layout: .full, decisions: result.decisions, metadataFiles: files)
     }
 

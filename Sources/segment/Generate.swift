@@ -57,23 +57,32 @@ struct Generate: ParsableCommand {
         guard populationRows >= 0 else { throw ValidationError("--population-rows must not be negative") }
         guard customerRows >= 0 else { throw ValidationError("--customer-rows must not be negative") }
         guard mailoutTrainRows >= 0, mailoutTestRows >= 0 else { throw ValidationError("--mailout-train-rows and --mailout-test-rows must not be negative") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
     }
 
     func run() throws {
-        // Each file appears whole or not at all; an interrupt removes the ones in progress.
-        Interrupts.install(what: "file", partial: true)
+        // All or nothing: the files are written into a staging folder beside the output, which then
+        // replaces it in one step (as `run` does); a failure or an interrupt leaves the old folder.
+        Interrupts.install(what: "data")
         let start = DispatchTime.now().uptimeNanoseconds
         let segments = plantedSegments.map { LatentModel.planted(count: $0, seed: seed) } ?? LatentModel.segments
         let truth: SyntheticTruth
-        switch layout {
-        case .subset:
-            truth = try SyntheticGenerator(populationRows: populationRows, customerRows: customerRows,
-                                           seed: seed, threads: threads, segments: segments).write(to: output)
-        case .full:
-            truth = try FullLayoutGenerator(populationRows: populationRows, customerRows: customerRows,
-                                            mailoutTrainRows: mailoutTrainRows, mailoutTestRows: mailoutTestRows,
-                                            seed: seed, threads: threads, segments: segments).write(to: output)
+        let folder = try StagedFolder(target: output)
+        do {
+            switch layout {
+            case .subset:
+                truth = try SyntheticGenerator(populationRows: populationRows, customerRows: customerRows,
+                                               seed: seed, threads: threads, segments: segments).write(to: folder.staging)
+            case .full:
+                truth = try FullLayoutGenerator(populationRows: populationRows, customerRows: customerRows,
+                                                mailoutTrainRows: mailoutTrainRows, mailoutTestRows: mailoutTestRows,
+                                                seed: seed, threads: threads, segments: segments).write(to: folder.staging)
+            }
+            let written = try FileManager.default.contentsOfDirectory(atPath: folder.staging)
+            try folder.commit(ours: Set(written))
+        } catch {
+            folder.abandon()
+            throw folder.translate(error)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         print("wrote \(populationRows) population and \(customerRows) customer rows" +

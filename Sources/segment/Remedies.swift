@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SegmentCore
 
 /// The library's remedies in this command line's words: the only place that knows the flags.
@@ -27,7 +28,20 @@ struct AdvisedError: Error, CustomStringConvertible {
 
     /// `error` with its remedy worded, or `error` itself when it has none.
     static func wording(_ error: Error) -> Error {
+        // A Foundation error that reached the top (every file operation the tool knows of wraps
+        // its own, naming the file): its plain reason, never the NSError dump.
+        if error is CocoaError || type(of: error) is NSError.Type {
+            return PlainError(description: OutputError.reason(error))
+        }
         guard let remediable = error as? RemediableError, let remedy = remediable.remedy else { return error }
         return AdvisedError(underlying: error, remedy: remedy)
     }
 }
+
+struct PlainError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The most threads any command starts: more than any machine it runs on has cores, few enough that
+/// a typo (`--threads 100000`) is an error rather than a silent cap.
+let maxThreads = 1024

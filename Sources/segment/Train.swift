@@ -123,7 +123,7 @@ struct Train: ParsableCommand {
             try folder.commit(ours: Set(Self.files))
         } catch {
             folder.abandon()
-            throw error
+            throw folder.translate(error)
         }
         let e = response.evaluation
         print(String(format: "cross-validated ROC AUC: boosted trees %.3f ± %.3f, logistic regression %.3f ± %.3f; using %@",
@@ -161,7 +161,7 @@ struct Predict: ParsableCommand {
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
     }
 
     func run() throws {
@@ -172,9 +172,11 @@ struct Predict: ParsableCommand {
             response = try JSONDecoder().decode(ResponseModel.self, from: Data(bytes))
             try response.pipeline.validate()
         } catch let e as ModelError {
-            throw e
+            throw DataError(file: model, kind: .other("a damaged or edited model: \(e)"))
+        } catch let error as DecodingError {
+            throw DataError(file: model, kind: .other("not a response model written by `segment train`: \(Score.plainWords(error))"))
         } catch {
-            throw DataError(file: model, kind: .other("not a response model written by `segment train` (\(error.localizedDescription))"))
+            throw DataError(file: model, kind: .other("not a response model written by `segment train`: the file is not JSON"))
         }
         let schema = response.pipeline.recipe.schema
         guard let idName = schema.features.first(where: { $0.type == .id })?.name else {

@@ -107,7 +107,7 @@ struct FeatureSchemaTests {
         let dir = FileManager.default.temporaryDirectory.path
         expectDataError({ _ = try FeatureSchema.load(path: dir) }) { $0.kind == .isDirectory && $0.file == dir }
         expectDataError({ _ = try FeatureSchema.load(path: dir + "/no-such-file.csv") }) {
-            $0.kind == .cannotOpen(reason: "no such file")
+            $0.kind == .cannotOpen(reason: "no such file or directory")
         }
     }
 }

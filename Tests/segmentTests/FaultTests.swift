@@ -165,7 +165,7 @@ struct FaultTests {
             ("imputer fill one short", edit(["imputer", "fill"], shorter), "imputer.fill: has"),
             ("a zero scale", edit(["scaler", "scale"], first(0.0)), "scaler.scale[0]: is 0.0"),
             ("a NaN centre", edit(["kmeans", "centers", "_storage"], first("NaN")), "kmeans.centers[0]: is nan"),
-            ("a centre of 1e308", edit(["kmeans", "centers", "_storage"], first(1e308)), "too large to measure distances"),
+            ("a centre of 1e308", edit(["kmeans", "centers", "_storage"], first(1e308)), "kmeans.centers[0]: is 1e+308, too large for a fitted value"),
             ("centres of the wrong width", edit(["kmeans", "centers", "columns"]) { v in (v as! Int) - 1 }, "kmeans.centers._storage"),
             ("PCA of the wrong height", edit(["pca", "components", "rows"]) { _ in 2 }, "pca.components._storage"),
             ("a feature from an unknown column", edit(["recipe", "keptColumns"]) { v in Array((v as! [Any]).dropFirst()) }, "which is not a kept column"),

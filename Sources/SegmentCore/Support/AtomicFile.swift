@@ -13,6 +13,26 @@ public struct OutputError: RemediableError, Equatable, Sendable, CustomStringCon
     }
 
     public var description: String { "\(file): \(message)" }
+
+    /// The plain reason inside a Foundation error: the POSIX error under it (`no space left on
+    /// device`), or its localized description, never the `NSError` dump.
+    public static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))).lowercased() }
+        if let under = ns.userInfo[NSUnderlyingErrorKey] as? NSError, under.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(under.code))).lowercased()
+        }
+        if ns.domain == NSCocoaErrorDomain {
+            switch ns.code {
+            case CocoaError.fileWriteOutOfSpace.rawValue: return "no space left on device"
+            case CocoaError.fileWriteNoPermission.rawValue, CocoaError.fileReadNoPermission.rawValue: return "permission denied"
+            case CocoaError.fileNoSuchFile.rawValue, CocoaError.fileReadNoSuchFile.rawValue: return "no such file or directory"
+            case CocoaError.fileWriteVolumeReadOnly.rawValue: return "read-only file system"
+            default: break
+            }
+        }
+        return ns.localizedDescription
+    }
 }
 
 /// Writes files so that a reader never sees half of one: the bytes go to a temporary file in the
@@ -41,19 +61,35 @@ public final class AtomicFile {
         guard TemporaryFiles.create(temporary, { FileManager.default.createFile(atPath: temporary, contents: nil) }) else {
             throw OutputError(file: path, message: "cannot open the file: cannot create a file in \(dir)")
         }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporaryPath))
+        do {
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporaryPath))
+        } catch {
+            throw OutputError(file: path, message: "cannot open the file: \(OutputError.reason(error))")
+        }
     }
 
-    public func write(_ bytes: [UInt8]) throws { try handle.write(contentsOf: bytes) }
-    public func write(_ data: Data) throws { try handle.write(contentsOf: data) }
-    public func write(_ text: String) throws { try handle.write(contentsOf: Data(text.utf8)) }
+    public func write(_ bytes: [UInt8]) throws { try writing { try handle.write(contentsOf: bytes) } }
+    public func write(_ data: Data) throws { try writing { try handle.write(contentsOf: data) } }
+    public func write(_ text: String) throws { try writing { try handle.write(contentsOf: Data(text.utf8)) } }
+
+    /// Foundation's errors (an `NSCocoaErrorDomain` dump for a full disk) become the file and the
+    /// system's reason: `out/model.json: cannot write: no space left on device`.
+    private func writing(_ body: () throws -> Void) throws {
+        do { try body() } catch { throw OutputError(file: path, message: "cannot write: \(OutputError.reason(error))") }
+    }
 
     /// Flushes and renames into place.
     public func commit() throws {
         guard !finished else { return }
         finished = true
-        try handle.synchronize()
-        try handle.close()
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            unlink(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
+            throw OutputError(file: path, message: "cannot write: \(OutputError.reason(error))")
+        }
         if rename(temporaryPath, path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)

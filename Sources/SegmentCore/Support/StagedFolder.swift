@@ -22,6 +22,10 @@ public final class StagedFolder {
     /// Creates the staging folder beside `target`, after removing any a killed run left there.
     public init(target: String) throws {
         self.target = target
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue {
+            throw OutputError(file: target, message: "the output path exists and is not a folder")
+        }
         Self.removeLeftovers(of: target)
         let url = URL(fileURLWithPath: target)
         staging = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).staging-\(getpid())").path
@@ -77,6 +81,14 @@ public final class StagedFolder {
         // The old report, now at the staging path.
         try? FileManager.default.removeItem(atPath: staging)
         TemporaryFiles.unregister(staging)
+    }
+
+    /// `error` with a staged file's path told as the file it stands for (`out/summary.json`, not
+    /// `.out.staging-123/summary.json`): what the user asked for is what they can act on.
+    public func translate(_ error: any Error) -> any Error {
+        guard var e = error as? OutputError, e.file.hasPrefix(staging) else { return error }
+        e.file = target + e.file.dropFirst(staging.count)
+        return e
     }
 
     /// Removes the staging folder; the target is untouched.

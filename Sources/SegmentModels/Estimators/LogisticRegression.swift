@@ -128,6 +128,8 @@ public struct LogisticRegression: Sendable {
         var rng = SplitMix64.stream(seed: seed, 0xF01D)
         let negFold = (0..<neg.rows).map { _ in rng.nextInt(below: folds) }
         let posFold = (0..<pos.rows).map { _ in rng.nextInt(below: folds) }
+        // Every fold's training part needs both classes, and its held-out part one of each to rank.
+        for f in 0..<folds where !posFold.contains(f) || !negFold.contains(f) { _ = f; return [] }
         return try (0..<folds).map { f in
             let model = try fit(negatives: neg.rows(at: negFold.indices.filter { negFold[$0] != f }),
                                 positives: pos.rows(at: posFold.indices.filter { posFold[$0] != f }), backend: backend)
