@@ -52,7 +52,7 @@ help:
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
 	@echo "make bench-full the full capstone layout against pandas + scikit-learn on the same files (~16 GB)"
 	@echo "make bench-response  segment train against LightGBM and scikit-learn on the same features and folds"
-	@echo "make torture    signals at many moments of a run: never a mixed report, a leftover or a crash"
+	@echo "make torture    the hostile corpus (~580 cases) and signals at many moments of a run: never a mixed report, a leftover or a crash"
 	@echo "make fidelity   planted segments at k = $(FIDELITY_KS), seeds $(FIDELITY_SEEDS): does the default run find them?"
 	@echo "make fuzz       run the libFuzzer targets ($(FUZZ_SECONDS) s each; FUZZ_SECONDS=...)"
 	@echo "make install    a portable ($(INSTALL_CPU)) segment in $(prefix)/bin   (make uninstall removes it)"
@@ -78,6 +78,9 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests $(TESTFLAGS) $(SWIFTFLAGS)
 	$(SWIFT) test --skip-build $(TESTFLAGS) $(SWIFTFLAGS)
+	@# The hostile corpus's cheap cases through the tested build (one verdict line per case: shown on a failure).
+	@bash scripts/hostile.sh $$($(SWIFT) build $(TESTFLAGS) $(SWIFTFLAGS) --show-bin-path)/segment --cheap > .build-test/hostile.log \
+	  || { cat .build-test/hostile.log; exit 1; }; tail -1 .build-test/hostile.log
 
 # The default data set: generated once, at full size, from the published facts.
 $(DATA)/azdias.csv:
@@ -130,9 +133,12 @@ bench-response: build
 	@echo '{"benchmark": "response model", "date": "'$$(date -u +%FT%TZ)'", "result": '"$$($(VENV)/bin/python bench/response.py \
 	  --folder .build/bench-response --truth $(FULL_DATA)/truth.json --threads $(THREADS))"'}' | tee -a $(BENCH_OUT)
 
-# Signals at many moments of `segment run --force` (scripts/torture.sh).
+# The hostile corpus (scripts/hostile.sh: malformed files, flags, output places, tampered models,
+# files cut short while read; one verdict line per case), then signals at many moments of
+# `segment run --force` (scripts/torture.sh). `make test` runs the corpus's cheap cases.
 TORTURE_TRIALS ?= 200
 torture: build
+	bash scripts/hostile.sh $(BIN_DIR)/segment
 	bash scripts/torture.sh $(BIN_DIR)/segment $(TORTURE_TRIALS)
 
 # The fidelity benchmark (bench/fidelity.py): generated data with planted segments at several k,
@@ -147,7 +153,7 @@ fidelity: build
 	  --segment $(BIN_DIR)/segment --work .build/fidelity --ks $(FIDELITY_KS) --seeds $(FIDELITY_SEEDS) \
 	  --rows $(FIDELITY_ROWS) --rules --results $(FIDELITY_OUT)
 
-# libFuzzer targets for the CSV reader, the feature-summary parser and the xlsx reader, with AddressSanitizer.
+# libFuzzer targets for the CSV reader, the feature-summary parser, the xlsx reader and model files, with AddressSanitizer.
 # Crashing inputs land in Tests/Fixtures/fuzz/ (kept as regression fixtures).
 FUZZ_SECONDS ?= 600
 FUZZFLAGS := -c debug --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
@@ -157,9 +163,10 @@ fuzz-build: deps
 	$(SWIFT) build $(FUZZFLAGS) --product fuzz-csv
 	$(SWIFT) build $(FUZZFLAGS) --product fuzz-summary
 	$(SWIFT) build $(FUZZFLAGS) --product fuzz-xlsx
+	$(SWIFT) build $(FUZZFLAGS) --product fuzz-model
 
 fuzz: fuzz-build
-	mkdir -p .build-fuzz/corpus-csv .build-fuzz/corpus-summary .build-fuzz/corpus-xlsx
+	mkdir -p .build-fuzz/corpus-csv .build-fuzz/corpus-summary .build-fuzz/corpus-xlsx .build-fuzz/corpus-model
 	$(FUZZ_BIN)/fuzz-csv -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Tests/Fixtures/fuzz/csv- \
 	  .build-fuzz/corpus-csv Tests/Fixtures/fuzz/seeds-csv
 	$(FUZZ_BIN)/fuzz-summary -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Tests/Fixtures/fuzz/summary- \
@@ -168,6 +175,8 @@ fuzz: fuzz-build
 	@# (_CFErrorCreateFromXMLInterface, 432 bytes per bad document), which is not ours to fix.
 	$(FUZZ_BIN)/fuzz-xlsx -max_total_time=$(FUZZ_SECONDS) -detect_leaks=0 -artifact_prefix=Tests/Fixtures/fuzz/xlsx- \
 	  .build-fuzz/corpus-xlsx Tests/Fixtures/fuzz/seeds-xlsx
+	$(FUZZ_BIN)/fuzz-model -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -dict=Tests/Fixtures/fuzz/json.dict \
+	  -artifact_prefix=Tests/Fixtures/fuzz/model- .build-fuzz/corpus-model Tests/Fixtures/fuzz/seeds-model
 
 install: deps
 	$(SWIFT) build $(INSTALLFLAGS) --product segment

@@ -63,6 +63,7 @@ let package = Package(
         .executableTarget(name: "fuzz-csv", dependencies: ["SegmentCore", "SegmentData", "FuzzSupport"]),
         .executableTarget(name: "fuzz-summary", dependencies: ["SegmentData", "FuzzSupport"]),
         .executableTarget(name: "fuzz-xlsx", dependencies: ["SegmentData", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-model", dependencies: ["SegmentCore", "SegmentData", "SegmentAnalysis", "FuzzSupport"]),
         // One test target per module; the pure-Swift ones need no OpenBLAS. SegmentTestSupport holds
         // the fixtures several of them share and the test bodies written once for every backend.
         .target(name: "SegmentTestSupport",

@@ -74,7 +74,7 @@ struct Score: ParsableCommand {
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
         if let d = delimiter, d != ";" && d != "," { throw ValidationError("--delimiter must be ';' or ','") }
     }
 
@@ -102,47 +102,6 @@ struct Score: ParsableCommand {
 }
 
 extension Score {
-    /// Reads and checks a model file: a clear error naming the file and the field for anything that
-    /// is not a whole, consistent model this tool can use.
-    static func loadModel(_ path: String) throws -> FittedPipeline {
-        let bytes: Data
-        do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw DataError(file: path, kind: .cannotOpen(reason: "cannot read the model file"))
-        }
-        let fitted: FittedPipeline
-        do {
-            fitted = try SegmentJSON.decoder().decode(FittedPipeline.self, from: bytes)
-        } catch let error as DecodingError {
-            throw DataError(file: path, kind: .other("not a segment model: \(plainWords(error))"))
-        } catch {
-            throw DataError(file: path, kind: .other("not a segment model: the file is not JSON"))
-        }
-        do {
-            try fitted.validate()
-        } catch let error as ModelError {
-            throw DataError(file: path, kind: .other("a damaged or edited model: \(error)"))
-        }
-        return fitted
-    }
-
-    /// A decoding error as a field path and what is wrong there.
-    static func plainWords(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        }
-        switch error {
-        case let .keyNotFound(key, context):
-            return "\(path(context.codingPath + [key])) is missing"
-        case let .typeMismatch(_, context), let .valueNotFound(_, context):
-            return "\(path(context.codingPath)) has the wrong type"
-        case let .dataCorrupted(context):
-            return context.codingPath.isEmpty ? "the file is not valid JSON"
-                : "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "unreadable"
-        }
-    }
+    static func loadModel(_ path: String) throws -> FittedPipeline { try FittedPipeline.read(path: path) }
+    static func plainWords(_ error: DecodingError) -> String { ModelFile.plainWords(error) }
 }
