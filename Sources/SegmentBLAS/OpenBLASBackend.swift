@@ -190,6 +190,26 @@ public struct OpenBLASBackend: LinearAlgebraBackend {
         return SymmetricEigen(values: desc, vectors: vectors)
     }
 
+    public func cholesky(_ a: Matrix) throws -> CholeskyFactor {
+        let routine = "LAPACKE_dpotrf"
+        guard a.rows == a.columns else {
+            throw LinearAlgebraError.shapeMismatch(routine: routine, detail: "the matrix is \(a.rows)x\(a.columns), not square")
+        }
+        let n = a.rows
+        if let at = upperNaN(a) { throw LinearAlgebraError.nanInInput(routine: routine, row: at.0, column: at.1) }
+        if n == 0 { return CholeskyFactor(upper: a) }
+        let n32 = try int32(n, routine)
+        var u = a
+        let info = u.withUnsafeMutableBufferPointer { up in
+            LAPACKE_dpotrf(LAPACK_ROW_MAJOR, ccChar("U"), n32, up.baseAddress!, n32)
+        }
+        if info < 0 { throw LinearAlgebraError.illegalArgument(routine: routine, position: Int(-info)) }
+        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(routine: routine, order: Int(info)) }
+        // dpotrf leaves the strict lower triangle as it was: zero it, as the factor promises.
+        for i in 1..<max(1, n) { for j in 0..<i { u[i, j] = 0 } }
+        return CholeskyFactor(upper: u)
+    }
+
     private func upperNaN(_ a: Matrix) -> (Int, Int)? {
         for i in 0..<a.rows { for j in i..<a.columns where a[i, j].isNaN { return (i, j) } }
         return nil

@@ -208,9 +208,35 @@ public enum EstimatorChecks {
         #expect(abs(auc - 0.90625) < 1e-12)
     }
 
+    /// Cholesky: a known factor ([[4, 2], [2, 5]] = Uᵀ U with U = [[2, 1], [0, 2]]), a solve that
+    /// reproduces its right-hand side on a random SPD matrix of order 300 (A = BᵀB + I), the lower
+    /// triangle zero, and an indefinite matrix refused with the order of its failing minor.
+    public static func cholesky(_ backend: any LinearAlgebraBackend) throws {
+        let f = try backend.cholesky(Matrix([[4.0, 2.0], [2.0, 5.0]]))
+        #expect(f.upper.storage == [2, 1, 0, 2], "\(f.upper.storage)")
+        let x = f.solve([6, 7])   // [[4,2],[2,5]] x = [6, 7] -> x = [1, 1]
+        #expect(abs(x[0] - 1) < 1e-14 && abs(x[1] - 1) < 1e-14, "\(x)")
+        var rng = SplitMix64(seed: 9)
+        let n = 300
+        let b = Matrix(rows: n + 20, columns: n, elements: (0..<((n + 20) * n)).map { _ in rng.nextUnit() * 2 - 1 })
+        var a = try backend.gram(b)
+        for i in 0..<n { a[i, i] += 1 }
+        let factor = try backend.cholesky(a)
+        for i in 1..<n { for j in 0..<i { #expect(factor.upper[i, j] == 0) } }
+        let truth = (0..<n).map { Double($0 % 7) - 3 }
+        let rhs = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + a[i, $1] * truth[$1] } }
+        let solved = factor.solve(rhs)
+        let worst = zip(solved, truth).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-9, "largest error \(worst)")
+        #expect(throws: LinearAlgebraError.notPositiveDefinite(routine: backend.name == "openblas" ? "LAPACKE_dpotrf" : "swift.cholesky", order: 2)) {
+            _ = try backend.cholesky(Matrix([[1.0, 2.0], [2.0, 1.0]]))
+        }
+    }
+
     /// Every check above, named, for one parameterised test per backend.
     public static let all: [EstimatorCheck] = [
         EstimatorCheck("PCA: scikit-learn's docstring example") { try pcaFixture($0) },
+        EstimatorCheck("Cholesky: a known factor, a solve of order 300, an indefinite matrix refused") { try cholesky($0) },
         EstimatorCheck("PCA recovers a known covariance") { _ = try pcaKnownCovariance($0) },
         EstimatorCheck("k-means: scikit-learn's docstring example") { try kmeansFixture($0) },
         EstimatorCheck("k-means finds well-separated blobs exactly") { _ = try kmeansBlobs($0) },

@@ -47,6 +47,8 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible, Senda
     case illegalArgument(routine: String, position: Int)
     /// A size does not fit the 32-bit integers of the BLAS/LAPACK interface.
     case sizeOverflow(routine: String, value: Int)
+    /// A Cholesky factorisation met a leading minor (of this order) that is not positive definite.
+    case notPositiveDefinite(routine: String, order: Int)
 
     public var description: String {
         switch self {
@@ -63,6 +65,8 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible, Senda
             return "\(routine): argument \(position) has an illegal value"
         case let .sizeOverflow(routine, value):
             return "\(routine): size \(value) does not fit a 32-bit BLAS integer"
+        case let .notPositiveDefinite(routine, order):
+            return "\(routine): the matrix is not positive definite (leading minor of order \(order))"
         }
     }
 }
@@ -98,6 +102,9 @@ public protocol LinearAlgebraBackend: Sendable {
     /// The eigenpairs of the symmetric matrix `a` (only its upper triangle is read), descending.
     /// Throws `LinearAlgebraError.nanInInput` when `a` holds a NaN.
     func symmetricEigen(_ a: Matrix, range: EigenRange) throws -> SymmetricEigen
+
+    /// The Cholesky factor of the symmetric positive definite `a` (only its upper triangle is read).
+    func cholesky(_ a: Matrix) throws -> CholeskyFactor
 
     /// The same backend with another thread count. Estimators that parallelise over row chunks
     /// themselves call it with 1, so there is one level of parallelism at a time.

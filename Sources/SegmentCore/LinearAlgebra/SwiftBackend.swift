@@ -102,6 +102,8 @@ public struct SwiftBackend: LinearAlgebraBackend {
         }
     }
 
+    public func cholesky(_ a: Matrix) throws -> CholeskyFactor { try Cholesky.factor(a) }
+
     public func symmetricEigen(_ a: Matrix, range: EigenRange) throws -> SymmetricEigen {
         guard a.rows == a.columns else {
             throw LinearAlgebraError.shapeMismatch(routine: "swift.symmetricEigen",

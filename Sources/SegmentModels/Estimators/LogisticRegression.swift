@@ -2,8 +2,10 @@ import Foundation
 import SegmentCore
 
 /// L2-regularised logistic regression, fitted by Newton's method (iteratively reweighted least
-/// squares): each step solves the penalised Hessian system through the backend's symmetric
-/// eigensolver (LAPACK `dsyevr` on OpenBLAS), with the Hessian built by SYRK over row blocks.
+/// squares): the penalised Hessian, built by SYRK over row blocks, is factored by the backend's
+/// Cholesky (LAPACK `dpotrf` on OpenBLAS) and the factor reused while it serves (see `fit`); a
+/// Hessian that is not positive definite (no penalty and collinear features) falls back to the
+/// eigensolver's pseudo-inverse.
 ///
 /// Used for a per-person customer-likeness score: customers against the population, the two
 /// classes weighted equally, so `exp(decision)` estimates the ratio of the customer density to the
@@ -72,51 +74,101 @@ public struct LogisticRegression: Sendable {
         var beta = [Double](repeating: 0, count: d)          // coefficients, then the intercept
         let blockRows = 16_384
         var iterations = 0
+        // Newton's method with the Hessian's Cholesky factor kept while it serves (a chord or
+        // Shamanskii step): the SYRK that builds the Hessian is nearly all of an iteration's cost,
+        // the gradient a small part of it. The factor is rebuilt on the first step and whenever a
+        // step shrank by less than a quarter against the one before; near the optimum the old
+        // Hessian is close to the true one and the steps keep shrinking fast. The optimum is the
+        // same (the gradient is exact every step), so the coefficients match a plain Newton solve.
+        var factor: CholeskyFactor?
+        var previousStep = Double.infinity
+        var scaled = Matrix(rows: 0, columns: d)
         for _ in 0..<maxIterations {
             iterations += 1
+            let refresh = factor == nil
             let model = Model(intercept: beta[p], coefficients: Array(beta[0..<p]), iterations: iterations)
-            // Gradient and Hessian of the weighted loss, the Hessian by SYRK on row blocks scaled by
-            // sqrt(s p (1 - p)), with a column for the intercept; blocks in a fixed order.
+            // Gradient (and, on a refresh, the Hessian) of the weighted loss, the Hessian by SYRK on
+            // row blocks scaled by sqrt(s p (1 - p)), with a column for the intercept; blocks in a
+            // fixed order.
             var gradient = [Double](repeating: 0, count: d)
-            var hessian = Matrix(rows: d, columns: d)
+            var hessian = Matrix(rows: refresh ? d : 0, columns: refresh ? d : 0)
             for part in parts {
+                let n = part.x.rows
                 let eta = model.decision(part.x, threads: threads)
+                var residual = [Double](repeating: 0, count: n), root = residual
+                for r in 0..<n {
+                    let prob = 1 / (1 + exp(-eta[r]))
+                    residual[r] = part.weight * (prob - part.label)
+                    root[r] = (part.weight * prob * (1 - prob)).squareRoot()
+                }
+                // Xᵀ r over fixed chunks of rows in parallel, the chunks' sums added in chunk order:
+                // the same bits whatever the thread count (a threaded GEMV splits the sum by threads).
+                let chunk = 4_096, chunks = (n + chunk - 1) / chunk
+                let cells = part.x.storage
+                let partial = Parallel.map(chunks, workers: threads) { c -> [Double] in
+                    var g = [Double](repeating: 0, count: d)
+                    let x = cells.span
+                    for r in (c * chunk)..<min(n, (c + 1) * chunk) {
+                        let e = residual[r], from = r * p
+                        for j in 0..<p { g[j] += e * x[from + j] }
+                        g[p] += e
+                    }
+                    return g
+                }
+                for g in partial { for j in 0..<d { gradient[j] += g[j] } }
+                guard refresh else { continue }
                 var start = 0
-                while start < part.x.rows {
-                    let end = min(part.x.rows, start + blockRows)
-                    var scaled = Matrix(rows: end - start, columns: d)
-                    for r in start..<end {
-                        let prob = 1 / (1 + exp(-eta[r]))
-                        let residual = part.weight * (prob - part.label)
-                        let w = (part.weight * prob * (1 - prob)).squareRoot()
-                        for j in 0..<p {
-                            let v = part.x[r, j]
-                            gradient[j] += residual * v
-                            scaled[r - start, j] = w * v
+                while start < n {
+                    let end = min(n, start + blockRows)
+                    // One buffer for every full block (a fresh 60 MB block each time was page
+                    // faults more than arithmetic); the last, shorter block gets its own.
+                    if scaled.rows != end - start { scaled = Matrix(rows: end - start, columns: d) }
+                    let cells = part.x.storage, offset = start
+                    RowBlocks(rows: end - start, threads: threads).fill(&scaled) { block, out in
+                        let x = cells.span
+                        for (i, r) in block.enumerated() {
+                            let row = offset + r
+                            let w = root[row], from = row * p, to = i * d
+                            for j in 0..<p { out[to + j] = w * x[from + j] }
+                            out[to + p] = w
                         }
-                        gradient[p] += residual
-                        scaled[r - start, p] = w
                     }
                     try backend.gram(scaled, alpha: 1, beta: 1, into: &hessian)
                     start = end
                 }
             }
-            for j in 0..<p {
-                gradient[j] += l2 * beta[j]
-                hessian[j, j] += l2
-            }
-            // The Newton step H⁻¹ g, through the eigendecomposition of H (symmetric positive definite).
-            let eigen = try backend.symmetricEigen(hessian, range: .all)
-            var step = [Double](repeating: 0, count: d)
-            for k in 0..<eigen.values.count where eigen.values[k] > 1e-12 * max(1, eigen.values[0]) {
-                let v = eigen.vector(k)
-                let coefficient = zip(v, gradient).map(*).reduce(0, +) / eigen.values[k]
-                for j in 0..<d { step[j] += coefficient * v[j] }
+            for j in 0..<p { gradient[j] += l2 * beta[j] }
+            var step: [Double]
+            if refresh {
+                for j in 0..<p { hessian[j, j] += l2 }
+                do {
+                    factor = try backend.cholesky(hessian)
+                    step = factor!.solve(gradient)
+                } catch LinearAlgebraError.notPositiveDefinite {
+                    step = try Self.pseudoInverseStep(hessian, gradient, backend: backend)
+                }
+            } else {
+                step = factor!.solve(gradient)
             }
             for j in 0..<d { beta[j] -= step[j] }
-            if step.map(abs).max()! < tolerance { break }
+            let size = step.map(abs).max()!
+            if size < tolerance { break }
+            if size > 0.25 * previousStep { factor = nil }
+            previousStep = size
         }
         return Model(intercept: beta[p], coefficients: Array(beta[0..<p]), iterations: iterations)
+    }
+
+    /// `H⁺ g` through the eigendecomposition, dropping the directions H does not determine.
+    static func pseudoInverseStep(_ hessian: Matrix, _ gradient: [Double], backend: any LinearAlgebraBackend) throws -> [Double] {
+        let eigen = try backend.symmetricEigen(hessian, range: .all)
+        var step = [Double](repeating: 0, count: gradient.count)
+        for k in 0..<eigen.values.count where eigen.values[k] > 1e-12 * max(1, eigen.values[0]) {
+            let v = eigen.vector(k)
+            let coefficient = zip(v, gradient).map(*).reduce(0, +) / eigen.values[k]
+            for j in 0..<step.count { step[j] += coefficient * v[j] }
+        }
+        return step
     }
 
     /// The cross-validated ROC AUC of the fit on `folds` seeded folds of a seeded sample of up to
