@@ -167,7 +167,7 @@ fuzz-build: deps
 
 fuzz: fuzz-build
 	mkdir -p .build-fuzz/corpus-csv .build-fuzz/corpus-summary .build-fuzz/corpus-xlsx .build-fuzz/corpus-model
-	$(FUZZ_BIN)/fuzz-csv -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Tests/Fixtures/fuzz/csv- \
+	$(FUZZ_BIN)/fuzz-csv -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -artifact_prefix=Tests/Fixtures/fuzz/csv- \
 	  .build-fuzz/corpus-csv Tests/Fixtures/fuzz/seeds-csv
 	$(FUZZ_BIN)/fuzz-summary -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Tests/Fixtures/fuzz/summary- \
 	  .build-fuzz/corpus-summary Tests/Fixtures/fuzz/seeds-summary

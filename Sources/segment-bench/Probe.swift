@@ -6,6 +6,7 @@ import SegmentData
 import SegmentAnalysis
 import SegmentReports
 import SegmentSynthetic
+import SegmentBLAS
 
 /// `segment-bench probe-load`: loads files in a fresh process and reports time and peak memory as JSON.
 /// The benchmark runs it as a child process so the peak-memory figure belongs to loading alone.
@@ -78,5 +79,86 @@ struct ProbeClean: ParsableCommand {
         let out: [String: Double] = ["seconds": seconds, "rows": Double(a.lowRows.count + b.lowRows.count),
                                      "features": Double(recipe.features.count)]
         print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// `segment-bench probe-logistic`: the response model's logistic regression alone, on the feature
+/// matrix and labels `segment train --export-features` wrote: the time of each part (row copy,
+/// median imputation and scaling, Newton solve) as JSON, to compare with scikit-learn's fit on the
+/// same matrix (bench/response.py).
+struct ProbeLogistic: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe-logistic",
+        abstract: "Time the response model's logistic regression on an exported feature matrix (JSON)."
+    )
+
+    @Option(name: .long, help: "The folder segment train --export-features wrote.")
+    var folder: String
+
+    @Option(name: .long, help: "Worker threads.")
+    var threads: Int = ProcessInfoCompat.activeProcessorCount
+
+    @Option(name: .long, help: "Repeats (the median is reported).")
+    var repeats: Int = 3
+
+    func run() throws {
+        let x = try NPY.readMatrix(path: folder + "/response_features.npy")
+        let folds = try String(contentsOfFile: folder + "/response_folds.csv", encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.hasPrefix("1") }
+        let labels = Array(folds)
+        precondition(labels.count == x.rows, "labels \(labels.count) for \(x.rows) rows")
+        let backend = makeBackend(.openblas, threads: threads)
+        var parts: [String: [Double]] = [:]
+        var iterations = 0
+        for _ in 0..<repeats {
+            var t = DispatchTime.now().uptimeNanoseconds
+            func lap(_ name: String) {
+                let now = DispatchTime.now().uptimeNanoseconds
+                parts[name, default: []].append(Double(now - t) / 1e9)
+                t = now
+            }
+            var m = x.rows(at: Array(0..<x.rows))
+            lap("copy")
+            _ = StandardScaler().fitTransform(&m, imputing: Imputer(strategy: .median), threads: threads)
+            lap("imputeScale")
+            let pos = labels.indices.filter { labels[$0] }, neg = labels.indices.filter { !labels[$0] }
+            let (mn, mp) = (m.rows(at: neg), m.rows(at: pos))
+            lap("split")
+            let model = try LogisticRegression(l2: 1, threads: threads).fit(negatives: mn, positives: mp, backend: backend)
+            lap("newton")
+            iterations = model.iterations
+        }
+        var out = parts.mapValues { $0.sorted()[$0.count / 2] }
+        out["iterations"] = Double(iterations)
+        out["total"] = ["copy", "imputeScale", "split", "newton"].map { out[$0] ?? 0 }.reduce(0, +)
+        let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// The little of the .npy format the probes read back: a little-endian float64, C-order 2-d array.
+enum NPY {
+    static func readMatrix(path: String) throws -> Matrix {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let bytes = [UInt8](data)
+        guard bytes.count > 10, bytes[0] == 0x93, bytes[1...5].elementsEqual("NUMPY".utf8) else {
+            throw ValidationError("\(path): not a .npy file")
+        }
+        let major = bytes[6]
+        let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
+            : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        let start = major == 1 ? 10 : 12
+        let header = String(decoding: bytes[start..<(start + headerLength)], as: UTF8.self)
+        guard header.contains("'<f8'"), header.contains("'fortran_order': False"),
+              let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+            throw ValidationError("\(path): only C-order float64 matrices are read")
+        }
+        let dims = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard dims.count == 2 else { throw ValidationError("\(path): not a 2-d array") }
+        let offset = start + headerLength
+        let values = bytes[offset...].withUnsafeBytes { raw in
+            (0..<(dims[0] * dims[1])).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
+        }
+        return Matrix(rows: dims[0], columns: dims[1], elements: values)
     }
 }

@@ -9,7 +9,7 @@ struct SegmentBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment-bench",
         abstract: "The side-by-side benchmarks of segment (make bench).",
-        subcommands: [Bench.self, ProbeLoad.self, ProbeClean.self],
+        subcommands: [Bench.self, ProbeLoad.self, ProbeClean.self, ProbeLogistic.self],
         defaultSubcommand: Bench.self
     )
 

@@ -107,7 +107,7 @@ struct CommandLineTests {
         let names = Segment.configuration.subcommands.map { $0._commandName }
         #expect(names == ["run", "describe", "fit", "score", "train", "predict", "generate", "check"])
         let bench = SegmentBench.configuration.subcommands.map { $0._commandName }
-        #expect(bench == ["run", "probe-load", "probe-clean"])
+        #expect(bench == ["run", "probe-load", "probe-clean", "probe-logistic"])
         #expect(try SegmentBench.parseAsRoot([]) is segment_bench.Bench)
     }
 
