@@ -41,10 +41,11 @@ def ari(a, b):
 
 
 def read_groups(path):
+    """Each row's segment from an assignments file (`cluster`; -1 for high-missing rows)."""
     with open(path) as f:
         r = csv.reader(f)
-        next(r)
-        return [row[1] for row in r]
+        at = next(r).index("cluster")
+        return [int(row[at]) for row in r]
 
 
 def read_truth_rows(path):
@@ -65,8 +66,8 @@ def found_segments(truth, planted_rows, groups, representation):
     labels the same way."""
     by_planted = defaultdict(Counter)
     for seg, g in zip(planted_rows, groups):
-        if g != "high-missing":
-            by_planted[seg][representation[int(g)]] += 1
+        if g >= 0:
+            by_planted[seg][representation[g]] += 1
     out = []
     for s in truth["segments"]:
         if s["representation"] in ("over", "under"):
@@ -181,7 +182,7 @@ def main():
                     + extra + a.run_flags.split())
                 summary = json.load(open(os.path.join(out, "summary.json")))
                 groups = read_groups(os.path.join(out, "population_assignments.csv"))
-                low = [(int(g), t) for g, t in zip(groups, planted) if g != "high-missing"]
+                low = [(g, t) for g, t in zip(groups, planted) if g >= 0]
                 rep = {g["cluster"]: g["representation"] for g in summary["segments"]["groups"] if g.get("cluster") is not None}
                 found = found_segments(truth, planted, groups, rep)
                 record[name] = {"k": summary["kmeans"]["k"], "ari": ari([x for x, _ in low], [t for _, t in low]),

@@ -53,7 +53,8 @@ public struct PipelineConfig: Codable, Sendable, Equatable {
 /// Everything a later file needs to be scored exactly as the population was: the cleaning recipe,
 /// the imputer, the scaler, the PCA and the k-means centres, plus each segment's customer share.
 public struct FittedPipeline: Codable, Sendable, Equatable {
-    public var formatVersion = 2
+    /// 3: matrices as nested rows, codes as plain numbers or strings, no Swift enum encodings.
+    public var formatVersion = 3
     public var config: PipelineConfig
     public var recipe: CleaningRecipe
     public var imputer: Imputer.Model
@@ -71,7 +72,7 @@ public struct FittedPipeline: Codable, Sendable, Equatable {
     public var likeness: LogisticRegression.Model?
 
     /// The model format versions this tool reads.
-    public static let readableFormats = 1...2
+    public static let readableFormats = 1...3
 
     /// Checks the whole model before it is used: the format, every array's length against the
     /// recipe's feature count and the PCA's component count, finite values, positive scales, and the

@@ -34,6 +34,32 @@ public enum Code: Hashable, Codable, Sendable, Comparable, CustomStringConvertib
 
     public var number: Int? { if case let .number(n) = self { return n }; return nil }
 
+    /// In JSON a number code is a number and a text code a string (`-1`, `"XX"`); the keyed form
+    /// of models written before format 3 (`{"number": {"_0": -1}}`) is still read.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case let .number(n): try c.encode(n)
+        case let .text(t): try c.encode(t)
+        }
+    }
+
+    private enum LegacyKeys: String, CodingKey { case number, text }
+    private enum PayloadKeys: String, CodingKey { case _0 }
+
+    public init(from decoder: any Decoder) throws {
+        if let c = try? decoder.singleValueContainer() {
+            if let n = try? c.decode(Int.self) { self = .number(n); return }
+            if let t = try? c.decode(String.self) { self = .text(t); return }
+        }
+        let keyed = try decoder.container(keyedBy: LegacyKeys.self)
+        if keyed.contains(.number) {
+            self = .number(try keyed.nestedContainer(keyedBy: PayloadKeys.self, forKey: .number).decode(Int.self, forKey: ._0))
+        } else {
+            self = .text(try keyed.nestedContainer(keyedBy: PayloadKeys.self, forKey: .text).decode(String.self, forKey: ._0))
+        }
+    }
+
     public static func < (a: Code, b: Code) -> Bool {
         switch (a, b) {
         case let (.number(x), .number(y)): return x < y

@@ -102,8 +102,10 @@ public enum MarkdownReport {
     }
 }
 
-/// The assignment files: one line per data row (1-based), its group (the cluster number or
-/// `high-missing`) and the distance to the centre (empty for high-missing rows). With a comparison,
+/// The assignment files: one line per data row (`row`, 0-based like the generator's truth files and
+/// a pandas index), the person id when the file has one, the segment (`cluster`: an integer, -1 for
+/// high-missing rows, as scikit-learn marks noise), `high_missing` (`true`/`false`, which pandas reads
+/// as booleans) and the distance to the centre (empty for high-missing rows). With a comparison,
 /// each row also gets its group's numbers: `customer_share` and `segment_ratio` among the people the
 /// segments describe (the high-missing group: among all rows), which is the row's customer-likeness
 /// score, and the same over all rows (`customer_share_all_rows`, `segment_ratio_all_rows`). A model
@@ -111,7 +113,7 @@ public enum MarkdownReport {
 public enum AssignmentsCSV {
     public static func render(_ a: Assignments, comparison: SegmentComparison? = nil,
                               allRowsCustomerShares: [Double]? = nil) -> [UInt8] {
-        var header = "row," + (a.ids.map { $0.name + "," } ?? "") + "group,distance"
+        var header = "row," + (a.ids.map { $0.name + "," } ?? "") + "cluster,high_missing,distance"
         if comparison != nil {
             header += ",customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows"
         } else if allRowsCustomerShares != nil {
@@ -131,9 +133,9 @@ public enum AssignmentsCSV {
         let k = (extra?.count ?? 1) - 1
         for i in 0..<a.group.count {
             let g = a.group[i]
-            var line = "\(i + 1),"
+            var line = "\(i),"
             if let ids = a.ids { line += (ids.values[i].map(String.init) ?? "") + "," }
-            line += g < 0 ? "high-missing," : "\(g),\(String(format: "%.9g", a.distance[i]))"
+            line += g < 0 ? "-1,true," : "\(g),false,\(String(format: "%.9g", a.distance[i]))"
             if let extra { line += extra[g < 0 ? k : Int(g)] }
             if withLikeness { line += g < 0 ? "," : "," + String(format: "%.6g", a.likeness[i]) }
             out.append(contentsOf: Array(line.utf8))

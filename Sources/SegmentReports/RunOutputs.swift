@@ -56,7 +56,7 @@ public enum RunOutputs {
                 if let cleaned = result.cleanedPopulation {
                     try NPYWriter.write(cleaned.matrix, to: folder.path("population_cleaned.npy"), names: cleaned.featureNames,
                                         namesPath: folder.path("population_cleaned.names.txt"))
-                    try AtomicFile.write(cleaned.lowRows.map { String($0 + 1) }.joined(separator: "\n") + "\n",
+                    try AtomicFile.write(cleaned.lowRows.map { String($0) }.joined(separator: "\n") + "\n",
                                          to: folder.path("population_cleaned.rows.txt"))
                 }
                 if let projected = result.projectedPopulation {

@@ -9,7 +9,7 @@ import SegmentAnalysis
 /// bytes, whatever the backend's thread count; timings, peak memory and the date are in
 /// `run_info.json` instead.
 public struct RunSummary: Codable, Sendable {
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     public static let toolVersion = "0.1.0"
 
     public struct Inputs: Codable, Sendable {

@@ -52,7 +52,7 @@ struct Fit: ParsableCommand {
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Assign the people of a file to the saved segments: cluster, distance, and that segment's customer share.",
-        discussion: "Writes CSV (row,group,distance,customer_share) to --output or standard output. High-missing rows get the group 'high-missing'."
+        discussion: "Writes CSV (row,cluster,high_missing,distance, then the segment's customer share and ratio) to --output or standard output; rows are numbered from 0, high-missing rows get cluster -1 and high_missing true."
     )
 
     @Option(name: .long, help: "A model written by `segment fit` or `segment run` (model.json).")

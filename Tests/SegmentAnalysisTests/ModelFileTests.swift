@@ -16,7 +16,7 @@ struct ModelFileTests {
     func seeds() throws {
         let seeds = try FileManager.default.contentsOfDirectory(at: Self.root.appendingPathComponent("seeds-model"),
                                                                  includingPropertiesForKeys: nil)
-        #expect(seeds.count >= 2)
+        #expect(seeds.count >= 3)   // format 3, and format 2 (legacy encodings) still read
         for url in seeds {
             let fitted = try FittedPipeline.read(path: url.path)
             #expect(fitted.recipe.schema.count == 5 && fitted.kmeans.k == 2)
@@ -31,7 +31,7 @@ struct ModelFileTests {
 
     @Test("edits the checks must catch: each a DataError naming the file and the field")
     func edits() throws {
-        let path = Self.root.appendingPathComponent("seeds-model/small-min.json").path
+        let path = Self.root.appendingPathComponent("seeds-model/small-v2-min.json").path
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let cases: [(String, String, String)] = [
             ("\"formatVersion\":", "\"formatVersion\":99,\"was\":", "formatVersion"),

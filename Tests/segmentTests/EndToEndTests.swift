@@ -71,18 +71,22 @@ struct EndToEndTests {
         // CSVs: one line per row, groups that add up to the summary's counts.
         let lines = try String(contentsOfFile: out + "/population_assignments.csv", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 8001
-                && lines[0] == "row,group,distance,customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows,customer_likeness")
+                && lines[0] == "row,cluster,high_missing,distance,customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows,customer_likeness")
         var counts = [String: Int]()
         var ratios = [String: Set<String>]()
-        for l in lines.dropFirst() {
+        for (i, l) in lines.dropFirst().enumerated() {
             let f = l.split(separator: ",", omittingEmptySubsequences: false)
-            #expect(f.count == 8)
-            #expect(f[1] == "high-missing" ? f[7].isEmpty : Double(f[7])! > 0)
+            #expect(f.count == 9)
+            // Rows from 0; an integer cluster, -1 exactly where high_missing is true; no distance or
+            // likeness for those rows.
+            #expect(f[0] == "\(i)")
+            #expect(Int(f[1]) != nil && (f[1] == "-1") == (f[2] == "true") && (f[2] == "true" || f[2] == "false"))
+            #expect(f[2] == "true" ? f[3].isEmpty && f[8].isEmpty : Double(f[8])! > 0 && Double(f[3])! >= 0)
             counts[String(f[1]), default: 0] += 1
-            ratios[String(f[1]), default: []].insert(String(f[4]))
+            ratios[String(f[1]), default: []].insert(String(f[5]))
         }
         for g in summary.segments.groups {
-            let name = g.cluster.map(String.init) ?? "high-missing"
+            let name = g.cluster.map(String.init) ?? "-1"
             #expect(counts[name] == g.populationCount)
             // Every person's customer-likeness score is their group's ratio among characterised people.
             #expect(ratios[name] == [String(format: "%.6f", g.ratio)], "\(name)")
@@ -90,8 +94,7 @@ struct EndToEndTests {
         // --truth: the ARI against the planted segments is in the summary, as computed from the files.
         let planted = try PlantedTruth.load(data + "/truth_population.csv")
         let groups = lines.dropFirst().map { l -> Int32 in
-            let g = l.split(separator: ",", omittingEmptySubsequences: false)[1]
-            return g == "high-missing" ? -1 : Int32(g)!
+            Int32(l.split(separator: ",", omittingEmptySubsequences: false)[1])!
         }
         #expect(summary.plantedARI == planted.adjustedRandIndex(groups) && summary.plantedARI! > 0.3)
         // The customer-likeness model tells customers apart better than chance, out of sample.
@@ -136,12 +139,12 @@ struct EndToEndTests {
                                     "-o", Self.base + "/legacy.csv", "--backend", "swift", "--threads", "2"])
         #expect(legacy.status == 0, "\(legacy.stderr)")
         let legacyLines = try String(contentsOfFile: Self.base + "/legacy.csv", encoding: .utf8).split(separator: "\n")
-        #expect(legacyLines.first == "row,group,distance,customer_share" && legacyLines.count == lines.count)
+        #expect(legacyLines.first == "row,cluster,high_missing,distance,customer_share" && legacyLines.count == lines.count)
         let shareOfAll = Dictionary(uniqueKeysWithValues: summary.segments.groups.map {
-            ($0.cluster.map(String.init) ?? "high-missing", String(format: "%.6f", $0.customerShareOfAll)) })
+            ($0.cluster.map(String.init) ?? "-1", String(format: "%.6f", $0.customerShareOfAll)) })
         for l in legacyLines.dropFirst().prefix(200) {
             let f = l.split(separator: ",", omittingEmptySubsequences: false)
-            #expect(f.count == 4 && String(f[3]) == shareOfAll[String(f[1])])
+            #expect(f.count == 5 && String(f[4]) == shareOfAll[String(f[1])])
         }
         // A second run into the same folder needs --force; without it, nothing changes.
         let before = try Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))

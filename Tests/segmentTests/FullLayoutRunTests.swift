@@ -44,11 +44,11 @@ struct FullLayoutRunTests {
         let r = try run(out, ["--backend", "swift"])
         #expect(r.status == 0, "\(r.stderr)")
         let assignments = try String(contentsOfFile: out + "/population_assignments.csv", encoding: .utf8).split(separator: "\n")
-        #expect(assignments[0].hasPrefix("row,LNR,group,distance"))
-        #expect(assignments[1].hasPrefix("1,3001,"))          // the population's ids follow the customers'
+        #expect(assignments[0].hasPrefix("row,LNR,cluster,high_missing,distance"))
+        #expect(assignments[1].hasPrefix("0,3001,"))          // the population's ids follow the customers'
         #expect(assignments.count == 9001)
         let customers = try String(contentsOfFile: out + "/customers_assignments.csv", encoding: .utf8).split(separator: "\n")
-        #expect(customers[1].hasPrefix("1,1,"))
+        #expect(customers[1].hasPrefix("0,1,"))
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
         #expect(summary.inputs.layout == "full")
         let types = summary.inputs.columnTypes ?? []

@@ -214,19 +214,40 @@ extension Matrix: CustomStringConvertible {
 }
 
 extension Matrix {
-    private enum CodingKeys: String, CodingKey { case rows, columns, _storage }
+    private enum CodingKeys: String, CodingKey { case rows, columns, values, _storage }
 
-    /// Decodes a matrix, refusing one whose element count is not rows x columns (a damaged or
-    /// edited file must not reach code that indexes by the shape).
+    /// Written as `{"rows": r, "columns": c, "values": [[...], ...]}`: one array per row, which
+    /// `numpy.array(m["values"])` reads as is; the shape is kept for matrices with no rows.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rows, forKey: .rows)
+        try c.encode(columns, forKey: .columns)
+        try c.encode((0..<rows).map { Array(_storage[($0 * columns)..<(($0 + 1) * columns)]) }, forKey: .values)
+    }
+
+    /// Decodes a matrix (nested `values`, or the row-major `_storage` of models written before
+    /// format 3), refusing one whose elements do not fill rows x columns (a damaged or edited file
+    /// must not reach code that indexes by the shape).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let rows = try c.decode(Int.self, forKey: .rows), columns = try c.decode(Int.self, forKey: .columns)
-        let storage = try c.decode([Double].self, forKey: ._storage)
-        guard rows >= 0, columns >= 0, rows.multipliedReportingOverflow(by: columns).overflow == false,
-              storage.count == rows * columns else {
-            throw DecodingError.dataCorruptedError(forKey: ._storage, in: c,
-                debugDescription: "\(storage.count) elements for a \(rows) x \(columns) matrix")
+        guard rows >= 0, columns >= 0, rows.multipliedReportingOverflow(by: columns).overflow == false else {
+            throw DecodingError.dataCorruptedError(forKey: .rows, in: c, debugDescription: "a \(rows) x \(columns) matrix")
         }
-        self.init(rows: rows, columns: columns, elements: storage)
+        if c.contains(.values) {
+            let nested = try c.decode([[Double]].self, forKey: .values)
+            guard nested.count == rows, nested.allSatisfy({ $0.count == columns }) else {
+                throw DecodingError.dataCorruptedError(forKey: .values, in: c,
+                    debugDescription: "\(nested.count) rows of \(Set(nested.map(\.count)).sorted().map(String.init).joined(separator: "/")) values for a \(rows) x \(columns) matrix")
+            }
+            self.init(rows: rows, columns: columns, elements: nested.flatMap { $0 })
+        } else {
+            let storage = try c.decode([Double].self, forKey: ._storage)
+            guard storage.count == rows * columns else {
+                throw DecodingError.dataCorruptedError(forKey: ._storage, in: c,
+                    debugDescription: "\(storage.count) elements for a \(rows) x \(columns) matrix")
+            }
+            self.init(rows: rows, columns: columns, elements: storage)
+        }
     }
 }

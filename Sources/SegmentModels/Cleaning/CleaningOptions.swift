@@ -19,6 +19,28 @@ public struct CleaningOptions: Codable, Sendable, Equatable {
         public init?(_ text: String) {
             if text == "auto" { self = .auto } else if let n = Int(text), n >= 0 { self = .count(n) } else { return nil }
         }
+
+        /// `"auto"` or a number (before format 3: `{"auto": {}}` or `{"count": {"_0": 40}}`).
+        private enum LegacyKeys: String, CodingKey { case auto, count }
+        private enum PayloadKeys: String, CodingKey { case _0 }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .auto: try c.encode("auto")
+            case let .count(n): try c.encode(n)
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            if let c = try? decoder.singleValueContainer() {
+                if let n = try? c.decode(Int.self) { self = .count(n); return }
+                if let t = try? c.decode(String.self), t == "auto" { self = .auto; return }
+            }
+            let keyed = try decoder.container(keyedBy: LegacyKeys.self)
+            if keyed.contains(.auto) { self = .auto; return }
+            self = .count(try keyed.nestedContainer(keyedBy: PayloadKeys.self, forKey: .count).decode(Int.self, forKey: ._0))
+        }
     }
 
     /// Which of a FEIN/GROB pair is kept.

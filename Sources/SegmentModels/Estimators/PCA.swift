@@ -17,6 +17,30 @@ public struct PCA: Sendable {
             case let .varianceFraction(f): return "components explaining \(f * 100)% of the variance"
             }
         }
+
+        /// `{"count": 30}` or `{"varianceFraction": 0.9}` (before format 3: `{"count": {"_0": 30}}`).
+        private enum Keys: String, CodingKey { case count, varianceFraction }
+        private enum PayloadKeys: String, CodingKey { case _0 }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            switch self {
+            case let .count(k): try c.encode(k, forKey: .count)
+            case let .varianceFraction(f): try c.encode(f, forKey: .varianceFraction)
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            if c.contains(.count) {
+                if let k = try? c.decode(Int.self, forKey: .count) { self = .count(k); return }
+                self = .count(try c.nestedContainer(keyedBy: PayloadKeys.self, forKey: .count).decode(Int.self, forKey: ._0))
+            } else {
+                if let f = try? c.decode(Double.self, forKey: .varianceFraction) { self = .varianceFraction(f); return }
+                self = .varianceFraction(try c.nestedContainer(keyedBy: PayloadKeys.self, forKey: .varianceFraction)
+                    .decode(Double.self, forKey: ._0))
+            }
+        }
     }
 
     public var components: Components
