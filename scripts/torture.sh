@@ -30,7 +30,7 @@ for i in $(seq 1 "$trials"); do
   pid=$!
   sleep "$(awk -v ms=$(( RANDOM % (span + 50) )) 'BEGIN { printf "%.3f", ms / 1000 }')"
   kill -"$sig" "$pid" 2>/dev/null
-  wait "$pid"; rc=$?
+  wait "$pid" 2>/dev/null; rc=$?
   if [ "$rc" -ge 128 ] && [ "$rc" != 130 ] && [ "$rc" != 143 ] && [ "$rc" != 137 ]; then
     crashes=$((crashes + 1)); echo "CRASH    trial $i ($sig): exit $rc"
   fi
@@ -38,8 +38,10 @@ for i in $(seq 1 "$trials"); do
   if [ "$now" != "$(cat ref1.sum)" ] && [ "$now" != "$(cat ref2.sum)" ]; then
     mixed=$((mixed + 1)); echo "MIXED    trial $i ($sig)"
   fi
-  if [ "$sig" != KILL ] && ls -a . out | grep -q -E 'tmp-|staging-'; then
-    leftovers=$((leftovers + 1)); echo "LEFTOVER trial $i ($sig): $(ls -a . out | grep -E 'tmp-|staging-' | tr '\n' ' ')"
+  # An interrupted run must leave nothing of its own (a SIGKILLed one cannot clean up: the next run
+  # that gets as far as preparing its output removes what it left, checked after the last run).
+  if [ "$sig" != KILL ] && ls -a . out 2>/dev/null | grep -q -E "tmp-$pid-|staging-$pid\$"; then
+    leftovers=$((leftovers + 1)); echo "LEFTOVER trial $i ($sig): $(ls -a . out | grep -E "tmp-$pid-|staging-$pid" | tr '\n' ' ')"
   fi
 done
 # A last, uninterrupted run clears what SIGKILLs left.

@@ -108,7 +108,17 @@ public struct CSVLoader: Sendable {
             throw DataError(file: name, line: 1, kind: .duplicateColumns(duplicates))
         }
         let missing = schema.names.filter { seen[$0] == nil }
-        if !missing.isEmpty { throw DataError(file: name, line: 1, kind: .missingColumns(missing)) }
+        if !missing.isEmpty {
+            // No schema column found and the header's fields hold another delimiter: the delimiter
+            // given (or told) is the wrong one, which a list of every column would not say.
+            if missing.count == schema.count {
+                let others: [(UInt8, String)] = [(UInt8(ascii: ","), "','"), (UInt8(ascii: ";"), "';'"), (UInt8(ascii: "\t"), "a tab")]
+                if let other = others.first(where: { o in o.0 != delim && header.contains { $0.utf8.contains(o.0) } }) {
+                    throw DataError(file: name, line: 1, kind: .wrongDelimiter(found: other.1))
+                }
+            }
+            throw DataError(file: name, line: 1, kind: .missingColumns(missing))
+        }
         if index.rows == 0 { throw DataError(file: name, line: 1, kind: .headerOnly) }
 
         let p = schema.count

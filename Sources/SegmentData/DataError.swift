@@ -24,6 +24,7 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
         case duplicateAttribute(name: String, firstLine: Int)
         case wrongFieldCount(expected: Int, found: Int)
         case ambiguousDelimiter
+        case wrongDelimiter(found: String)
         /// A spreadsheet that cannot be read: not a zip, a part missing, malformed XML, a wrong header.
         case workbook(String)
         /// A column asked to be dropped that the schema does not have.
@@ -115,6 +116,8 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
             return "malformed missing_or_unknown list '\(text)' (expected e.g. [-1,0], [-1,X] or [])"
         case let .duplicateAttribute(name, firstLine): return "attribute '\(name)' is listed twice (first on line \(firstLine))"
         case let .wrongFieldCount(expected, found): return "expected \(expected) fields, found \(found)"
+        case let .wrongDelimiter(found):
+            return "none of the schema's columns is in the header, whose fields are separated by \(found)"
         case .ambiguousDelimiter: return "cannot tell the delimiter from the header"
         case let .workbook(text): return text
         case let .unknownDropColumn(name): return "the columns to drop name '\(name)', which the schema does not have"
@@ -129,7 +132,7 @@ public struct DataError: RemediableError, Equatable, Sendable, CustomStringConve
 extension DataError {
     public var remedy: Remedy? {
         switch kind {
-        case .ambiguousDelimiter: return .giveDelimiter
+        case .ambiguousDelimiter, .wrongDelimiter: return .giveDelimiter
         case .unknownDropColumn: return .checkDropColumns
         case .everyColumnMissing: return .raiseColumnThreshold
         default: return nil

@@ -63,8 +63,7 @@ struct Check: ParsableCommand {
         let table = try CSVLoader(schema: .azdias, threads: threads).load(path: file)
         let check = DataCheck(table: table)
         print(check.summary(top: top))
-        if !check.brokenRelations.isEmpty || check.worstTotalVariation > tolerance {
-            throw ExitCode(1)
-        }
+        print(check.verdict(tolerance: tolerance))
+        if !check.passes(tolerance: tolerance) { throw ExitCode(1) }
     }
 }

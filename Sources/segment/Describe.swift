@@ -188,7 +188,8 @@ struct CleaningFlags: ParsableArguments {
         o.maxOneHotLevels = maxOneHotLevels
         o.lebensphase = lebensphase
         o.finePairs = finePairs
-        o.dropColumns = dropColumns
+        o.dropColumns = dropColumns.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            .filter { !$0.isEmpty }
         return o
     }
 }

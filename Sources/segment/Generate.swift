@@ -54,8 +54,8 @@ struct Generate: ParsableCommand {
         if let k = plantedSegments, !(1...40).contains(k) {
             throw ValidationError("--planted-segments must be from 1 to 40, not \(k)")
         }
-        guard populationRows >= 0 else { throw ValidationError("--population-rows must not be negative") }
-        guard customerRows >= 0 else { throw ValidationError("--customer-rows must not be negative") }
+        guard populationRows >= 1 else { throw ValidationError("--population-rows must be at least 1 (a run needs a population), not \(populationRows)") }
+        guard customerRows >= 1 else { throw ValidationError("--customer-rows must be at least 1, not \(customerRows)") }
         guard mailoutTrainRows >= 0, mailoutTestRows >= 0 else { throw ValidationError("--mailout-train-rows and --mailout-test-rows must not be negative") }
         guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
     }

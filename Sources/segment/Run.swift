@@ -95,6 +95,10 @@ struct Run: ParsableCommand {
             print(String(format: "adjusted Rand index against the planted segments (low-missing rows): %.3f", ari))
         }
         let report = (output as NSString).appendingPathComponent("report.html")
+        if case let .count(wanted) = model.parsedComponents ?? .count(30), wanted > result.fitted.pca.components.columns {
+            let kept = result.fitted.pca.components.columns
+            print("note: --components \(wanted) asks for more components than the \(kept) features left after cleaning; all \(kept) were kept")
+        }
         print("\(result.chosenK) segments" + (result.sweep.map { " (the k sweep suggests \($0.suggestedK))" } ?? ""))
         for t in summary.segments.targets {
             print(String(format: "  target segment %d: customers %.1fx as common (%.1f-%.1f), %.1f%% of the population", t.cluster,
@@ -217,7 +221,12 @@ struct ModelFlags: ParsableArguments {
 }
 
 extension BackendKind: ExpressibleByArgument {}
-extension Imputer.Strategy: ExpressibleByArgument {}
+extension Imputer.Strategy: ExpressibleByArgument {
+    /// scikit-learn's spelling (`most_frequent`) as well as ours.
+    public init?(argument: String) {
+        self.init(rawValue: argument.replacingOccurrences(of: "_", with: "-"))
+    }
+}
 extension KMeans.Algorithm: ExpressibleByArgument {}
 extension KSweep.Start: ExpressibleByArgument {}
 

@@ -65,6 +65,12 @@ struct GeneratorTests {
         let check = DataCheck(table: data.population)
         #expect(check.marginals.count >= 60)
         #expect(check.worstTotalVariation < 0.035, "\(check.marginals.first!)")
+        // `segment check`'s own rule passes its generator's files at this size (noise allowed for),
+        // and a tolerance no file can meet fails, naming the column.
+        #expect(check.passes(tolerance: 0.02) && check.verdict(tolerance: 0.02).hasPrefix("PASS"), "\(check.verdict(tolerance: 0.02))")
+        var tight = check
+        tight.marginals[0].totalVariation += 0.5
+        #expect(!tight.passes(tolerance: 0.02) && tight.verdict(tolerance: 0.02).hasPrefix("FAIL: \(tight.marginals[0].column) is"))
         #expect(abs(check.completeRowShare - 0.699) < 0.03)
         #expect(abs(check.highMissingRowShare - 0.104) < 0.02)
     }

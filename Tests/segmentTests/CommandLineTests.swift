@@ -50,6 +50,10 @@ struct CommandLineTests {
         #expect(try Run.parse(["--population", "p", "--customers", "c", "--k", "4"]).model.config.sweep == nil)
         #expect(try Run.parse(["--population", "p", "--customers", "c", "--k", "4", "--k-range", "2-8"]).model.config.sweep == 2...8)
         #expect(try Run.parse(["--population", "p", "--customers", "c", "--k-range", "none", "--k", "4"]).model.config.sweep == nil)
+        // Comma lists and scikit-learn's spellings.
+        let lists = try Run.parse(["--population", "p", "--customers", "c", "--drop-columns", "A,B", "--drop-columns", "C",
+                                   "--impute", "most_frequent"])
+        #expect(lists.cleaning.options.dropColumns == ["A", "B", "C"] && lists.model.config.imputation == .mostFrequent)
     }
 
     @Test("invalid flag sets exit 64", arguments: [
@@ -76,6 +80,8 @@ struct CommandLineTests {
         ["score", "--input", "x.csv"],
         ["score", "--model", "m.json", "--input", "x.csv", "--threads", "0"],
         ["generate", "--population-rows", "-1"],
+        ["generate", "--population-rows", "0"],
+        ["run", "--population", "p", "--customers", "c", "--threads", "100000"],
         ["generate", "--seed", "abc"],
         ["check"],
         ["check", "f.csv", "--tolerance", "0"],

@@ -85,6 +85,9 @@ let badInputs: [BadInput] = [
              message: "dupcol.csv:1: the header names a column more than once: ARBEIT"),
     BadInput(name: "renamed column", make: { f in ["--customers", f.variant("renamed") { l in l[0] = l[0].replacingOccurrences(of: "KKK", with: "KKK2") }] },
              message: "renamed.csv:1: 1 schema column is missing from the header: KKK"),
+    BadInput(name: "a comma-separated file read with --delimiter ';'", make: { f in
+        ["--customers", f.variant("commas") { l in l = l.map { $0.replacingOccurrences(of: ";", with: ",") } }, "--delimiter", ";"]
+    }, message: "commas.csv:1: none of the schema's columns is in the header, whose fields are separated by ',' (use --delimiter)"),
     BadInput(name: "empty file", make: { f in ["--customers", f.bytesVariant("empty", [])] }, message: "empty.csv: the file is empty"),
     BadInput(name: "header only", make: { f in ["--customers", f.variant("headeronly") { l in l = [l[0]] }] },
              message: "headeronly.csv:1: the file has a header but no data rows"),

@@ -240,7 +240,7 @@ public struct FullDataCheck: Codable, Sendable {
                 lines.append(String(format: "  %@ %.4f (most off at %@)", m.column, m.totalVariation, m.worstValue))
             }
         }
-        lines.append(passes ? "verdict: matches the published facts" : "verdict: does NOT match the published facts")
+        lines.append(passes ? "PASS: matches the published facts" : "FAIL: does not match the published facts (see the lines above)")
         return lines.joined(separator: "\n")
     }
 }
