@@ -9,7 +9,7 @@ public enum MarkdownReport {
     public static func render(_ s: RunSummary) -> String {
         var o: [String] = []
         o.append("# Customer segments\n")
-        o.append("\(s.inputs.population) (\(s.inputs.populationRows) people) against \(s.inputs.customers) (\(s.inputs.customerRows) customers); \(s.kmeans.k) segments; backend \(s.backend).\n")
+        o.append("\(s.inputs.population) (\(s.inputs.populationRows) people) against \(s.inputs.customers) (\(s.inputs.customerRows) customers); \(s.kmeans.k) segments.\n")
         o.append("## Who to target\n")
         for (i, t) in Findings.targets(s).enumerated() { o.append("\(i + 1). \(t)") }
         if !s.segments.targets.isEmpty { o.append("") }

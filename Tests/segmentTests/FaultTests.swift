@@ -314,4 +314,24 @@ struct FaultTests {
         #expect(digests[0] == digests[1], "threads 1 and 2 differ")
         #expect(digests[0] == digests[2], "two runs differ")
     }
+
+    @Test("both backends write the same reports and assignments, and PCA components with the same signs")
+    func backendsAgree() throws {
+        var files: [String: [Data]] = [:]
+        var signs: [[Double]] = []
+        for backend in ["openblas", "swift"] {
+            let out = f.directory + "/out-agree-\(backend)"
+            let (r, _) = try run(["--k-range", "2-4", "--k", "3", "--backend", backend], output: out)
+            #expect(r.status == 0, "\(r.stderr)")
+            for name in ["report.md", "report.html", "population_assignments.csv", "customers_assignments.csv"] {
+                files[name, default: []].append(try Data(contentsOf: URL(fileURLWithPath: out + "/" + name)))
+            }
+            let model = try JSONDecoder().decode(FittedPipeline.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/model.json")))
+            let c = model.pca.components
+            // Each component's sign: that of its largest-magnitude loading (positive by the rule).
+            signs.append((0..<c.columns).map { j in (0..<c.rows).map { c[$0, j] }.max { abs($0) < abs($1) }! })
+        }
+        for (name, versions) in files { #expect(versions[0] == versions[1], "\(name) differs between the backends") }
+        #expect(signs[0].allSatisfy { $0 > 0 } && signs[1].allSatisfy { $0 > 0 })
+    }
 }
