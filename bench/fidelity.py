@@ -170,7 +170,7 @@ def main():
     for k in ks:
         for seed in seeds:
             data = os.path.join(a.work, f"k{k}-s{seed}")
-            run([a.segment, "generate", "-o", data, "--planted-segments", str(k), "--seed", str(seed),
+            run([a.segment, "generate", "-o", data, "--force", "--planted-segments", str(k), "--seed", str(seed),
                  "--population-rows", str(a.rows), "--customer-rows", str(a.rows // 4)])
             truth = json.load(open(os.path.join(data, "truth.json")))
             planted = read_truth_rows(os.path.join(data, "truth_population.csv"))

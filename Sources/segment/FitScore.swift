@@ -31,6 +31,9 @@ struct Fit: ParsableCommand {
     @Flag(name: .long, help: "Replace an existing model file.")
     var force = false
 
+    @Flag(name: [.short, .long], help: "No progress on stderr.")
+    var quiet = false
+
     func run() throws {
         Interrupts.install(what: "model")
         if FileManager.default.fileExists(atPath: model) && !force {
@@ -40,9 +43,12 @@ struct Fit: ParsableCommand {
         let config = modelFlags.config(cleaning: cleaning)
         let backend = makeBackend(modelFlags.backend, threads: input.threads)
         let read = try input.schema(for: population)
-        let result = try Pipeline(config: config, backend: backend, threads: input.threads)
-            .run(population: population, customers: customers, schema: read.schema, delimiter: input.delimiterByte,
-                 sampledSchema: read.layout == .full)
+        var pipeline = Pipeline(config: config, backend: backend, threads: input.threads)
+        let progress = Progress(enabled: !quiet)
+        pipeline.progress = { stage, fraction in progress.update(stage, fraction) }
+        let result = try pipeline.run(population: population, customers: customers, schema: read.schema,
+                                      delimiter: input.delimiterByte, sampledSchema: read.layout == .full)
+        progress.finish()
         try AtomicFile.write(try SegmentJSON.fileBytes(result.fitted), to: model)
         print("wrote \(model): \(result.chosenK) segments over \(result.featureNames.count) features")
     }
@@ -73,6 +79,12 @@ struct Score: ParsableCommand {
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
+    @Flag(name: .long, help: "Replace an existing output file.")
+    var force = false
+
+    @Flag(name: [.short, .long], help: "No progress on stderr.")
+    var quiet = false
+
     func validate() throws {
         guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
         if let d = delimiter, d != ";" && d != "," { throw ValidationError("--delimiter must be ';' or ','") }
@@ -80,12 +92,21 @@ struct Score: ParsableCommand {
 
     func run() throws {
         Interrupts.install(what: "output")
+        if let output, FileManager.default.fileExists(atPath: output), !force {
+            throw OutputError(file: output, message: "exists", remedy: .allowReplacing)
+        }
+        let progress = Progress(enabled: !quiet)
+        progress.update("read the model", 0)
         let fitted = try Self.loadModel(model)
+        progress.update("load \((input as NSString).lastPathComponent)", 0)
         let loader = CSVLoader(schema: fitted.recipe.schema, delimiter: delimiter?.utf8.first, threads: threads)
         // A full-layout model's schema was inferred from a sample: text further down a column of
         // this file makes it a text column here too (its codes then go through the recipe as usual).
         let table = fitted.recipe.schema.isInferred ? try loader.loadWidening(path: input) : try loader.load(path: input)
+        progress.update("assign to segments", 0)
         let assignments = try fitted.assign(table, backend: makeBackend(backend, threads: threads), threads: threads)
+        progress.update("write", 0)
+        defer { progress.finish() }
         let csv = fitted.comparison != nil
             ? AssignmentsCSV.render(assignments, comparison: fitted.comparison)
             : AssignmentsCSV.render(assignments, allRowsCustomerShares: fitted.customerShares

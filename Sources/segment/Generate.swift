@@ -45,6 +45,9 @@ struct Generate: ParsableCommand {
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
+    @Flag(name: .long, help: "Replace data generated before in the output folder.")
+    var force = false
+
     @Option(name: .long, help: ArgumentHelp(
         "Plant this many segments at seeded random places (1-40) instead of the eight modelled on the published profile.",
         discussion: "About a third are over-represented among customers, a third under; truth.json says which."))
@@ -64,6 +67,11 @@ struct Generate: ParsableCommand {
         // All or nothing: the files are written into a staging folder beside the output, which then
         // replaces it in one step (as `run` does); a failure or an interrupt leaves the old folder.
         Interrupts.install(what: "data")
+        // Every command that writes has one rule: what is there is replaced only with --force.
+        let truthPath = (output as NSString).appendingPathComponent("truth.json")
+        if FileManager.default.fileExists(atPath: truthPath) && !force {
+            throw OutputError(file: output, message: "holds generated data (truth.json)", remedy: .allowReplacing)
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         let segments = plantedSegments.map { LatentModel.planted(count: $0, seed: seed) } ?? LatentModel.segments
         let truth: SyntheticTruth

@@ -112,7 +112,8 @@ struct Run: ParsableCommand {
         print(String(format: "  coverage: %.1f%% of customers and %.1f%% of the population are high-missing, counted apart",
                      h.customerShare * 100, h.populationShare * 100))
         if !quiet {
-            for (stage, seconds) in result.timings {
+            // The stage table, unless the stages were already logged one by one as they finished.
+            for (stage, seconds) in result.timings where !progress.logsStages {
                 FileHandle.standardError.write(Data(("  " + stage.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%6.2f s\n", seconds)).utf8))
             }
             FileHandle.standardError.write(Data(String(format: "  total                  %6.2f s, peak memory %.0f MB\n", total,
@@ -230,21 +231,54 @@ extension Imputer.Strategy: ExpressibleByArgument {
 extension KMeans.Algorithm: ExpressibleByArgument {}
 extension KSweep.Start: ExpressibleByArgument {}
 
-/// Progress on stderr, only when it is a terminal.
+/// Progress on stderr. On a terminal: the running stage and its fraction on one line. Otherwise
+/// (make, CI, a log file): one line per stage as it finishes, with its time, so a long run shows
+/// where it is without control characters in the log.
 final class Progress: @unchecked Sendable {
     let enabled: Bool
+    /// Whether the output is a terminal (a live line) rather than a log (a line per stage).
+    let live: Bool
     private var last = ""
-    init(enabled: Bool) { self.enabled = enabled && isatty(2) != 0 }
+    private var stage: String?
+    private var stageStart: UInt64 = 0
+    private let lock = NSLock()
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+        live = isatty(2) != 0
+    }
+
+    /// One line per finished stage is written (not a terminal), so the final stage table is not needed.
+    var logsStages: Bool { enabled && !live }
 
     func update(_ stage: String, _ fraction: Double) {
         guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        if stage != self.stage {
+            if !live { finishStage() }
+            self.stage = stage
+            stageStart = DispatchTime.now().uptimeNanoseconds
+        }
+        guard live else { return }
         let line = String(format: "\r%@ %3.0f%%", stage, fraction * 100)
         guard line != last else { return }
         last = line
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }
 
-    func finish() { if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+    private func finishStage() {
+        guard let stage else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - stageStart) / 1e9
+        FileHandle.standardError.write(Data(("  " + stage.padding(toLength: 22, withPad: " ", startingAt: 0)
+            + String(format: "%6.2f s\n", seconds)).utf8))
+        self.stage = nil
+    }
+
+    func finish() {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } else { finishStage() }
+    }
 }
 
 /// SIGINT/SIGTERM remove the temporary files of an interrupted run before the process exits.

@@ -334,4 +334,29 @@ struct FaultTests {
         for (name, versions) in files { #expect(versions[0] == versions[1], "\(name) differs between the backends") }
         #expect(signs[0].allSatisfy { $0 > 0 } && signs[1].allSatisfy { $0 > 0 })
     }
+
+    @Test("one overwrite rule: run, score and generate replace what is there only with --force")
+    func overwriteRule() throws {
+        let out = f.directory + "/out-force"
+        #expect(try run([], output: out).0.status == 0)
+        let again = try run([], output: out).0
+        #expect(again.status == 1 && again.stderr.contains("use --force to replace it"), "\(again.stderr)")
+        #expect(try run(["--force"], output: out).0.status == 0)
+        let scored = f.directory + "/scored-force.csv"
+        let score = ["score", "--model", out + "/model.json", "--input", f.customers, "-o", scored, "-q"]
+        #expect(try runBinary(score).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: scored))
+        FileManager.default.createFile(atPath: scored, contents: Data("mine".utf8))
+        let refused = try runBinary(score)
+        #expect(refused.status == 1 && refused.stderr.contains("scored-force.csv: exists; use --force to replace it"), "\(refused.stderr)")
+        #expect(try String(contentsOfFile: scored, encoding: .utf8) == "mine")
+        #expect(try runBinary(score + ["--force"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scored)) == before)
+        let data = f.directory + "/gen-force"
+        let generate = ["generate", "-o", data, "--population-rows", "40", "--customer-rows", "10"]
+        #expect(try runBinary(generate).status == 0)
+        let twice = try runBinary(generate)
+        #expect(twice.status == 1 && twice.stderr.contains("holds generated data (truth.json); use --force to replace it"), "\(twice.stderr)")
+        #expect(try runBinary(generate + ["--force"]).status == 0)
+    }
 }
