@@ -40,7 +40,7 @@ BENCH_OUT  ?= bench/results.jsonl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps build test data run bench bench-full bench-response fidelity torture fuzz fuzz-build install uninstall clean
+.PHONY: help deps build test data run bench bench-full bench-response fidelity torture fuzz fuzz-build install uninstall clean report-shots
 
 help:
 	@echo "make deps       install what the build needs if missing (Debian: $(DEB_PACKAGES))"
@@ -52,6 +52,7 @@ help:
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
 	@echo "make bench-full the full capstone layout against pandas + scikit-learn on the same files (~16 GB)"
 	@echo "make bench-response  segment train against LightGBM and scikit-learn on the same features and folds"
+	@echo "make report-shots  screenshots of $(OUT)/report.html at 400 and 1400 px in $(OUT)/shots (headless Chromium), with the layout check"
 	@echo "make torture    the hostile corpus (~580 cases) and signals at many moments of a run: never a mixed report, a leftover or a crash"
 	@echo "make fidelity   planted segments at k = $(FIDELITY_KS), seeds $(FIDELITY_SEEDS): does the default run find them?"
 	@echo "make fuzz       run the libFuzzer targets ($(FUZZ_SECONDS) s each; FUZZ_SECONDS=...)"
@@ -132,6 +133,14 @@ bench-response: build
 	  --customers $(FULL_DATA)/Udacity_CUSTOMERS_052018.csv --output .build/bench-response --force --quiet --export-features --threads $(THREADS)
 	@echo '{"benchmark": "response model", "date": "'$$(date -u +%FT%TZ)'", "result": '"$$($(VENV)/bin/python bench/response.py \
 	  --folder .build/bench-response --truth $(FULL_DATA)/truth.json --threads $(THREADS))"'}' | tee -a $(BENCH_OUT)
+
+# The report as a reader sees it, on a phone and a desktop: headless Chromium (Debian's chromium,
+# installed here if missing; not a build dependency) renders $(OUT)/report.html, checks no chart is
+# wider than the window, and writes screenshots to $(OUT)/shots.
+report-shots:
+	@[ -f "$(OUT)/report.html" ] || $(MAKE) --no-print-directory run
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	bash scripts/report-check.sh $(OUT)/report.html $(OUT)/shots
 
 # The hostile corpus (scripts/hostile.sh: malformed files, flags, output places, tampered models,
 # files cut short while read; one verdict line per case), then signals at many moments of

@@ -31,12 +31,14 @@ public enum HTMLReport {
         <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
         <head>
         <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <title>Customer segments</title>
         <style>
-        body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; line-height: 1.45; }
+        body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 12px; color: #222; line-height: 1.45; }
         h1 { font-size: 1.7em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
         .row { display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }
-        .text { flex: 1 1 300px; } .chart { flex: 0 0 auto; overflow-x: auto; max-width: 100%; }
+        .text { flex: 1 1 300px; min-width: 0; } .chart { flex: 0 1 auto; overflow-x: auto; max-width: 100%; }
+        .chart svg { max-width: 100%; height: auto; display: block; }
         .scroll { overflow: auto; max-width: 100%; }
         table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; }
         td:first-child, th:first-child { text-align: left; }
