@@ -20,7 +20,16 @@ page = open(sys.argv[1], encoding="utf-8").read()
 probe = """<script>
 window.addEventListener('load', function () {
   var w = document.documentElement.clientWidth, bad = [];
-  if (document.documentElement.scrollWidth > w + 1) bad.push('the page is ' + document.documentElement.scrollWidth + ' px wide');
+  if (document.documentElement.scrollWidth > w + 1) {
+    // The element whose own content is wider than it, outside any scrolling box (a long word, say).
+    var culprit = '';
+    document.querySelectorAll('body *').forEach(function (e) {
+      if (!culprit && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 && getComputedStyle(e).overflowX === 'visible'
+          && !(e.parentElement && e.parentElement.closest('.scroll')))
+        culprit = ' (in <' + e.tagName.toLowerCase() + '> "' + (e.textContent || '').trim().slice(0, 50) + '")';
+    });
+    bad.push('the page is ' + document.documentElement.scrollWidth + ' px wide' + culprit);
+  }
   var charts = document.querySelectorAll('svg');
   charts.forEach(function (s, i) {
     var r = s.getBoundingClientRect();

@@ -36,6 +36,7 @@ public enum HTMLReport {
         <style>
         body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 12px; color: #222; line-height: 1.45; }
         h1 { font-size: 1.7em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+        p, li, h1, h2 { overflow-wrap: anywhere; }
         .row { display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }
         .text { flex: 1 1 300px; min-width: 0; } .chart { flex: 0 1 auto; overflow-x: auto; max-width: 100%; }
         .chart svg { max-width: 100%; height: auto; display: block; }

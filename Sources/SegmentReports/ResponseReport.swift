@@ -103,6 +103,7 @@ public enum ResponseReport {
         <style>
         body { font-family: Helvetica, Arial, sans-serif; max-width: 900px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
         h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #ddd; }
+        p, li, h1, h2 { overflow-wrap: anywhere; }
         .chart svg { max-width: 100%; height: auto; } .scroll { overflow: auto; max-width: 100%; }
         table { border-collapse: collapse; font-size: 0.9em; } td, th { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; }
         td:first-child, th:first-child { text-align: left; }

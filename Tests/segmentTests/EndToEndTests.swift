@@ -27,9 +27,12 @@ func segmentBinary() -> String {
 struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
 @discardableResult
-func runBinary(_ args: [String]) throws -> Outcome {
+func runBinary(_ args: [String]) throws -> Outcome { try runBinary(path: segmentBinary(), args) }
+
+/// Runs any program (the tool, or a script of the repository) and collects its outcome.
+func runBinary(path: String, _ args: [String]) throws -> Outcome {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: segmentBinary())
+    p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
     let out = Pipe(), err = Pipe()
     p.standardOutput = out

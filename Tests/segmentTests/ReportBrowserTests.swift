@@ -18,17 +18,10 @@ struct ReportBrowserTests {
         let out = f.directory + "/out-browser"
         let r = try runBinary(["run", "--population", f.population, "--customers", f.customers, "-o", out, "--quiet", "--force"])
         #expect(r.status == 0, "\(r.stderr)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [Self.repository + "/scripts/report-check.sh", out + "/report.html"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
-        let lines = text.split(separator: "\n")
+        let check = try runBinary(path: "/bin/bash", [Self.repository + "/scripts/report-check.sh", out + "/report.html"])
+        let text = check.stdout + check.stderr
+        #expect(check.status == 0, "\(text)")
+        let lines = check.stdout.split(separator: "\n")
         #expect(lines.count == 2 && lines.allSatisfy { $0.hasSuffix(" OK") && $0.contains("charts=") }, "\(text)")
         // Every chart the page has was measured (the count is not zero because nothing rendered).
         #expect(lines.allSatisfy { !$0.contains("charts=0 ") }, "\(text)")

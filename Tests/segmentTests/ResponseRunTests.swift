@@ -45,6 +45,11 @@ struct ResponseRunTests {
         let html = try String(contentsOfFile: out + "/response_report.html", encoding: .utf8)
         #expect(parsesAsXML(html))
         #expect(html.contains("share of responders reached") && html.contains("<polyline") && html.contains("viewBox"))
+        if chromiumInstalled {
+            // On a phone and a desktop: every chart and line within the window (scripts/report-check.sh).
+            let check = try runBinary(path: "/bin/bash", [ReportBrowserTests.repository + "/scripts/report-check.sh", out + "/response_report.html"])
+            #expect(check.status == 0 && check.stdout.split(separator: "\n").count == 2, "\(check.stdout)")
+        }
         var outputs: [Data] = []
         for threads in ["1", "2"] {
             let p = try runBinary(["predict", "--model", out + "/response_model.json", "--input", Self.file(FullLayoutGenerator.FileName.mailoutTest),
