@@ -35,10 +35,23 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
         let z = try pca.inverseTransform(centers, backend: backend)   // in scaled units
         var original = z
         scaler.inverseTransform(&original, threads: 1)
+        let v = pca.components, lambda = pca.explainedVariance
+        // Two features are one fact when they move together in the space the segments live in:
+        // their correlation there, from the kept components (C = V diag(λ) Vᵀ of the standardised
+        // features), at 0.9 or more in size (GREEN_AVANTGARDE and PRAEGENDE_JUGENDJAHRE_MOVEMENT).
+        func covariance(_ a: Int, _ b: Int) -> Double {
+            (0..<v.columns).reduce(0.0) { $0 + v[a, $1] * lambda[$1] * v[b, $1] }
+        }
+        func sameFact(_ a: Int, _ b: Int) -> Bool {
+            let d = (covariance(a, a) * covariance(b, b)).squareRoot()
+            return d > 0 && abs(covariance(a, b)) / d >= 0.9
+        }
         return (0..<centers.rows).map { j in
             let zs = z.row(j)
             let order = rankDescending(zs, by: abs)
-            let diffs = order.prefix(top).map { i in
+            var chosen: [Int] = []
+            for i in order where chosen.count < top && !chosen.contains(where: { sameFact($0, i) }) { chosen.append(i) }
+            let diffs = chosen.map { i in
                 Difference(feature: features[i].name, value: original[j, i], populationMean: scaler.mean[i],
                            standardized: zs[i], meaning: meaning(of: features[i], meanings: meanings))
             }

@@ -103,6 +103,15 @@ struct PipelineTests {
             #expect(p.top.count == 6 && p.centre.count == r.featureNames.count)
             #expect(!p.summary.isEmpty)
             for d in p.top { #expect(!d.meaning.isEmpty && d.standardized.isFinite) }
+            // One fact once: the youth movement is GREEN_AVANTGARDE recoded, so never both.
+            let names = Set(p.top.map(\.feature))
+            #expect(!(names.contains("GREEN_AVANTGARDE") && names.contains("PRAEGENDE_JUGENDJAHRE_MOVEMENT")), "\(names)")
+        }
+        // The two are in the data and move together: without the rule some segment lists both.
+        let v = r.fitted.pca.components, lambda = r.fitted.pca.explainedVariance
+        if let a = r.featureNames.firstIndex(of: "GREEN_AVANTGARDE"), let b = r.featureNames.firstIndex(of: "PRAEGENDE_JUGENDJAHRE_MOVEMENT") {
+            func c(_ i: Int, _ j: Int) -> Double { (0..<v.columns).reduce(0.0) { $0 + v[i, $1] * lambda[$1] * v[j, $1] } }
+            #expect(abs(c(a, b)) / (c(a, a) * c(b, b)).squareRoot() > 0.9)
         }
         #expect(r.sweep!.points.map(\.k) == Array(2...10))
     }
