@@ -183,6 +183,8 @@ public struct Pipeline {
         public var populationRows: Int
         public var customerRows: Int
         public var ignoredColumns: [String]
+        /// The population and the customers on the first two components (the report's map).
+        public var pcDensity: PCDensity?
     }
 
     /// Runs everything on two files, read with `schema` (the file reader is one way to get tables;
@@ -342,7 +344,8 @@ public struct Pipeline {
                       profiles: profiles, featureNames: recipe.featureNames, timings: timings,
                       cleanedPopulation: keptCleaned, projectedPopulation: keepMatrices ? projected : nil,
                       populationSource: populationSource, customerSource: customerSource,
-                      populationRows: populationRows, customerRows: customerRows, ignoredColumns: ignored)
+                      populationRows: populationRows, customerRows: customerRows, ignoredColumns: ignored,
+                      pcDensity: PCDensity.make(population: projected, customers: customersProjected))
     }
 }
 

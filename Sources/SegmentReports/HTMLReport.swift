@@ -23,6 +23,7 @@ public enum HTMLReport {
         sections.append(section("Missing values per person, and the split", rowText(s), rowHistogram(s)))
         sections.append(section("Principal components", screeText(s), scree(s)))
         sections.append(section("What the first components mean", loadingsText(s), loadingsChart(s)))
+        if let d = s.pcDensity { sections.append(section("The population and the customers on the first two components", densityText(s, d), densityMap(d))) }
         if s.sweep != nil { sections.append(section("How many segments", sweepText(s), sweepChart(s))) }
         if let types = s.inputs.columnTypes { sections.append(section("Columns of the full layout", columnTypesText(s, types), nil)) }
         sections.append(section("Settings", settingsText(s), nil))
@@ -343,6 +344,55 @@ public enum HTMLReport {
         }
         svg.text(left + (w - left) / 2, h - 8, "component", anchor: "middle")
         svg.text(14, top + plotH / 2, "explained variance", anchor: "middle", rotate: -90)
+        return svg.rendered
+    }
+
+    static func densityText(_ s: RunSummary, _ d: PCDensity) -> String {
+        func words(_ c: Int) -> String {
+            guard let p = s.pca.perComponent.first(where: { $0.index == c }) else { return "" }
+            let pos = p.topPositive.prefix(2).map(\.feature).joined(separator: ", "), neg = p.topNegative.prefix(2).map(\.feature).joined(separator: ", ")
+            return " (component \(c): up with \(xml(pos)), down with \(xml(neg)))"
+        }
+        let customers = d.customers.reduce(0, +)
+        return "<p>Each grey cell is a patch of the map of the first two components\(words(1))\(words(2)); the darker it is, the more of the "
+            + "population lies there. Orange dots are the customers: the larger, the more customers in that patch (\(customers) "
+            + "in all). Where orange is large on pale grey, customers are more common than in the population; segments are regions of "
+            + "this map, seen in \(s.pca.perComponent.count) dimensions rather than two.</p>"
+    }
+
+    /// The population's density (grey, log scale) with the customers' counts as orange dots.
+    static func densityMap(_ d: PCDensity) -> String {
+        let cell = 12.0, left = 40.0, top = 10.0, bottom = 36.0
+        let w = left + cell * Double(d.columns) + 10, h = top + cell * Double(d.rows) + bottom
+        var svg = SVG(width: w, height: h)
+        let maxPop = Double(d.population.max() ?? 1), maxCust = Double(max(1, d.customers.max() ?? 1))
+        for r in 0..<d.rows {
+            for c in 0..<d.columns {
+                let n = d.population[r * d.columns + c], m = d.customers[r * d.columns + c]
+                let x = left + cell * Double(c), y = top + cell * Double(r)
+                if n > 0 {
+                    let shade = log1p(Double(n)) / log1p(maxPop)
+                    let level = Int(235 - 170 * shade)
+                    svg.rect(x, y, cell, cell, fill: "rgb(\(level),\(level),\(level))", title: "\(n) people, \(m) customers")
+                }
+                if m > 0 { svg.circle(x + cell / 2, y + cell / 2, max(0.8, 5.5 * (Double(m) / maxCust).squareRoot()), fill: orange) }
+            }
+        }
+        let plotW = cell * Double(d.columns), plotH = cell * Double(d.rows)
+        svg.line(left, top + plotH, left + plotW, top + plotH)
+        svg.line(left, top, left, top + plotH)
+        for t in niceTicks(d.pc1[0], d.pc1[1]) where t >= d.pc1[0] && t <= d.pc1[1] {
+            let x = left + plotW * (t - d.pc1[0]) / (d.pc1[1] - d.pc1[0])
+            svg.line(x, top + plotH, x, top + plotH + 4)
+            svg.text(x, top + plotH + 15, fmt(t, 1), anchor: "middle", size: 10)
+        }
+        for t in niceTicks(d.pc2[0], d.pc2[1]) where t >= d.pc2[0] && t <= d.pc2[1] {
+            let y = top + plotH - plotH * (t - d.pc2[0]) / (d.pc2[1] - d.pc2[0])
+            svg.line(left - 4, y, left, y)
+            svg.text(left - 6, y + 3, fmt(t, 1), anchor: "end", size: 10)
+        }
+        svg.text(left + plotW / 2, h - 6, "component 1", anchor: "middle")
+        svg.text(12, top + plotH / 2, "component 2", anchor: "middle", rotate: -90)
         return svg.rendered
     }
 

@@ -100,6 +100,8 @@ public struct RunSummary: Codable, Sendable {
     public var plantedARI: Double?
     public var representationRule: String
     public var profiles: [ClusterProfile]
+    /// The population and the customers on the first two components: counts on a grid.
+    public var pcDensity: PCDensity?
 
     public init(result r: Pipeline.Result, backend: any LinearAlgebraBackend) {
         self.backend = backend.name
@@ -140,6 +142,7 @@ public struct RunSummary: Codable, Sendable {
         }
         representationRule = SegmentComparison.rule
         profiles = r.profiles
+        pcDensity = r.pcDensity
     }
 
 }

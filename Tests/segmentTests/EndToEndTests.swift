@@ -111,7 +111,12 @@ struct EndToEndTests {
         // HTML and its SVG charts are well-formed XML; every chart is there.
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(parsesAsXML(html))
-        #expect(html.components(separatedBy: "<svg ").count - 1 == 8)
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 9)
+        // The map of the first two components counts every low-missing person once.
+        let density = try #require(summary.pcDensity)
+        #expect(density.population.reduce(0, +) == summary.segments.populationCharacterisedRows
+                && density.customers.reduce(0, +) == summary.segments.customerCharacterisedRows
+                && density.population.count == density.columns * density.rows)
         #expect(!html.contains("http://") || html.contains("xmlns=\"http://www.w3.org"))
         #expect(!html.contains("<script"))
         // The library, run in-process with the same settings, gives the same numbers.
