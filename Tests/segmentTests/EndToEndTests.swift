@@ -112,6 +112,15 @@ struct EndToEndTests {
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(parsesAsXML(html))
         #expect(html.components(separatedBy: "<svg ").count - 1 == 9)
+        // Both JSON files have the shape of the repository's schemas (schemas/), and the check bites.
+        for name in ["summary", "model"] {
+            let value = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: out + "/\(name).json")))
+            let problems = jsonSchemaProblems(value, schema: try repositorySchema(name))
+            #expect(problems.isEmpty, "\(name).json: \(problems.prefix(5))")
+            guard case var .object(top) = value else { Issue.record("\(name).json is not an object"); continue }
+            top["unexpected"] = .number(1)
+            #expect(jsonSchemaProblems(.object(top), schema: try repositorySchema(name)) == ["$.unexpected: not in the schema"])
+        }
         // The map of the first two components counts every low-missing person once.
         let density = try #require(summary.pcDensity)
         #expect(density.population.reduce(0, +) == summary.segments.populationCharacterisedRows

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SegmentTestSupport
 @testable import SegmentData
 @testable import SegmentSynthetic
 @testable import SegmentReports
@@ -50,6 +51,11 @@ struct FullLayoutRunTests {
         let customers = try String(contentsOfFile: out + "/customers_assignments.csv", encoding: .utf8).split(separator: "\n")
         #expect(customers[1].hasPrefix("0,1,"))
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        for name in ["summary", "model"] {
+            let problems = jsonSchemaProblems(try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: out + "/\(name).json"))),
+                                              schema: try repositorySchema(name))
+            #expect(problems.isEmpty, "\(name).json: \(problems.prefix(5))")
+        }
         #expect(summary.inputs.layout == "full")
         let types = summary.inputs.columnTypes ?? []
         #expect(types.count == 366)
