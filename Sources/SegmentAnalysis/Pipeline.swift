@@ -55,6 +55,10 @@ public struct PipelineConfig: Codable, Sendable, Equatable {
 public struct FittedPipeline: Codable, Sendable, Equatable {
     /// 3: matrices as nested rows, codes as plain numbers or strings, no Swift enum encodings.
     public var formatVersion = 3
+    /// The tool that wrote the model and the files it was fitted on (size and sampled hash);
+    /// absent from models written before format 3.
+    public var toolVersion: String?
+    public var inputFingerprints: [String: String]?
     public var config: PipelineConfig
     public var recipe: CleaningRecipe
     public var imputer: Imputer.Model

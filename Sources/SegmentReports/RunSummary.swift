@@ -17,6 +17,9 @@ public struct RunSummary: Codable, Sendable {
         public var customers: String
         public var populationRows: Int
         public var customerRows: Int
+        /// Each file's size and a sampled hash (`FileFingerprint`), to tell data drops apart.
+        public var populationFingerprint: String?
+        public var customersFingerprint: String?
         public var ignoredColumns: [String]
         /// Codes in the customers file that the population never had, per column.
         public var customerCodesUnseenInPopulation: [String: Int]

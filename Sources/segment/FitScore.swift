@@ -46,9 +46,12 @@ struct Fit: ParsableCommand {
         var pipeline = Pipeline(config: config, backend: backend, threads: input.threads)
         let progress = Progress(enabled: !quiet)
         pipeline.progress = { stage, fraction in progress.update(stage, fraction) }
-        let result = try pipeline.run(population: population, customers: customers, schema: read.schema,
+        var result = try pipeline.run(population: population, customers: customers, schema: read.schema,
                                       delimiter: input.delimiterByte, sampledSchema: read.layout == .full)
         progress.finish()
+        result.fitted.toolVersion = RunSummary.toolVersion
+        result.fitted.inputFingerprints = ["population": FileFingerprint.of(path: population),
+                                           "customers": FileFingerprint.of(path: customers)].compactMapValues { $0 }
         try AtomicFile.write(try SegmentJSON.fileBytes(result.fitted), to: model)
         print("wrote \(model): \(result.chosenK) segments over \(result.featureNames.count) features")
     }

@@ -69,11 +69,16 @@ struct Run: ParsableCommand {
                 FileHandle.standardError.write(Data("  left out \(d.column): \(d.reason)\n".utf8))
             }
         }
-        let result = try pipeline.run(population: population, customers: customers, schema: input.schema,
+        var result = try pipeline.run(population: population, customers: customers, schema: input.schema,
                                       delimiter: self.input.delimiterByte, keepMatrices: exportMatrices,
                                       sampledSchema: input.layout == .full)
         progress.finish()
+        let fingerprints = (FileFingerprint.of(path: population), FileFingerprint.of(path: customers))
+        result.fitted.toolVersion = RunSummary.toolVersion
+        result.fitted.inputFingerprints = ["population": fingerprints.0, "customers": fingerprints.1].compactMapValues { $0 }
         var summary = RunSummary(result: result, backend: backend)
+        summary.inputs.populationFingerprint = fingerprints.0
+        summary.inputs.customersFingerprint = fingerprints.1
         if let decisions = input.decisions {
             summary.inputs.layout = input.layout.rawValue
             summary.inputs.columnTypes = decisions
