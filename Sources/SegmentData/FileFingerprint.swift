@@ -6,8 +6,10 @@ import Foundation
 /// the size or touches a sampled block changes it, which is what telling two data drops apart needs
 /// (it is not a cryptographic digest).
 public enum FileFingerprint {
+    /// `nil` for anything but a regular file (a pipe was read once already, and would block).
     public static func of(path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        guard let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType,
+              type == .typeRegular, let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd(), size > 0 else { return nil }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
