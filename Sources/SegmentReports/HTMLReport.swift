@@ -243,6 +243,12 @@ public enum HTMLReport {
             svg.line(x(t), 10, x(t), h - 30, stroke: t == 1 ? "#555" : "#eee", width: t == 1 ? 1.5 : 1)
             svg.text(x(t), h - 16, t < 1 ? "1/\(Int(1 / t))" : "\(Int(t))x", anchor: "middle", size: 10)
         }
+        // The representation rule's lines: over at 1.5x, under at 1/1.5.
+        let over = SegmentComparison.overThreshold
+        for (t, color, label) in [(over, red, "over \(fmt(over, 1))x"), (1 / over, blue, "under 1/\(fmt(over, 1))")] {
+            svg.line(x(t), 10, x(t), h - 30, stroke: color, width: 1, dash: true)
+            svg.text(x(t), 8, label, anchor: "middle", size: 9, fill: color)
+        }
         for (i, g) in groups.enumerated() {
             let y = 20 + rowH * Double(i)
             let color = g.representation == "over" ? red : (g.representation == "under" ? blue : grey)
@@ -261,7 +267,7 @@ public enum HTMLReport {
         let strength = names.indices.map { i in s.profiles.map { abs($0.standardized[i]) }.max() ?? 0 }
         let chosen = names.indices.sorted { strength[$0] > strength[$1] }.prefix(16)
         let cell = 34.0, left = 80.0, top = 200.0
-        let w = left + cell * Double(chosen.count) + 110, h = top + cell * Double(s.profiles.count) + 10
+        let w = max(600, left + cell * Double(chosen.count) + 130), h = top + cell * Double(s.profiles.count) + 56
         var svg = SVG(width: w, height: h)
         for (c, i) in chosen.enumerated() {
             svg.text(left + cell * Double(c) + cell / 2, top - 6, names[i], anchor: "start", size: 10, rotate: -55)
@@ -274,7 +280,22 @@ public enum HTMLReport {
                          title: "segment \(p.cluster), \(names[i]): \(fmt(p.centre[i], 2)) (\(z >= 0 ? "+" : "")\(fmt(z, 2)) SD)")
                 svg.text(left + cell * Double(c) + cell / 2, top + cell * Double(r) + cell / 2 + 4, fmt(z, 1), anchor: "middle", size: 9)
             }
+            // Whether customers over- or under-represent the segment, beside its row.
+            if let g = s.segments.groups.first(where: { $0.cluster == p.cluster }), g.representation == "over" || g.representation == "under" {
+                let over = g.representation == "over"
+                svg.text(left + cell * Double(chosen.count) + 6, top + cell * Double(r) + cell / 2 + 4,
+                         over ? "▲ customers \(fmt(g.ratio, 1))x" : "▼ customers 1/\(fmt(1 / max(g.ratio, 1e-9), 1))",
+                         size: 10, fill: over ? red : blue)
+            }
         }
+        // The colour key: standard deviations from the population average.
+        let keyY = top + cell * Double(s.profiles.count) + 16
+        let steps = [-2.0, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2]
+        for (k, z) in steps.enumerated() {
+            svg.rect(left + 24 * Double(k), keyY, 24, 12, fill: divergingColor(z))
+            if k % 2 == 0 { svg.text(left + 24 * Double(k) + 12, keyY + 26, (z > 0 ? "+" : "") + fmt(z, 0), anchor: "middle", size: 9) }
+        }
+        svg.text(left + 24 * Double(steps.count) + 8, keyY + 10, "standard deviations from the population average", size: 10)
         return svg.rendered
     }
 
