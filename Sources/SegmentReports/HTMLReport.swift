@@ -265,7 +265,9 @@ public enum HTMLReport {
         // The most telling features: the largest |standardized| across segments.
         let names = s.cleaning.features
         let strength = names.indices.map { i in s.profiles.map { abs($0.standardized[i]) }.max() ?? 0 }
-        let chosen = names.indices.sorted { strength[$0] > strength[$1] }.prefix(16)
+        // Ranked to nine digits, ties in feature order: a column and its complement (GREEN_AVANTGARDE and
+        // the youth movement) tie, and last-bit differences between the backends must not swap them.
+        let chosen = rankDescending(strength).prefix(16)
         let cell = 34.0, left = 80.0, top = 200.0
         let w = max(600, left + cell * Double(chosen.count) + 130), h = top + cell * Double(s.profiles.count) + 56
         var svg = SVG(width: w, height: h)
