@@ -21,6 +21,9 @@ public enum HTMLReport {
         }
         sections.append(section("Missing data by column", missingText(s), missingChart(s)))
         sections.append(section("Missing values per person, and the split", rowText(s), rowHistogram(s)))
+        if s.cleaning.assessment.groupDifferences.contains(where: { $0.totalVariation != nil }) {
+            sections.append(section("How the high-missing rows differ", groupDifferenceText(s), groupDifferenceChart(s)))
+        }
         sections.append(section("Principal components", screeText(s), scree(s)))
         sections.append(section("What the first components mean", loadingsText(s), loadingsChart(s)))
         if let d = s.pcDensity { sections.append(section("The population and the customers on the first two components", densityText(s, d), densityMap(d))) }
@@ -156,6 +159,35 @@ public enum HTMLReport {
         let a = s.cleaning.assessment
         let diffs = a.groupDifferences.prefix(5).compactMap { d in d.totalVariation.map { "\(d.column) (\(fmt($0, 3)))" } }
         return "<p>How many values each person lacks (log scale). The split (dashed line) at more than \(a.rowThreshold) missing values sets aside \(a.highMissingRows) people (\(fmt(100 * Double(a.highMissingRows) / Double(max(1, a.rows)), 1))%) as their own group. \(xml(a.rowThresholdRule)).</p><p>Columns whose values differ most between the two groups (total variation distance): \(xml(diffs.joined(separator: ", "))).</p>"
+    }
+
+    static func groupDifferenceText(_ s: RunSummary) -> String {
+        let a = s.cleaning.assessment
+        return "<p>For the columns where the two row groups differ most: how differently the \(a.highMissingRows) high-missing people answer, "
+            + "as the total variation distance between the two groups' answers (0: the same, 1: nothing in common), and how often each group "
+            + "lacks the column. A large distance is why those rows are counted apart rather than filled in as if they were like the others.</p>"
+    }
+
+    /// The top columns by distance between the row groups: the distance as a bar, the two missing shares as text.
+    static func groupDifferenceChart(_ s: RunSummary) -> String {
+        let diffs = s.cleaning.assessment.groupDifferences.filter { $0.totalVariation != nil }.prefix(10)
+        let rowH = 20.0, left = 190.0, w = 620.0, plotW = 220.0
+        let h = 40 + rowH * Double(diffs.count)
+        var svg = SVG(width: w, height: h)
+        for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
+            let x = left + plotW * t
+            svg.line(x, 16, x, h - 22, stroke: "#eee")
+            svg.text(x, h - 8, fmt(t, 2), anchor: "middle", size: 10)
+        }
+        svg.text(left + plotW + 12, 12, "missing: low / high-missing rows", size: 10)
+        for (i, d) in diffs.enumerated() {
+            let y = 20 + rowH * Double(i), tv = d.totalVariation ?? 0
+            svg.text(left - 6, y + 11, d.column, anchor: "end", size: 10)
+            svg.rect(left, y, plotW * tv, rowH - 6, fill: orange, title: "\(d.column): distance \(fmt(tv, 3))")
+            svg.text(left + plotW * tv + 4, y + 11, fmt(tv, 2), size: 9)
+            svg.text(left + plotW + 40, y + 11, "\(fmt(d.missingShareLow * 100, 0))% / \(fmt(d.missingShareHigh * 100, 0))%", size: 10)
+        }
+        return svg.rendered
     }
 
     static func screeText(_ s: RunSummary) -> String {
@@ -436,8 +468,8 @@ public enum HTMLReport {
         let comps = Array(s.pca.perComponent.prefix(3))
         let rowH = 14.0, panelW = 300.0, left = 150.0
         let perPanel = comps.map { $0.topPositive.count + $0.topNegative.count }.max() ?? 10
-        let h = 30 + rowH * Double(perPanel) * 1.0 + 20
-        let w = panelW * Double(max(1, comps.count))
+        let h = 30 + rowH * Double(perPanel) * 1.0 + 36
+        let w = panelW * Double(max(1, comps.count)) + 16
         var svg = SVG(width: w, height: h * 1.0)
         for (p, c) in comps.enumerated() {
             let x0 = Double(p) * panelW
@@ -452,7 +484,13 @@ public enum HTMLReport {
                          title: "\(item.0): \(fmt(item.1, 3))")
                 svg.text(x0 + left - 4, y + 9, item.0.count > 24 ? String(item.0.prefix(23)) + "…" : item.0, anchor: "end", size: 9)
             }
-            svg.line(mid, 20, mid, h - 10, stroke: "#999")
+            svg.line(mid, 20, mid, h - 24, stroke: "#999")
+            // The value axis: the weights at the ends of the bars.
+            for t in [-maxW, 0, maxW] {
+                let x = mid + half * t / maxW
+                svg.line(x, h - 24, x, h - 20, stroke: "#999")
+                svg.text(x, h - 8, (t > 0 ? "+" : "") + fmt(t, 2), anchor: "middle", size: 9)
+            }
         }
         return svg.rendered
     }

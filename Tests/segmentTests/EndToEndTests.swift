@@ -111,7 +111,7 @@ struct EndToEndTests {
         // HTML and its SVG charts are well-formed XML; every chart is there.
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(parsesAsXML(html))
-        #expect(html.components(separatedBy: "<svg ").count - 1 == 9)
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 10)
         // Both JSON files have the shape of the repository's schemas (schemas/), and the check bites.
         for name in ["summary", "model"] {
             let value = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: out + "/\(name).json")))
