@@ -20,8 +20,8 @@ struct Check: ParsableCommand {
         """
     )
 
-    @Argument(help: "The population file to check (e.g. data/azdias.csv).")
-    var file: String
+    @OptionGroup var source: InputFileArgument
+    var file: String { source.path }
 
     @Option(name: .long, help: "Largest acceptable total variation distance of a column's marginal.")
     var tolerance: Double = 0.02

@@ -13,8 +13,8 @@ struct Describe: ParsableCommand {
         abstract: "Load a population file and report its missingness: by column, co-missing groups, per row, and the two row groups compared."
     )
 
-    @Argument(help: "The population file (e.g. data/azdias.csv).")
-    var file: String
+    @OptionGroup var source: InputFileArgument
+    var file: String { source.path }
 
     @OptionGroup var input: InputOptions
     @OptionGroup var cleaning: CleaningFlags

@@ -67,8 +67,8 @@ struct Score: ParsableCommand {
     @Option(name: .long, help: "A model written by `segment fit` or `segment run` (model.json).")
     var model: String
 
-    @Option(name: .long, help: "The file to score (same schema as the population).")
-    var input: String
+    @OptionGroup var source: InputFileArgument
+    var input: String { source.path }
 
     @Option(name: .shortAndLong, help: "Output CSV file; default: standard output.")
     var output: String?

@@ -45,3 +45,21 @@ struct PlainError: Error, CustomStringConvertible {
 /// The most threads any command starts: more than any machine it runs on has cores, few enough that
 /// a typo (`--threads 100000`) is an error rather than a silent cap.
 let maxThreads = 1024
+
+/// One input style for `describe`, `check` and `score`: the file as the argument or as `--input`.
+struct InputFileArgument: ParsableArguments {
+    @Argument(help: "The file to read (or give it as --input).")
+    var file: String?
+
+    @Option(name: .customLong("input"), help: "The file to read (the same as the argument).")
+    var inputFile: String?
+
+    func validate() throws {
+        guard (file == nil) != (inputFile == nil) else {
+            throw ValidationError(file == nil ? "give the file to read, as the argument or as --input"
+                                              : "give the file once: as the argument or as --input, not both")
+        }
+    }
+
+    var path: String { file ?? inputFile ?? "" }
+}

@@ -78,6 +78,9 @@ struct CommandLineTests {
         ["describe", "f.csv", "--multi-level", "maybe"],
         ["fit", "--population", "p"],
         ["score", "--input", "x.csv"],
+        ["score", "--model", "m.json"],
+        ["score", "--model", "m.json", "x.csv", "--input", "y.csv"],
+        ["describe", "a.csv", "--input", "b.csv"],
         ["score", "--model", "m.json", "--input", "x.csv", "--threads", "0"],
         ["generate", "--population-rows", "-1"],
         ["generate", "--population-rows", "0"],
@@ -104,6 +107,9 @@ struct CommandLineTests {
         #expect(g.output == "d" && g.populationRows == 10 && g.customerRows == 5 && g.seed == 3)
         let c = try Check.parse(["f.csv", "--tolerance", "0.05"])
         #expect(c.file == "f.csv" && c.tolerance == 0.05)
+        // One input style: the file as the argument or as --input, for describe, check and score.
+        #expect(try Check.parse(["--input", "f.csv"]).file == "f.csv" && (try Describe.parse(["--input", "f.csv"]).file) == "f.csv")
+        #expect(try Score.parse(["--model", "m.json", "x.csv"]).input == "x.csv" && (try Describe.parse(["f.csv"]).file) == "f.csv")
         let b = try segment_bench.Bench.parse(["--stages", "linalg", "load", "--repeat", "2", "--rows", "1000"])
         #expect(b.stages == ["linalg", "load"] && b.repeat == 2 && b.rows == 1000)
     }
