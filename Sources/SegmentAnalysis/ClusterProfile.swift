@@ -83,7 +83,10 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
         case .dummy:
             return String(format: "%@ %@ (%.0f%% vs %.0f%%)", d.feature, d.standardized > 0 ? "common" : "rare",
                           max(0, min(1, d.value)) * 100, d.populationMean * 100)
-        case let .binary(c, _, one):
+        case let .binary(c, zero, one):
+            if let phrase = binaryPhrase(column: c, zero: zero, one: one, share: d.value, population: d.populationMean, meaning: d.meaning) {
+                return phrase
+            }
             // The share with the second code, and what the column is (without the "(0 = a, 1 = b)").
             var what = d.meaning
             if let r = what.range(of: " (0 = ", options: .backwards) { what = String(what[..<r.lowerBound]) }
@@ -94,6 +97,43 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
             let dir = d.standardized > 0 ? "high" : "low"
             return "\(d.feature) \(dir) (\(fmt(d.value)) vs \(fmt(d.populationMean)): \(d.meaning))"
         }
+    }
+
+    /// A two-code column said by what its second code means, when the meaning names it:
+    /// "sex: 1 male, 2 female" -> "sex: 6% female (population 52%; ANREDE_KZ)";
+    /// "former East (O) or West (W)" -> "80% West (...)"; "insurance attitude: safety vs risk" ->
+    /// "insurance attitude: 30% risk (...)"; "... membership flag" -> "youth green-avantgarde
+    /// membership for 95% (...)". Nil when the meaning names neither code.
+    static func binaryPhrase(column: String, zero: Code, one: Code, share: Double, population: Double, meaning full: String) -> String? {
+        // Without the recipe's "(0 = a, 1 = b)" suffix, which says how the codes became 0 and 1.
+        var m = full
+        if let r = m.range(of: " (0 = ", options: .backwards) { m = String(m[..<r.lowerBound]) }
+        let pct = String(format: "%.0f%%", max(0, min(1, share)) * 100)
+        let tail = String(format: " (population %.0f%%; %@)", max(0, min(1, population)) * 100, column)
+        let concept: String? = m.range(of: ": ").map { String(m[..<$0.lowerBound]) }
+        let body = m.range(of: ": ").map { String(m[$0.upperBound...]) } ?? m
+        // "1 male, 2 female"
+        for part in body.components(separatedBy: ", ") {
+            let words = part.split(separator: " ", maxSplits: 1).map(String.init)
+            if words.count == 2, words[0] == one.description {
+                return (concept.map { "\($0): " } ?? "") + "\(pct) \(words[1])" + tail
+            }
+        }
+        // "West (W)"
+        if let r = m.range(of: " (\(one.description))") {
+            let before = m[..<r.lowerBound].split(separator: " ")
+            if let label = before.last { return "\(pct) \(label)" + tail }
+        }
+        // "safety vs risk", the codes in order
+        if let vs = body.range(of: " vs ") {
+            let second = body[vs.upperBound...].trimmingCharacters(in: .whitespaces)
+            if !second.isEmpty, zero < one { return (concept.map { "\($0): " } ?? "") + "\(pct) \(second)" + tail }
+        }
+        // "... flag": the flag's subject, for the share that has it
+        if m.hasSuffix(" flag"), one.description == "1" {
+            return "\(m.dropLast(5)) for \(pct)" + tail
+        }
+        return nil
     }
 
     /// A difference said in the direction its codes mean, when the meaning says which end is which:

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import SegmentAnalysis
+import SegmentData
+@testable import SegmentModels
 
 @Suite("Response model helpers")
 struct ResponseTests {
@@ -60,5 +62,33 @@ struct DirectionTests {
         #expect(ClusterProfile.directional(d("M", 0.0, 0.79, -2, "youth movement (1 = mainstream, 0 = avantgarde)"))
                 == "youth movement: mostly avantgarde (M 0.00 vs 0.79)")
         #expect(ClusterProfile.directional(d("KBA13_ANZAHL_PKW", 700, 600, 0.5, "number of cars in the PLZ8")) == nil)
+    }
+
+    @Test("binary columns are said by what their second code means, at that code's share")
+    func binary() {
+        func b(_ c: String, _ zero: Code, _ one: Code, _ share: Double, _ pop: Double, _ meaning: String) -> String? {
+            ClusterProfile.binaryPhrase(column: c, zero: zero, one: one, share: share, population: pop, meaning: meaning)
+        }
+        #expect(b("ANREDE_KZ", .number(1), .number(2), 0.06, 0.52, "sex: 1 male, 2 female") == "sex: 6% female (population 52%; ANREDE_KZ)")
+        #expect(b("OST_WEST_KZ", .text("O"), .text("W"), 0.8, 0.79, "former East (O) or West (W)") == "80% West (population 79%; OST_WEST_KZ)")
+        #expect(b("VERS_TYP", .number(1), .number(2), 0.3, 0.4, "insurance attitude: safety vs risk")
+                == "insurance attitude: 30% risk (population 40%; VERS_TYP)")
+        #expect(b("GREEN_AVANTGARDE", .number(0), .number(1), 0.95, 0.22, "youth green-avantgarde membership flag")
+                == "youth green-avantgarde membership for 95% (population 22%; GREEN_AVANTGARDE)")
+        #expect(b("X", .number(0), .number(1), 0.5, 0.5, "something else") == nil)
+        // Through describe: the share is the second code's, whichever way the segment leans.
+        // As the recipe describes it, with how the codes became 0 and 1.
+        #expect(b("GREEN_AVANTGARDE", .number(0), .number(1), 0.95, 0.22, "youth green-avantgarde membership flag (0 = 0, 1 = 1)")
+                == "youth green-avantgarde membership for 95% (population 22%; GREEN_AVANTGARDE)")
+        let low = ClusterProfile.describe(d("ANREDE_KZ", 0.06, 0.52, -0.9, "sex: 1 male, 2 female (0 = 1, 1 = 2)"),
+                                          feature: OutputFeature(name: "ANREDE_KZ", source: .binary(column: "ANREDE_KZ", zero: .number(1), one: .number(2))))
+        #expect(low == "sex: 6% female (population 52%; ANREDE_KZ)")
+    }
+
+    @Test("one-hot columns: common where the segment has more of the code, rare where less")
+    func oneHot() {
+        let f = OutputFeature(name: "CAMEO_DEUG_2015_9", source: .dummy(column: "CAMEO_DEUG_2015", code: .number(9)))
+        #expect(ClusterProfile.describe(d("CAMEO_DEUG_2015_9", 0.74, 0.14, 1.7, ""), feature: f) == "CAMEO_DEUG_2015_9 common (74% vs 14%)")
+        #expect(ClusterProfile.describe(d("CAMEO_DEUG_2015_9", 0.01, 0.14, -0.4, ""), feature: f) == "CAMEO_DEUG_2015_9 rare (1% vs 14%)")
     }
 }
