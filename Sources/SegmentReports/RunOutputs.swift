@@ -42,8 +42,7 @@ public enum RunOutputs {
     /// in one step: a reader sees the whole previous report or the whole new one.
     public static func write(_ result: Pipeline.Result, summary: RunSummary, info: RunInfo, to directory: String,
                              exportMatrices: Bool) throws {
-        let folder = try StagedFolder(target: directory)
-        do {
+        try StagedFolder.replace(directory, ours: ownNames) { folder in
             func write(_ name: String, _ bytes: [UInt8]) throws { try AtomicFile.write(bytes, to: folder.path(name)) }
             try write("summary.json", try SegmentJSON.fileBytes(summary))
             try write("run_info.json", try SegmentJSON.fileBytes(info))
@@ -65,10 +64,6 @@ public enum RunOutputs {
                                         namesPath: folder.path("population_pca.names.txt"))
                 }
             }
-            try folder.commit(ours: ownNames)
-        } catch {
-            folder.abandon()
-            throw folder.translate(error)
         }
     }
 }

@@ -49,7 +49,7 @@ struct Check: ParsableCommand {
 
     func validate() throws {
         guard tolerance > 0 else { throw ValidationError("--tolerance must be positive") }
-        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
+        try checkThreads(threads)
     }
 
     func run() throws {

@@ -75,7 +75,7 @@ struct InputOptions: ParsableArguments {
         if let d = delimiter, d != ";" && d != "," && d != "\t" {
             throw ValidationError("--delimiter must be ';', ',' or a tab, not '\(d)'")
         }
-        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
+        try checkThreads(threads)
         _ = try userTypes()
         if features != nil && (!metadata.isEmpty || !columnType.isEmpty) {
             throw ValidationError("--features (a subset-style feature summary) and --metadata / --column-type are alternatives: give one")

@@ -89,7 +89,7 @@ struct Score: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
+        try checkThreads(threads)
         if let d = delimiter, d != ";" && d != "," { throw ValidationError("--delimiter must be ';' or ','") }
     }
 

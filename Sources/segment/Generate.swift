@@ -60,7 +60,7 @@ struct Generate: ParsableCommand {
         guard populationRows >= 1 else { throw ValidationError("--population-rows must be at least 1 (a run needs a population), not \(populationRows)") }
         guard customerRows >= 1 else { throw ValidationError("--customer-rows must be at least 1, not \(customerRows)") }
         guard mailoutTrainRows >= 0, mailoutTestRows >= 0 else { throw ValidationError("--mailout-train-rows and --mailout-test-rows must not be negative") }
-        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
+        try checkThreads(threads)
     }
 
     func run() throws {
@@ -74,23 +74,16 @@ struct Generate: ParsableCommand {
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let segments = plantedSegments.map { LatentModel.planted(count: $0, seed: seed) } ?? LatentModel.segments
-        let truth: SyntheticTruth
-        let folder = try StagedFolder(target: output)
-        do {
+        let truth = try StagedFolder.replace(output) { folder -> SyntheticTruth in
             switch layout {
             case .subset:
-                truth = try SyntheticGenerator(populationRows: populationRows, customerRows: customerRows,
-                                               seed: seed, threads: threads, segments: segments).write(to: folder.staging)
+                return try SyntheticGenerator(populationRows: populationRows, customerRows: customerRows,
+                                              seed: seed, threads: threads, segments: segments).write(to: folder.staging)
             case .full:
-                truth = try FullLayoutGenerator(populationRows: populationRows, customerRows: customerRows,
-                                                mailoutTrainRows: mailoutTrainRows, mailoutTestRows: mailoutTestRows,
-                                                seed: seed, threads: threads, segments: segments).write(to: folder.staging)
+                return try FullLayoutGenerator(populationRows: populationRows, customerRows: customerRows,
+                                               mailoutTrainRows: mailoutTrainRows, mailoutTestRows: mailoutTestRows,
+                                               seed: seed, threads: threads, segments: segments).write(to: folder.staging)
             }
-            let written = try FileManager.default.contentsOfDirectory(atPath: folder.staging)
-            try folder.commit(ours: Set(written))
-        } catch {
-            folder.abandon()
-            throw folder.translate(error)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         print("wrote \(populationRows) population and \(customerRows) customer rows" +

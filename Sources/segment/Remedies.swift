@@ -46,6 +46,13 @@ struct PlainError: Error, CustomStringConvertible {
 /// a typo (`--threads 100000`) is an error rather than a silent cap.
 let maxThreads = 1024
 
+/// The `--threads` rule every command shares.
+func checkThreads(_ threads: Int) throws {
+    guard (1...maxThreads).contains(threads) else {
+        throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)")
+    }
+}
+
 /// One input style for `describe`, `check` and `score`: the file as the argument or as `--input`.
 struct InputFileArgument: ParsableArguments {
     @Argument(help: "The file to read (or give it as --input).")

@@ -103,8 +103,7 @@ struct Train: ParsableCommand {
                                       searchBudget: searchBudget, seed: model.seed, threads: input.threads)
         let (response, fitSeconds) = try trainer.train(pipeline: fitted, x: x, names: names, labels: labels, backend: backend,
                                          meanings: meanings) { done, total in note("  step \(done + 1) of \(total)") }
-        let folder = try StagedFolder(target: output)
-        do {
+        try StagedFolder.replace(output, ours: Set(Self.files)) { folder in
             try AtomicFile.write(try SegmentJSON.fileBytes(response), to: folder.path("response_model.json"))
             try AtomicFile.write(try SegmentJSON.fileBytes(response.evaluation), to: folder.path("response_summary.json"))
             // What changes between runs (timings) stays out of the deterministic files.
@@ -120,10 +119,6 @@ struct Train: ParsableCommand {
                 try AtomicFile.write("response,fold\n" + zip(labels, fold).map { "\($0 ? 1 : 0),\($1)\n" }.joined(),
                                      to: folder.path("response_folds.csv"))
             }
-            try folder.commit(ours: Set(Self.files))
-        } catch {
-            folder.abandon()
-            throw folder.translate(error)
         }
         let e = response.evaluation
         print(String(format: "cross-validated ROC AUC: boosted trees %.3f ± %.3f, logistic regression %.3f ± %.3f; using %@",
@@ -161,7 +156,7 @@ struct Predict: ParsableCommand {
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
     func validate() throws {
-        guard (1...maxThreads).contains(threads) else { throw ValidationError("--threads must be between 1 and \(maxThreads), not \(threads)") }
+        try checkThreads(threads)
     }
 
     func run() throws {

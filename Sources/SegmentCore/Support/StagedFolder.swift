@@ -83,6 +83,21 @@ public final class StagedFolder {
         TemporaryFiles.unregister(staging)
     }
 
+    /// Replaces `target` as a whole with what `body` writes into a staging folder: committed when
+    /// `body` returns (`ours`: the names the tool writes, or nil for everything it wrote), abandoned
+    /// when anything throws, the error naming the target's files rather than the staged ones.
+    public static func replace<T>(_ target: String, ours: Set<String>? = nil, _ body: (StagedFolder) throws -> T) throws -> T {
+        let folder = try StagedFolder(target: target)
+        do {
+            let result = try body(folder)
+            try folder.commit(ours: try ours ?? Set(FileManager.default.contentsOfDirectory(atPath: folder.staging)))
+            return result
+        } catch {
+            folder.abandon()
+            throw folder.translate(error)
+        }
+    }
+
     /// `error` with a staged file's path told as the file it stands for (`out/summary.json`, not
     /// `.out.staging-123/summary.json`): what the user asked for is what they can act on.
     public func translate(_ error: any Error) -> any Error {
