@@ -16,6 +16,11 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
         public var standardized: Double
         /// What the feature measures.
         public var meaning: String
+
+        public init(feature: String, value: Double, populationMean: Double, standardized: Double, meaning: String) {
+            self.feature = feature; self.value = value; self.populationMean = populationMean
+            self.standardized = standardized; self.meaning = meaning
+        }
     }
 
     public var cluster: Int
@@ -24,8 +29,27 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
     /// Every feature's standardized difference, in feature order (for the heat map).
     public var standardized: [Double]
     public var top: [Difference]
-    /// A few words from the top differences.
+    /// A few words from the top differences, with their numbers.
     public var summary: String
+    /// Each top difference in plain words, without numbers ("wealthier", "older (typically over
+    /// 60)", "88% female"), in the order of `top`: what a persona is written from.
+    public var traits: [String]
+
+    public init(cluster: Int, centre: [Double], standardized: [Double], top: [Difference], summary: String, traits: [String]) {
+        self.cluster = cluster; self.centre = centre; self.standardized = standardized
+        self.top = top; self.summary = summary; self.traits = traits
+    }
+
+    private enum CodingKeys: String, CodingKey { case cluster, centre, standardized, top, summary, traits }
+
+    /// A summary written before `traits` existed (schema 3 from before 0.1.0's personas) reads with none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(cluster: try c.decode(Int.self, forKey: .cluster), centre: try c.decode([Double].self, forKey: .centre),
+                  standardized: try c.decode([Double].self, forKey: .standardized), top: try c.decode([Difference].self, forKey: .top),
+                  summary: try c.decode(String.self, forKey: .summary),
+                  traits: try c.decodeIfPresent([String].self, forKey: .traits) ?? [])
+    }
 
     /// `meanings`: what each source column measures, by name, for columns the subset's facts do not
     /// describe (the DIAS descriptions of the full layout).
@@ -55,9 +79,9 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
                 Difference(feature: features[i].name, value: original[j, i], populationMean: scaler.mean[i],
                            standardized: zs[i], meaning: meaning(of: features[i], meanings: meanings))
             }
-            let words = diffs.prefix(3).map { d in describe(d, feature: features.first { $0.name == d.feature }!) }
+            let said = zip(diffs, chosen).map { d, i in trait(d, feature: features[i]) }
             return ClusterProfile(cluster: j, centre: original.row(j), standardized: zs, top: diffs,
-                                  summary: words.joined(separator: "; "))
+                                  summary: said.prefix(3).map(\.phrase).joined(separator: "; "), traits: said.map(\.words))
         }
     }
 
@@ -67,10 +91,12 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
         switch f.source {
         case let .value(c):
             return of(c)
-        case let .binary(c, zero, one):
-            return "\(of(c)) (0 = \(zero), 1 = \(one))"
+        case let .binary(c, _, one):
+            // The recoded value is the share with the second code.
+            return "\(of(c)) (share with \(one)" + (FullReference.codeMeaning(column: c, code: one.description).map { ": \($0)" } ?? "") + ")"
         case let .dummy(c, code):
-            return "share with \(c) = \(code): \(of(c))"
+            return "share with \(c) = \(code)" + (FullReference.codeMeaning(column: c, code: code.description).map { " (\($0))" } ?? "")
+                + ": \(of(c))"
         case .engineered:
             return EngineeredFeatures.meanings[f.name] ?? f.name
         case let .year(c):
@@ -78,25 +104,90 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
         }
     }
 
-    static func describe(_ d: Difference, feature: OutputFeature) -> String {
+    /// A difference in words: `phrase` with its numbers, for the findings, and `words` without
+    /// them, for a persona.
+    struct Said: Equatable { var words: String; var phrase: String }
+
+    static func describe(_ d: Difference, feature: OutputFeature) -> String { trait(d, feature: feature).phrase }
+
+    static func trait(_ d: Difference, feature: OutputFeature) -> Said {
+        let numbers = "\(d.feature) \(fmt(d.value)) vs \(fmt(d.populationMean))"
         switch feature.source {
-        case .dummy:
-            return String(format: "%@ %@ (%.0f%% vs %.0f%%)", d.feature, d.standardized > 0 ? "common" : "rare",
-                          max(0, min(1, d.value)) * 100, d.populationMean * 100)
-        case let .binary(c, zero, one):
-            if let phrase = binaryPhrase(column: c, zero: zero, one: one, share: d.value, population: d.populationMean, meaning: d.meaning) {
-                return phrase
+        case let .dummy(c, code):
+            // "more often top earners (LP_STATUS_GROB = 5: 28% vs 10%)", by the code's published meaning.
+            var what = FullReference.codeMeaning(column: c, code: code.description) ?? "\(c) = \(code)"
+            // A one-word meaning ("indifferent") says what it is of: "indifferent (energy-consumer type)".
+            if !what.contains(" "), let colon = d.meaning.range(of: ": ") {
+                let concept = d.meaning[colon.upperBound...].replacingOccurrences(of: " (nominal)", with: "")
+                if !concept.isEmpty { what += " (\(concept))" }
             }
-            // The share with the second code, and what the column is (without the "(0 = a, 1 = b)").
-            var what = d.meaning
-            if let r = what.range(of: " (0 = ", options: .backwards) { what = String(what[..<r.lowerBound]) }
-            return String(format: "%@ = %@ for %.0f%% (population %.0f%%): %@", c, one.description,
-                          max(0, min(1, d.value)) * 100, max(0, min(1, d.populationMean)) * 100, what)
+            let words = "\(d.standardized > 0 ? "more" : "less") often \(what)"
+            let shares = String(format: "%.0f%% vs %.0f%%", max(0, min(1, d.value)) * 100, max(0, min(1, d.populationMean)) * 100)
+            return Said(words: words, phrase: "\(words) (" + (what.hasPrefix(c + " = ") ? "" : "\(c) = \(code): ") + shares + ")")
+        case let .binary(c, zero, one):
+            let share = max(0, min(1, d.value)), population = max(0, min(1, d.populationMean))
+            let tail = String(format: " (population %.0f%%; %@)", population * 100, c)
+            if let w = TraitWords.of(c) {
+                // The segment's majority code, with its share: "88% female", "76% male".
+                let words = share >= 0.5 ? String(format: "%.0f%% %@", share * 100, w.higher)
+                                         : String(format: "%.0f%% %@", (1 - share) * 100, w.lower)
+                return Said(words: words, phrase: words + tail)
+            }
+            if let phrase = binaryPhrase(column: c, zero: zero, one: one, share: d.value, population: d.populationMean, meaning: d.meaning) {
+                return Said(words: phrase.replacingOccurrences(of: tail, with: ""), phrase: phrase)
+            }
+            // The share with the second code, and what the column is.
+            let what = withoutRecoding(d.meaning)
+            let words = String(format: "%@ = %@ for %.0f%%", c, one.description, share * 100)
+            return Said(words: words, phrase: words + String(format: " (population %.0f%%): %@", population * 100, what))
         default:
-            if let phrase = directional(d) { return phrase }
-            let dir = d.standardized > 0 ? "high" : "low"
-            return "\(d.feature) \(dir) (\(fmt(d.value)) vs \(fmt(d.populationMean)): \(d.meaning))"
+            let name: String
+            switch feature.source {
+            case let .value(c): name = c
+            default: name = feature.name
+            }
+            if let w = TraitWords.of(name) {
+                let base = d.standardized > 0 ? w.higher : w.lower
+                let typical = w.typical(d.value).map { "typically \($0)" }
+                let scale = w.scale ?? scaleOf(d.meaning)
+                let evidence = [typical, numbers, scale].compactMap { $0 }.joined(separator: "; ")
+                return Said(words: base + (typical.map { " (\($0))" } ?? ""), phrase: "\(base) (\(evidence))")
+            }
+            if let phrase = directional(d) {
+                return Said(words: phrase.replacingOccurrences(of: " (\(numbers))", with: ""), phrase: phrase)
+            }
+            // No words for this column: the direction of its codes, with the end of the scale it
+            // leans to where the spreadsheet names the codes ("higher D19_BANKEN_ANZ_12 (towards
+            // very high activity)"). A typical code is not said: a mean of skewed codes has none.
+            let dir = d.standardized > 0 ? "higher" : "lower"
+            if let ends = FullReference.scaleEnds(column: name) {
+                let (code, label) = d.standardized > 0 ? ends.last : ends.first
+                return Said(words: "\(dir) \(d.feature) (towards \(label))",
+                            phrase: "\(dir) \(d.feature) (\(fmt(d.value)) vs \(fmt(d.populationMean)), towards \(code) = \(label): \(d.meaning))")
+            }
+            return Said(words: "\(dir) \(d.feature)", phrase: "\(d.feature) \(dir) (\(fmt(d.value)) vs \(fmt(d.populationMean)): \(d.meaning))")
         }
+    }
+
+    /// A meaning without the recipe's note on how a two-code column became 0 and 1.
+    static func withoutRecoding(_ meaning: String) -> String {
+        for marker in [" (share with ", " (0 = "] {
+            if let r = meaning.range(of: marker, options: .backwards) { return String(meaning[..<r.lowerBound]) }
+        }
+        return meaning
+    }
+
+    /// The scale a meaning states: "(1 = wealthy ... 5 = poorer)" or ", 1 = highest".
+    static func scaleOf(_ meaning: String) -> String? {
+        if let open = meaning.range(of: "(1 = ") ?? meaning.range(of: "(0 = "),
+           let close = meaning.range(of: ")", range: open.upperBound..<meaning.endIndex) {
+            return String(meaning[meaning.index(after: open.lowerBound)..<close.lowerBound])
+        }
+        if let comma = meaning.range(of: ", ", options: .backwards) {
+            let rest = meaning[comma.upperBound...]
+            if let eq = rest.range(of: " = "), Int(rest[..<eq.lowerBound]) != nil, !rest.contains("missing") { return String(rest) }
+        }
+        return nil
     }
 
     /// A two-code column said by what its second code means, when the meaning names it:
@@ -105,9 +196,7 @@ public struct ClusterProfile: Codable, Sendable, Equatable {
     /// "insurance attitude: 30% risk (...)"; "... membership flag" -> "youth green-avantgarde
     /// membership for 95% (...)". Nil when the meaning names neither code.
     static func binaryPhrase(column: String, zero: Code, one: Code, share: Double, population: Double, meaning full: String) -> String? {
-        // Without the recipe's "(0 = a, 1 = b)" suffix, which says how the codes became 0 and 1.
-        var m = full
-        if let r = m.range(of: " (0 = ", options: .backwards) { m = String(m[..<r.lowerBound]) }
+        let m = withoutRecoding(full)
         let pct = String(format: "%.0f%%", max(0, min(1, share)) * 100)
         let tail = String(format: " (population %.0f%%; %@)", max(0, min(1, population)) * 100, column)
         let concept: String? = m.range(of: ": ").map { String(m[..<$0.lowerBound]) }

@@ -80,6 +80,37 @@ public enum FullReference {
                      row: Int($0[5]) ?? 0)
     }
 
+    /// What a code of a column means, from the published Values spreadsheet ("top earners" for
+    /// LP_STATUS_GROB 5, "upper middleclass" for CAMEO_DEUG_2015 2). Two columns list their fine
+    /// codes under merged group cells (LP_FAMILIE_GROB, LP_STATUS_GROB; xlsx_layout.md) while the
+    /// data holds the group numbers 1...5: there code n is the n-th distinct meaning.
+    public static func codeMeaning(column: String, code: String) -> String? {
+        // The data's D19_* columns are the spreadsheet's D19_*_RZ attributes.
+        guard let rows = attributeRowsByColumn[column] ?? attributeRowsByColumn[column + "_RZ"] else { return nil }
+        if rows.contains(where: \.fromMergedCell) {
+            var distinct: [String] = []
+            for r in rows where Int(r.value).map({ $0 > 0 }) == true && !distinct.contains(r.meaning) { distinct.append(r.meaning) }
+            guard let n = Int(code), n >= 1, n <= distinct.count else { return nil }
+            return distinct[n - 1]
+        }
+        return rows.first { r in r.value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == code } }?.meaning
+    }
+
+    /// The first and last named codes of a column's scale (unknown codes left out), for saying
+    /// which way a difference leans.
+    public static func scaleEnds(column: String) -> (first: (Int, String), last: (Int, String))? {
+        guard let rows = attributeRowsByColumn[column] ?? attributeRowsByColumn[column + "_RZ"],
+              !rows.contains(where: \.fromMergedCell) else { return nil }
+        let named = rows.compactMap { r -> (Int, String)? in
+            guard let v = Int(r.value), v >= 0, !r.meaning.lowercased().hasPrefix("unknown") else { return nil }
+            return (v, r.meaning)
+        }.sorted { $0.0 < $1.0 }
+        guard let first = named.first, let last = named.last, first.0 < last.0 else { return nil }
+        return (first, last)
+    }
+
+    static let attributeRowsByColumn: [String: [AttributeRow]] = Dictionary(grouping: attributeRows, by: \.attribute)
+
     /// The Information Levels spreadsheet as rows (the attribute cell's raw text: a few hold two names).
     public struct LevelRow: Sendable {
         public var level: String, attribute: String, description: String, notes: String

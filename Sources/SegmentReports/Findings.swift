@@ -4,17 +4,58 @@ import SegmentAnalysis
 /// The answer in plain words, shared by the HTML and Markdown reports and the terminal: which
 /// segments to target, how far a mail-out to them reaches, and what the high-missing rows mean.
 public enum Findings {
-    /// One sentence per target segment, best first.
+    /// One paragraph per target segment, best first: who they are, then the numbers.
     public static func targets(_ s: RunSummary) -> [String] {
         let c = s.segments
         return c.targets.map { t in
-            let who = t.cluster < s.profiles.count ? s.profiles[t.cluster].summary : ""
+            let who = t.cluster < s.profiles.count ? portrait(s.profiles[t.cluster]) : nil
             return "Segment \(t.cluster): customers are \(fmt(t.ratio, 1))x as common as in the population "
-                + "(95% interval \(fmt(t.ratioLow, 1))-\(fmt(t.ratioHigh, 1))). It holds \(t.populationCount) people "
+                + "(95% interval \(fmt(t.ratioLow, 1))-\(fmt(t.ratioHigh, 1))). " + (who.map { "\($0) " } ?? "")
+                + "It holds \(t.populationCount) people "
                 + "(\(fmt(t.populationShareOfAll * 100, 1))% of the population); at the two files' scale there are "
                 + "\(fmt(t.customersPerHundred, 1)) customers per 100 of them, against \(fmt(c.customersPerHundred, 1)) "
-                + "per 100 over everyone the segments describe." + (who.isEmpty ? "" : " Who they are: \(who).")
+                + "per 100 over everyone the segments describe."
         }
+    }
+
+    /// A segment's persona in one paragraph: its size and standing with customers, who its people
+    /// are in plain words, and the evidence for the three strongest traits.
+    public static func persona(_ s: RunSummary, _ p: ClusterProfile) -> String {
+        var text = "Segment \(p.cluster)"
+        if let g = s.segments.groups.first(where: { $0.cluster == p.cluster }) {
+            text += " holds \(fmt(g.populationShareOfAll * 100, 1))% of the population; "
+            switch g.representation {
+            case "over":
+                text += "customers are \(fmt(g.ratio, 1))x as common there as in the population (95% interval "
+                    + "\(fmt(g.ratioLow, 1))-\(fmt(g.ratioHigh, 1))): a segment to target."
+            case "under":
+                text += "customers are \(fmt(1 / max(g.ratio, 1e-9), 1))x rarer there than in the population "
+                    + "(ratio \(fmt(g.ratio, 2))): not worth mailing."
+            default:
+                text += "customers are about as common there as in the population (ratio \(fmt(g.ratio, 2)), "
+                    + "\(fmt(g.ratioLow, 2))-\(fmt(g.ratioHigh, 2)))."
+            }
+        } else {
+            text += "."
+        }
+        if let who = portrait(p) { text += " " + who }
+        if !p.summary.isEmpty { text += " In numbers: \(p.summary)." }
+        return text
+    }
+
+    /// "Compared with the population, its people are wealthier, older (typically over 60) and 88%
+    /// female.": the traits that stand out (half a standard deviation or more, at least two, at
+    /// most five), strongest first. Nil for a profile without traits (a summary from before them).
+    static func portrait(_ p: ClusterProfile) -> String? {
+        let strong = zip(p.traits, p.top).filter { abs($0.1.standardized) >= 0.5 }.map(\.0)
+        let words = Array((strong.count >= 2 ? strong : Array(p.traits.prefix(2))).prefix(5))
+        guard !words.isEmpty else { return nil }
+        return "Compared with the population, its people are \(englishList(words))."
+    }
+
+    /// "a", "a and b", "a, b and c".
+    static func englishList(_ items: [String]) -> String {
+        items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
     }
 
     /// What mailing every target reaches, or why there is no target.
@@ -24,8 +65,7 @@ public enum Findings {
             return "No segment is over-represented by the rule below, so no segment stands out as a target."
         }
         let names = c.targets.map { "\($0.cluster)" }
-        let list = names.count == 1 ? "segment \(names[0])"
-            : "segments " + names.dropLast().joined(separator: ", ") + " and " + names.last!
+        let list = (names.count == 1 ? "segment " : "segments ") + englishList(names)
         return "Mailing \(list) reaches \(fmt(last.cumulativePopulationShareOfAll * 100, 1))% of the population, "
             + "among whom \(fmt(last.cumulativeCustomerShareOfAll * 100, 1))% of the customers are found."
     }

@@ -100,21 +100,9 @@ public enum HTMLReport {
 
     static func profileText(_ s: RunSummary) -> String {
         // A persona per segment: its size, how its customers compare, and who its people are.
-        var rows = s.profiles.map { p -> String in
-            guard let g = s.segments.groups.first(where: { $0.cluster == p.cluster }) else {
-                return "<li><b>segment \(p.cluster)</b>: \(xml(p.summary))</li>"
-            }
-            let standing: String
-            switch g.representation {
-            case "over": standing = "customers \(fmt(g.ratio, 1))x as common as in the population: a segment to target"
-            case "under": standing = "customers \(fmt(1 / max(g.ratio, 1e-9), 1))x rarer than in the population"
-            default: standing = "customers about as common as in the population (\(fmt(g.ratio, 2))x)"
-            }
-            return "<li><b>Segment \(p.cluster)</b>, \(fmt(g.populationShare * 100, 1))% of the population; \(standing). "
-                + "Its people: \(xml(p.summary)).</li>"
-        }
-        if rows.isEmpty { rows = ["<li>none</li>"] }
-        return "<p>Each row is a segment's centre, each column a feature, coloured by how far the centre lies from the population average in standard deviations (red above, blue below).</p><ul>\(rows.joined())</ul>"
+        let personas = s.profiles.map { "<p>\(xml(Findings.persona(s, $0)))</p>" }
+        return "<p>Each row of the chart is a segment's centre, each column a feature, coloured by how far the centre lies from the population average in standard deviations (red above, blue below).</p>"
+            + (personas.isEmpty ? "<p>No segments.</p>" : personas.joined())
     }
 
     /// The customers file's own columns, per segment: a table per column.

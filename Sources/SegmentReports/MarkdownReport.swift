@@ -34,6 +34,7 @@ public enum MarkdownReport {
         o.append("\n## What the segments look like\n")
         for p in s.profiles {
             o.append("### segment \(p.cluster)\n")
+            o.append(Findings.persona(s, p) + "\n")
             o.append("| feature | segment | population | difference (SD) | meaning |")
             o.append("|---|---:|---:|---:|---|")
             for d in p.top {
