@@ -228,8 +228,12 @@ public struct Pipeline {
         let ignored = populationRaw!.ignoredColumns
         let populationIDs = populationRaw!.personIDs()
         progress?("clean", 0)
+        // The clean stage's fractions are its steps done, weighted by their share of its time on the
+        // default data (the assessment and fit ~60%, the apply ~15%, scaling ~5%, PCA ~20%).
         let (recipe, assessment) = try CleaningRecipe.fit(populationRaw!, options: config.cleaning, threads: threads)
+        progress?("clean", 0.6)
         var cleaned = try recipe.apply(populationRaw!, threads: threads)
+        progress?("clean", 0.75)
         populationRaw = nil
         lap("clean population")
         guard cleaned.lowRows.count >= 2 else {
@@ -240,6 +244,7 @@ public struct Pipeline {
         let (imputer, scaler) = StandardScaler().fitTransform(&cleaned.matrix, imputing: Imputer(strategy: config.imputation),
                                                                   threads: threads)
         lap("impute and scale")
+        progress?("clean", 0.8)
         // A value so large that a column's variance overflows would turn every later statistic into
         // NaN; say which column instead. (One pass over the scaled matrix: ~40 ms at full size.)
         let badColumn: Int? = {
@@ -258,6 +263,7 @@ public struct Pipeline {
                             kind: .other("values too large for the statistics: the column's variance overflows double precision"))
         }
         let pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)
+        progress?("clean", 0.95)
         let projected = try pca.transform(cleaned.matrix, backend: backend)
         let lowRows = cleaned.lowRows, missingPerRow = cleaned.missingPerRow
         cleaned.matrix = Matrix(rows: 0, columns: 0)
@@ -311,7 +317,10 @@ public struct Pipeline {
         // The sweep's solution at this k is one more start: the final fit is then never worse than
         // the sweep's, whose warm starts often find a lower optimum than fresh seeds.
         let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend,
-                                                                 extraStarts: sweepCentres[k].map { [$0] } ?? [])
+                                                                 extraStarts: sweepCentres[k].map { [$0] } ?? []) { done, total in
+            // Each start is most of the stage; the customers' assignment after them is quick.
+            self.progress?("k-means", 0.9 * Double(done) / Double(total))
+        }
         var populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])
         // The same steps as `FittedPipeline.assign`, on the customers already projected.
@@ -327,6 +336,7 @@ public struct Pipeline {
         progress?("customer likeness", 0)
         let logistic = LogisticRegression(threads: threads)
         let likeness = try logistic.fit(negatives: projected, positives: customersProjected, backend: backend)
+        progress?("customer likeness", 0.2)
         let foldAUCs = try logistic.crossValidatedAUC(negatives: projected, positives: customersProjected,
                                                        seed: config.seed, backend: backend)
         populationAssign.setLikeness(decisions: likeness.decision(projected), lowRows: lowRows)

@@ -105,10 +105,12 @@ public struct KMeans: Sendable {
     /// `fit`, also returning each row's exact distance to its centre (saves a prediction pass).
     /// `extraStarts`: initial centres (k rows each) run after the `nInit` seeded runs, e.g. the k
     /// sweep's solution at this k; the best of all runs is kept.
+    /// `progress(done, total)` after each run.
     public func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil,
-                                 extraStarts: [Matrix] = []) throws -> (model: Model, labels: [Int32], distances: [Double]) {
+                                 extraStarts: [Matrix] = [],
+                                 progress: ((Int, Int) -> Void)? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given), starts: nil,
-                             extraStarts: extraStarts)
+                             extraStarts: extraStarts, progress: progress)
     }
 
     /// What a fit needs to know of its data once, however many fits share it (the k sweep): the
@@ -130,7 +132,8 @@ public struct KMeans: Sendable {
     /// `starts`: the initial centres of each run (k rows each) instead of k-means++ seeding;
     /// `extraStarts` run after them (or after the `nInit` seeded runs).
     package func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, prepared: Prepared,
-                                  starts: [Matrix]?, extraStarts: [Matrix] = []) throws -> (model: Model, labels: [Int32], distances: [Double]) {
+                                  starts: [Matrix]?, extraStarts: [Matrix] = [],
+                                  progress: ((Int, Int) -> Void)? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         let n = x.rows
         guard clusters >= 1 else { throw KMeansError.badClusterCount(clusters) }
         guard n >= clusters else { throw KMeansError.tooFewRows(rows: n, clusters: clusters) }
@@ -160,6 +163,7 @@ public struct KMeans: Sendable {
                                   backend: single, threads: threads)
             let model = Model(result, bestRun: run)
             if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels, result.squaredDistances) }
+            progress?(run + 1, seeded + extraStarts.count)
         }
         return (best!.0, best!.1, best!.2.map { $0.squareRoot() })
     }
