@@ -143,8 +143,9 @@ struct Predict: ParsableCommand {
     @Option(name: .long, help: "A model written by `segment train` (response_model.json).")
     var model: String
 
-    @Option(name: .long, help: "The file to score (Udacity_MAILOUT_052018_TEST.csv).")
-    var input: String
+    /// The file to score (Udacity_MAILOUT_052018_TEST.csv), as the argument or --input, like `score`.
+    @OptionGroup var source: InputFileArgument
+    var input: String { source.path }
 
     @Option(name: .shortAndLong, help: "Output CSV file; default: standard output.")
     var output: String?
@@ -155,12 +156,18 @@ struct Predict: ParsableCommand {
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfoCompat.activeProcessorCount
 
+    @Flag(name: .long, help: "Replace an existing output file.")
+    var force = false
+
     func validate() throws {
         try checkThreads(threads)
     }
 
     func run() throws {
         Interrupts.install(what: "output")
+        if let output, FileManager.default.fileExists(atPath: output), !force {
+            throw OutputError(file: output, message: "exists", remedy: .allowReplacing)
+        }
         let bytes = try readWholeFile(model)
         let response: ResponseModel
         do {

@@ -58,6 +58,13 @@ struct ResponseRunTests {
             outputs.append(try Data(contentsOf: URL(fileURLWithPath: Self.base + "/pred-\(threads).csv")))
         }
         #expect(outputs[0] == outputs[1])
+        // The overwrite rule of every command that writes, and the file as the argument, as for `score`.
+        let again = ["predict", "--model", out + "/response_model.json", Self.file(FullLayoutGenerator.FileName.mailoutTest),
+                     "-o", Self.base + "/pred-1.csv"]
+        let refused = try runBinary(again)
+        #expect(refused.status == 1 && refused.stderr.contains("pred-1.csv") && refused.stderr.contains("--force"), "\(refused.stderr)")
+        let forced = try runBinary(again + ["--force"])
+        #expect(forced.status == 0 && FileManager.default.contents(atPath: Self.base + "/pred-1.csv") == outputs[0])
         let lines = String(decoding: outputs[0], as: UTF8.self).split(separator: "\n")
         #expect(lines[0] == "LNR,RESPONSE" && lines.count == 1501)
         let testIDs = try String(contentsOfFile: Self.file(FullLayoutGenerator.FileName.mailoutTest), encoding: .utf8)
@@ -65,9 +72,9 @@ struct ResponseRunTests {
         #expect(lines.dropFirst().map { $0.split(separator: ",")[0] } == Array(testIDs))
         #expect(lines.dropFirst().allSatisfy { l in Double(l.split(separator: ",")[1]).map { $0 >= 0 && $0 <= 1 } ?? false })
         // A second training run gives the same model.
-        let again = Self.base + "/model-again"
-        #expect(try train(again).status == 0)
-        #expect(FileManager.default.contents(atPath: out + "/response_model.json") == FileManager.default.contents(atPath: again + "/response_model.json"))
+        let secondModel = Self.base + "/model-again"
+        #expect(try train(secondModel).status == 0)
+        #expect(FileManager.default.contents(atPath: out + "/response_model.json") == FileManager.default.contents(atPath: secondModel + "/response_model.json"))
     }
 
     @Test("bad inputs: no RESPONSE, a RESPONSE that is not 0/1, a model of another kind; nothing written")
