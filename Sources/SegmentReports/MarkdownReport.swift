@@ -113,7 +113,7 @@ public enum MarkdownReport {
 /// saved before the comparison was kept gives the one `customer_share` column it has (over all rows).
 public enum AssignmentsCSV {
     public static func render(_ a: Assignments, comparison: SegmentComparison? = nil,
-                              allRowsCustomerShares: [Double]? = nil) -> [UInt8] {
+                              allRowsCustomerShares: [Double]? = nil, threads: Int = 1) -> [UInt8] {
         var header = "row," + (a.ids.map { $0.name + "," } ?? "") + "cluster,high_missing,distance"
         if comparison != nil {
             header += ",customer_share,segment_ratio,customer_share_all_rows,segment_ratio_all_rows"
@@ -123,7 +123,6 @@ public enum AssignmentsCSV {
         let withLikeness = !a.likeness.isEmpty
         if withLikeness { header += ",customer_likeness" }
         var out = Array((header + "\n").utf8)
-        out.reserveCapacity(a.group.count * (comparison == nil ? 24 : 64))
         // Each group's columns, formatted once.
         let extra: [String]? = comparison.map { c in
             c.groups.map { g in
@@ -132,16 +131,38 @@ public enum AssignmentsCSV {
             }
         } ?? allRowsCustomerShares.map { shares in shares.map { "," + String(format: "%.6f", $0) } }
         let k = (extra?.count ?? 1) - 1
-        for i in 0..<a.group.count {
-            let g = a.group[i]
-            var line = "\(i),"
-            if let ids = a.ids { line += (ids.values[i].map(String.init) ?? "") + "," }
-            line += g < 0 ? "-1,true," : "\(g),false,\(String(format: "%.9g", a.distance[i]))"
-            if let extra { line += extra[g < 0 ? k : Int(g)] }
-            if withLikeness { line += g < 0 ? "," : "," + String(format: "%.6g", a.likeness[i]) }
-            out.append(contentsOf: Array(line.utf8))
-            out.append(0x0A)
+        let extraBytes = extra?.map { Array($0.utf8) }
+        let comma = UInt8(ascii: ","), highMissing = Array("-1,true,".utf8), placed = Array(",false,".utf8)
+        // Row blocks formatted at once, joined in order: the bytes do not depend on the thread count.
+        let parts = RowBlocks(rows: a.group.count, threads: threads, minRows: 65_536).map { rows -> [UInt8] in
+            var part: [UInt8] = []
+            part.reserveCapacity(rows.count * (comparison == nil ? 24 : 64))
+            for i in rows {
+                let g = a.group[i]
+                DecimalText.appendInt(i, to: &part)
+                part.append(comma)
+                if let ids = a.ids {
+                    if let id = ids.values[i] { DecimalText.appendInt(id, to: &part) }
+                    part.append(comma)
+                }
+                if g < 0 {
+                    part.append(contentsOf: highMissing)
+                } else {
+                    DecimalText.appendInt(Int(g), to: &part)
+                    part.append(contentsOf: placed)
+                    DecimalText.appendG(a.distance[i], significant: 9, to: &part)
+                }
+                if let extraBytes { part.append(contentsOf: extraBytes[g < 0 ? k : Int(g)]) }
+                if withLikeness {
+                    part.append(comma)
+                    if g >= 0 { DecimalText.appendG(a.likeness[i], significant: 6, to: &part) }
+                }
+                part.append(0x0A)
+            }
+            return part
         }
+        out.reserveCapacity(out.count + parts.reduce(0) { $0 + $1.count })
+        for part in parts { out.append(contentsOf: part) }
         return out
     }
 }

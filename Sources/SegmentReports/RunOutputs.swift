@@ -41,14 +41,14 @@ public enum RunOutputs {
     /// Writes every file into a staging folder beside `directory`, then replaces the folder with it
     /// in one step: a reader sees the whole previous report or the whole new one.
     public static func write(_ result: Pipeline.Result, summary: RunSummary, info: RunInfo, to directory: String,
-                             exportMatrices: Bool) throws {
+                             exportMatrices: Bool, threads: Int = 1) throws {
         try StagedFolder.replace(directory, ours: ownNames) { folder in
             func write(_ name: String, _ bytes: [UInt8]) throws { try AtomicFile.write(bytes, to: folder.path(name)) }
             try write("summary.json", try SegmentJSON.fileBytes(summary))
             try write("run_info.json", try SegmentJSON.fileBytes(info))
             try write("model.json", try SegmentJSON.fileBytes(result.fitted))
-            try write("population_assignments.csv", AssignmentsCSV.render(result.population, comparison: result.comparison))
-            try write("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison))
+            try write("population_assignments.csv", AssignmentsCSV.render(result.population, comparison: result.comparison, threads: threads))
+            try write("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison, threads: threads))
             try write("report.md", Array(MarkdownReport.render(summary).utf8))
             try write("report.html", Array(HTMLReport.render(summary).utf8))
             if exportMatrices {

@@ -111,9 +111,9 @@ struct Score: ParsableCommand {
         progress.update("write", 0)
         defer { progress.finish() }
         let csv = fitted.comparison != nil
-            ? AssignmentsCSV.render(assignments, comparison: fitted.comparison)
+            ? AssignmentsCSV.render(assignments, comparison: fitted.comparison, threads: threads)
             : AssignmentsCSV.render(assignments, allRowsCustomerShares: fitted.customerShares
-                ?? [Double](repeating: .nan, count: fitted.kmeans.k + 1))
+                ?? [Double](repeating: .nan, count: fitted.kmeans.k + 1), threads: threads)
         if let output {
             try AtomicFile.write(csv, to: output)
         } else {

@@ -95,7 +95,8 @@ struct Run: ParsableCommand {
             // Into summary.json and the reports too, not only the terminal.
             summary.plantedARI = try PlantedTruth.load(truth).adjustedRandIndex(result.population.group)
         }
-        try RunOutputs.write(result, summary: summary, info: info, to: output, exportMatrices: exportMatrices)
+        try RunOutputs.write(result, summary: summary, info: info, to: output, exportMatrices: exportMatrices,
+                             threads: self.input.threads)
         if let ari = summary.plantedARI {
             print(String(format: "adjusted Rand index against the planted segments (low-missing rows): %.3f", ari))
         }
