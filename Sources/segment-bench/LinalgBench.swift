@@ -50,7 +50,7 @@ struct LinalgBench {
             addTriple(&report, name: "syrk \(rows)x\(p)", times: t, flops: flops, agreement: relDiff(c1, c2))
         }
         // Symmetric eigen-decomposition, all pairs.
-        for n in [85, 300] {
+        for n in [85, 300, 600] {
             let a = Matrix(rows: n, columns: n) { buf in
                 var h = SplitMix64(seed: UInt64(n))
                 for i in 0..<n { for j in i..<n { let v = h.nextGaussian(); buf[i * n + j] = v; buf[j * n + i] = v } }

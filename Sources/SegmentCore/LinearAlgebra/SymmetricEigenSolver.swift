@@ -12,36 +12,39 @@ enum SymmetricEigenSolver {
     static func decompose(_ a: Matrix) throws -> SymmetricEigen {
         let n = a.rows
         if n == 0 { return SymmetricEigen(values: [], vectors: Matrix(rows: 0, columns: 0)) }
-        // V starts as the symmetric matrix built from the upper triangle.
-        var v = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        // U = Vᵀ, row-major and flat, starts as the symmetric matrix built from the upper triangle.
+        var u = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in i..<n {
-                v[i][j] = a[i, j]
-                v[j][i] = a[i, j]
+                u[i * n + j] = a[i, j]
+                u[j * n + i] = a[i, j]
             }
         }
         var d = [Double](repeating: 0, count: n)
         var e = [Double](repeating: 0, count: n)
-        tridiagonalize(&v, &d, &e)
-        // QL rotates pairs of columns of V; keep them as rows of W = Vᵀ so each rotation is contiguous.
-        var w = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { w[j * n + i] = v[i][j] } }
-        try implicitQL(&w, &d, &e)
+        u.withUnsafeMutableBufferPointer { tridiagonalize($0, n: n, &d, &e) }
+        // QL rotates pairs of columns of V: rows of U = Vᵀ, each rotation contiguous.
+        try implicitQL(&u, &d, &e)
 
         let order = (0..<n).sorted { d[$0] > d[$1] || (d[$0] == d[$1] && $0 < $1) }
         let vectors = Matrix(rows: n, columns: n) { buf in
             for (col, src) in order.enumerated() {
-                for i in 0..<n { buf[i * n + col] = w[src * n + i] }
+                for i in 0..<n { buf[i * n + col] = u[src * n + i] }
             }
         }
         return SymmetricEigen(values: order.map { d[$0] }, vectors: vectors)
     }
 
-    /// Householder reduction of the symmetric `v` to tridiagonal form. On return `d` is the
-    /// diagonal, `e[1...]` the sub-diagonal, and `v` the accumulated orthogonal transformation.
-    private static func tridiagonalize(_ v: inout [[Double]], _ d: inout [Double], _ e: inout [Double]) {
-        let n = d.count
-        for j in 0..<n { d[j] = v[n - 1][j] }
+    /// Householder reduction of the symmetric matrix to tridiagonal form (EISPACK `tred2`), on
+    /// U = Vᵀ stored flat and row-major: `tred2` walks V down its columns, which are U's rows, so
+    /// every inner loop here runs over contiguous memory (the arrays-of-arrays version strode
+    /// across rows and was 3-8x LAPACK's time). The arithmetic is `tred2`'s, with its two inner
+    /// products summed in four running sums so that they vectorise. On return `d` is the diagonal, `e[1...]` the sub-diagonal, and
+    /// `u` the transpose of the accumulated orthogonal transformation.
+    private static func tridiagonalize(_ u: UnsafeMutableBufferPointer<Double>, n: Int, _ d: inout [Double], _ e: inout [Double]) {
+        // V[r][c] is u[c * n + r].
+        func row(_ c: Int) -> UnsafeMutablePointer<Double> { u.baseAddress! + c * n }
+        for j in 0..<n { d[j] = row(j)[n - 1] }
         var i = n - 1
         while i > 0 {
             // Scale the row to avoid under- and overflow.
@@ -51,9 +54,9 @@ enum SymmetricEigenSolver {
             if scale == 0 {
                 e[i] = d[i - 1]
                 for j in 0..<i {
-                    d[j] = v[i - 1][j]
-                    v[i][j] = 0
-                    v[j][i] = 0
+                    d[j] = row(j)[i - 1]
+                    row(j)[i] = 0
+                    row(i)[j] = 0
                 }
             } else {
                 // The Householder vector.
@@ -69,17 +72,28 @@ enum SymmetricEigenSolver {
                 d[i - 1] = f - g
                 for j in 0..<i { e[j] = 0 }
                 // Apply the similarity transformation to the remaining columns.
-                for j in 0..<i {
-                    f = d[j]
-                    v[j][i] = f
-                    g = e[j] + v[j][j] * f
-                    if j + 1 < i {
-                        for k in (j + 1)..<i {
-                            g += v[k][j] * d[k]
-                            e[k] += v[k][j] * f
+                d.withUnsafeMutableBufferPointer { dp in
+                    e.withUnsafeMutableBufferPointer { ep in
+                        for j in 0..<i {
+                            let vj = row(j)
+                            f = dp[j]
+                            row(i)[j] = f
+                            // g = e[j] + Σ V[k][j] d[k] over k >= j, in four running sums (so the
+                            // loop vectorises), while e[k] += V[k][j] f.
+                            var g0 = vj[j] * f, g1 = 0.0, g2 = 0.0, g3 = 0.0
+                            var k = j + 1
+                            while k + 4 <= i {
+                                g0 += vj[k] * dp[k]; ep[k] += vj[k] * f
+                                g1 += vj[k + 1] * dp[k + 1]; ep[k + 1] += vj[k + 1] * f
+                                g2 += vj[k + 2] * dp[k + 2]; ep[k + 2] += vj[k + 2] * f
+                                g3 += vj[k + 3] * dp[k + 3]; ep[k + 3] += vj[k + 3] * f
+                                k += 4
+                            }
+                            while k < i { g0 += vj[k] * dp[k]; ep[k] += vj[k] * f; k += 1 }
+                            g = ep[j] + ((g0 + g1) + (g2 + g3))
+                            ep[j] = g
                         }
                     }
-                    e[j] = g
                 }
                 f = 0
                 for j in 0..<i {
@@ -88,12 +102,17 @@ enum SymmetricEigenSolver {
                 }
                 let hh = f / (h + h)
                 for j in 0..<i { e[j] -= hh * d[j] }
-                for j in 0..<i {
-                    f = d[j]
-                    g = e[j]
-                    for k in j..<i { v[k][j] -= f * e[k] + g * d[k] }
-                    d[j] = v[i - 1][j]
-                    v[i][j] = 0
+                d.withUnsafeMutableBufferPointer { dp in
+                    e.withUnsafeMutableBufferPointer { ep in
+                        for j in 0..<i {
+                            let vj = row(j)
+                            f = dp[j]
+                            g = ep[j]
+                            for k in j..<i { vj[k] -= f * ep[k] + g * dp[k] }
+                            dp[j] = vj[i - 1]
+                            vj[i] = 0
+                        }
+                    }
                 }
             }
             d[i] = h
@@ -101,24 +120,36 @@ enum SymmetricEigenSolver {
         }
         // Accumulate the transformations.
         for i in 0..<(n - 1) {
-            v[n - 1][i] = v[i][i]
-            v[i][i] = 1
+            row(i)[n - 1] = row(i)[i]
+            row(i)[i] = 1
             let h = d[i + 1]
+            let next = row(i + 1)
             if h != 0 {
-                for k in 0...i { d[k] = v[k][i + 1] / h }
-                for j in 0...i {
-                    var g = 0.0
-                    for k in 0...i { g += v[k][i + 1] * v[k][j] }
-                    for k in 0...i { v[k][j] -= g * d[k] }
+                for k in 0...i { d[k] = next[k] / h }
+                d.withUnsafeBufferPointer { dp in
+                    for j in 0...i {
+                        let vj = row(j)
+                        // g = Σ V[k][i+1] V[k][j], in four running sums.
+                        var g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0
+                        var k = 0
+                        while k + 4 <= i + 1 {
+                            g0 += next[k] * vj[k]; g1 += next[k + 1] * vj[k + 1]
+                            g2 += next[k + 2] * vj[k + 2]; g3 += next[k + 3] * vj[k + 3]
+                            k += 4
+                        }
+                        while k <= i { g0 += next[k] * vj[k]; k += 1 }
+                        let g = (g0 + g1) + (g2 + g3)
+                        for k in 0...i { vj[k] -= g * dp[k] }
+                    }
                 }
             }
-            for k in 0...i { v[k][i + 1] = 0 }
+            for k in 0...i { next[k] = 0 }
         }
         for j in 0..<n {
-            d[j] = v[n - 1][j]
-            v[n - 1][j] = 0
+            d[j] = row(j)[n - 1]
+            row(j)[n - 1] = 0
         }
-        v[n - 1][n - 1] = 1
+        row(n - 1)[n - 1] = 1
         e[0] = 0
     }
 
