@@ -95,8 +95,11 @@ struct Run: ParsableCommand {
             // Into summary.json and the reports too, not only the terminal.
             summary.plantedARI = try PlantedTruth.load(truth).adjustedRandIndex(result.population.group)
         }
+        let writeStart = DispatchTime.now().uptimeNanoseconds
         try RunOutputs.write(result, summary: summary, info: info, to: output, exportMatrices: exportMatrices,
                              threads: self.input.threads)
+        // Not in run_info.json, which is one of the files written.
+        let writeSeconds = Double(DispatchTime.now().uptimeNanoseconds - writeStart) / 1e9
         if let ari = summary.plantedARI {
             print(String(format: "adjusted Rand index against the planted segments (low-missing rows): %.3f", ari))
         }
@@ -122,8 +125,10 @@ struct Run: ParsableCommand {
             for (stage, seconds) in result.timings where !progress.logsStages {
                 FileHandle.standardError.write(Data(("  " + stage.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%6.2f s\n", seconds)).utf8))
             }
-            FileHandle.standardError.write(Data(String(format: "  total                  %6.2f s, peak memory %.0f MB\n", total,
-                                                       Double(info.peakMemoryBytes ?? 0) / 1e6).utf8))
+            FileHandle.standardError.write(Data(("  " + "write outputs".padding(toLength: 22, withPad: " ", startingAt: 0)
+                + String(format: "%6.2f s\n", writeSeconds)).utf8))
+            FileHandle.standardError.write(Data(String(format: "  total                  %6.2f s, peak memory %.0f MB\n", total + writeSeconds,
+                                                       Double(ProcessInfoCompat.peakResidentBytes ?? 0) / 1e6).utf8))
         }
         print("report: \(report)")
     }
