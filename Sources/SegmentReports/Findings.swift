@@ -70,6 +70,13 @@ public enum Findings {
             + "among whom \(fmt(last.cumulativeCustomerShareOfAll * 100, 1))% of the customers are found."
     }
 
+    /// Why a report has no k-sweep evidence.
+    public static func noSweep(_ s: RunSummary) -> String {
+        "The number of segments, \(s.kmeans.k), was given with --k, so no k sweep was run and there is no evidence "
+            + "here for or against it. Run without --k for the sweep's choice, or add --k-range 2-20 to see the "
+            + "evidence beside your k."
+    }
+
     /// The high-missing group as a data-coverage finding.
     public static func coverage(_ s: RunSummary) -> String {
         let h = s.segments.highMissing

@@ -27,7 +27,11 @@ public enum HTMLReport {
         sections.append(section("Principal components", screeText(s), scree(s)))
         sections.append(section("What the first components mean", loadingsText(s), loadingsChart(s)))
         if let d = s.pcDensity { sections.append(section("The population and the customers on the first two components", densityText(s, d), densityMap(d))) }
-        if s.sweep != nil { sections.append(section("How many segments", sweepText(s), sweepChart(s))) }
+        if s.sweep != nil {
+            sections.append(section("How many segments", sweepText(s), sweepChart(s)))
+        } else {
+            sections.append(section("How many segments", "<p>\(xml(Findings.noSweep(s)))</p>", nil))
+        }
         if let types = s.inputs.columnTypes { sections.append(section("Columns of the full layout", columnTypesText(s, types), nil)) }
         sections.append(section("Settings", settingsText(s), nil))
         return """

@@ -82,6 +82,10 @@ public enum MarkdownReport {
         for c in s.pca.perComponent.prefix(10) {
             o.append("| \(c.index) | \(fmt(c.explainedVarianceRatio * 100, 2))% | \(fmt(c.cumulativeRatio * 100, 1))% | \(c.topPositive.prefix(3).map { "\($0.feature) \(fmt($0.weight, 3))" }.joined(separator: ", ")) | \(c.topNegative.prefix(3).map { "\($0.feature) \(fmt($0.weight, 3))" }.joined(separator: ", ")) |")
         }
+        if s.sweep == nil {
+            o.append("\n## k sweep\n")
+            o.append(Findings.noSweep(s) + "\n")
+        }
         if let sw = s.sweep {
             o.append("\n## k sweep\n")
             o.append("Suggested k = \(sw.suggestedK) (\(sw.rule)); chosen k = \(s.kmeans.k). On \(sw.rows) rows.\n")

@@ -215,6 +215,9 @@ struct CoreSelectionTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/out/summary.json")))
+        // --k without a sweep: the report says there is no k evidence, and why.
+        let markdown = try String(contentsOfFile: data + "/out/report.md", encoding: .utf8)
+        #expect(summary.sweep == nil && markdown.contains("The number of segments, 3, was given with --k, so no k sweep was run"))
         let details = summary.backendDetails
         if let better = OpenBLASCoreChoice.decide(chosen: "Prescott", flags: OpenBLASCoreChoice.cpuFlags(), environment: [:]) {
             #expect(details["corename"]?.lowercased() == better.lowercased(), "\(details)")
