@@ -40,7 +40,7 @@ BENCH_OUT  ?= bench/results.jsonl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps browser-deps build test data run bench bench-full bench-response fidelity torture fuzz fuzz-build install uninstall clean report-shots
+.PHONY: help deps browser-deps build test data run bench bench-notebook bench-full bench-response fidelity torture fuzz fuzz-build install uninstall clean report-shots
 
 help:
 	@echo "make deps       install what the build needs if missing (Debian: $(DEB_PACKAGES))"
@@ -115,7 +115,16 @@ bench: build $(DATA)/azdias.csv
 	-@$(MAKE) --no-print-directory $(VENV)/bin/python
 	$(BIN_DIR)/segment-bench run --threads $(THREADS) --data $(DATA) --results $(BENCH_OUT) \
 	  $$( [ -x $(VENV)/bin/python ] && echo --python $(VENV)/bin/python )
+	@$(MAKE) --no-print-directory bench-notebook
 	@$(MAKE) --no-print-directory fidelity
+
+# The whole workflow side by side (bench/notebook.py): `segment run` with default flags, every output
+# written, then the pandas + scikit-learn notebook doing the same work on the same files, with both
+# wall clocks and peak memories. One JSON line appended to $(BENCH_OUT).
+bench-notebook: build $(DATA)/azdias.csv
+	@$(MAKE) --no-print-directory $(VENV)/bin/python
+	@echo '{"benchmark": "whole workflow against the notebook", "date": "'$$(date -u +%FT%TZ)'", "result": '"$$($(VENV)/bin/python bench/notebook.py \
+	  --segment $(BIN_DIR)/segment --population "$(POPULATION)" --customers "$(CUSTOMERS)" --features "$(or $(FEATURES),$(DATA)/feature_summary.csv)" --threads $(THREADS))"'}' | tee -a $(BENCH_OUT)
 
 # The full capstone layout side by side (bench/full_layout.py): segment run against a pandas +
 # scikit-learn notebook doing the same steps on the same generated files, then scikit-learn's PCA
