@@ -170,6 +170,8 @@ impute-unknown|--impute|run --population $pop --customers $cus -o o --impute zer
 threads-zero|--threads|run --population $pop --customers $cus -o o --threads 0
 threads-huge|--threads|run --population $pop --customers $cus -o o --threads 100000
 delimiter-pipe|--delimiter|run --population $pop --customers $cus -o o --delimiter |
+delimiter-wrong|--delimiter|run --population $pop --customers $cus -o o --delimiter ,
+describe-delimiter-wrong|--delimiter|describe $pop --delimiter ,
 n-init-zero|--n-init|run --population $pop --customers $cus -o o --n-init 0
 seed-text|--seed|run --population $pop --customers $cus -o o --seed abc
 sweep-sample-negative|--sweep-sample|run --population $pop --customers $cus -o o --sweep-sample -5

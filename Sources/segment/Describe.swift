@@ -105,7 +105,17 @@ struct InputOptions: ParsableArguments {
         switch self.layout {
         case .subset: layout = .subset
         case .full: layout = .full
-        case .auto: layout = DataLayout.detect(header: try ColumnSample.read(path: population, rows: 0, delimiter: delimiterByte).header)
+        case .auto:
+            let header = try ColumnSample.read(path: population, rows: 0, delimiter: delimiterByte).header
+            // One header field holding another delimiter: the file is split on the wrong one (a ';'
+            // file read with --delimiter ','), which every later message would only obscure.
+            if header.count == 1 {
+                let others: [(UInt8, String)] = [(UInt8(ascii: ","), "','"), (UInt8(ascii: ";"), "';'"), (UInt8(ascii: "\t"), "a tab")]
+                if let other = others.first(where: { header[0].utf8.contains($0.0) }) {
+                    throw DataError(file: population, line: 1, kind: .wrongDelimiter(found: other.1))
+                }
+            }
+            layout = DataLayout.detect(header: header)
         }
         if layout == .subset {
             if !metadata.isEmpty || !columnType.isEmpty || idColumn != nil {
