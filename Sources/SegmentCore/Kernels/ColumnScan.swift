@@ -32,13 +32,58 @@ package enum ColumnScan {
     /// The values counted in SIMD lanes: the integers 0...smallMax.
     static let smallMax = 10
 
+    /// Rows per block: the unit whose sums are combined in order. A matrix scanned in parts whose
+    /// sizes are multiples of this gives the same blocks, so the same result, as scanned whole.
+    package static let blockRows = 16_384
+
     package static func run(_ x: Matrix, histograms: Bool, threads: Int) -> Result {
+        var partial = Partial(columns: x.columns, histograms: histograms, shift: shift(of: x))
+        partial.scan(x, threads: threads)
+        return partial.finish()
+    }
+
+    /// Each column's first-row value (0 where it is NaN): what its sums are shifted by.
+    package static func shift(of x: Matrix) -> [Double] {
+        (0..<x.columns).map { j in x.rows > 0 && !x[0, j].isNaN ? x[0, j] : 0 }
+    }
+
+    /// The statistics of a matrix scanned in parts (row blocks of a matrix that never exists
+    /// whole): the per-block sums in row order and the value counts so far.
+    package struct Partial {
+        let p: Int
+        let histograms: Bool
+        let shift: [Double]
+        var sums: [Double] = [], squares: [Double] = [], counts: [Double] = []
+        var hist: [Int]
+        var small: [Int]
+        var others: [[Double: Int]]
+
+        /// `shift`: the first row of the whole matrix (`ColumnScan.shift(of:)` of the first part).
+        package init(columns p: Int, histograms: Bool, shift: [Double]) {
+            self.p = p
+            self.histograms = histograms
+            self.shift = shift
+            hist = [Int](repeating: 0, count: histograms ? p * ColumnScan.histogramSize : 0)
+            small = [Int](repeating: 0, count: histograms ? (ColumnScan.smallMax + 1) * (p / 8) * 8 : 0)
+            others = [[Double: Int]](repeating: [:], count: histograms ? p : 0)
+        }
+
+        /// Adds the rows of `x`, which follow the rows scanned so far (every part but the last a
+        /// multiple of `ColumnScan.blockRows` rows).
+        package mutating func scan(_ x: Matrix, threads: Int) {
+            precondition(x.columns == p, "ColumnScan: a part of \(x.columns) columns for \(p)")
+            ColumnScan.scan(x, into: &self, threads: threads)
+        }
+
+        package func finish() -> Result { ColumnScan.finish(self) }
+    }
+
+    static func scan(_ x: Matrix, into partial: inout Partial, threads: Int) {
         let n = x.rows, p = x.columns
-        let blockRows = 16_384
+        let histograms = partial.histograms
         let blocks = max(1, (n + blockRows - 1) / blockRows)
         let groups = p / 8, tail = groups * 8     // columns tail..<p go one by one
-        var shift = [Double](repeating: 0, count: p)
-        if n > 0 { for j in 0..<p where !x[0, j].isNaN { shift[j] = x[0, j] } }
+        let shift = partial.shift
         var sums = [Double](repeating: 0, count: blocks * p), squares = sums, counts = sums
         let workers = max(1, min(threads, blocks))
         let hSize = histograms ? histogramSize : 0
@@ -147,31 +192,48 @@ package enum ColumnScan {
             }
         }
         }
+        if n == 0 { return }
+        partial.sums += sums; partial.squares += squares; partial.counts += counts
+        if histograms {
+            for w in 0..<workers {
+                for i in 0..<(p * hSize) { partial.hist[i] += Int(hist[w * p * hSize + i]) }
+                for i in 0..<(bins * groups * 8) { partial.small[i] += Int(small[w * bins * groups * 8 + i]) }
+                for j in 0..<p { for (v, c) in others[w * p + j] { partial.others[j][v, default: 0] += c } }
+            }
+        }
+    }
+
+    static func finish(_ partial: Partial) -> Result {
+        let p = partial.p, shift = partial.shift
+        let blocks = partial.sums.count / max(1, p)
+        let groups = p / 8, tail = groups * 8, hSize = histogramSize, bins = smallMax + 1
         var count = [Double](repeating: 0, count: p), sum = count, sq = count
-        for b in 0..<blocks { for j in 0..<p { count[j] += counts[b * p + j]; sum[j] += sums[b * p + j]; sq[j] += squares[b * p + j] } }
+        for b in 0..<blocks {
+            for j in 0..<p {
+                count[j] += partial.counts[b * p + j]; sum[j] += partial.sums[b * p + j]; sq[j] += partial.squares[b * p + j]
+            }
+        }
         var mean = [Double](repeating: 0, count: p), m2 = mean
         for j in 0..<p where count[j] > 0 {
             mean[j] = shift[j] + sum[j] / count[j]
             m2[j] = max(0, sq[j] - sum[j] * sum[j] / count[j])
         }
         var values: [ColumnValues] = []
-        if histograms {
+        if partial.histograms {
             values = (0..<p).map { j in
                 var cv = ColumnValues()
                 cv.total = Int(count[j])
                 for k in 0..<hSize {
-                    var c = 0
-                    for w in 0..<workers { c += Int(hist[(w * p + j) * hSize + k]) }
+                    let c = partial.hist[j * hSize + k]
                     if c > 0 { cv.counts[Double(k + histogramLow), default: 0] += c }
                 }
                 if j < tail {
                     for bin in 0...smallMax {
-                        var c = 0
-                        for w in 0..<workers { c += Int(small[((w * bins + bin) * groups + j / 8) * 8 + j % 8]) }
+                        let c = partial.small[(bin * groups + j / 8) * 8 + j % 8]
                         if c > 0 { cv.counts[Double(bin), default: 0] += c }
                     }
                 }
-                for w in 0..<workers { for (v, c) in others[w * p + j] { cv.counts[v, default: 0] += c } }
+                for (v, c) in partial.others[j] { cv.counts[v, default: 0] += c }
                 return cv
             }
         }
