@@ -232,42 +232,63 @@ public struct Pipeline {
         // default data (the assessment and fit ~60%, the apply ~15%, scaling ~5%, PCA ~20%).
         let (recipe, assessment) = try CleaningRecipe.fit(populationRaw!, options: config.cleaning, threads: threads)
         progress?("clean", 0.6)
-        var cleaned = try recipe.apply(populationRaw!, threads: threads)
-        progress?("clean", 0.75)
-        populationRaw = nil
-        lap("clean population")
-        guard cleaned.lowRows.count >= 2 else {
-            throw PipelineError.tooFewRows(cleaned.lowRows.count, threshold: recipe.rowThreshold)
+        var prepared: PreparedTable? = try recipe.prepare(populationRaw!, threads: threads)
+        populationRaw = nil   // held by `prepared` until the passes below are done
+        guard prepared!.lowRows.count >= 2 else {
+            throw PipelineError.tooFewRows(prepared!.lowRows.count, threshold: recipe.rowThreshold)
         }
-        // Kept for export before imputation (NaN where missing); the copy is made only then.
-        let keptCleaned = keepMatrices ? cleaned : nil
-        let (imputer, scaler) = StandardScaler().fitTransform(&cleaned.matrix, imputing: Imputer(strategy: config.imputation),
-                                                                  threads: threads)
-        lap("impute and scale")
-        progress?("clean", 0.8)
         // A value so large that a column's variance overflows would turn every later statistic into
-        // NaN; say which column instead. (One pass over the scaled matrix: ~40 ms at full size.)
-        let badColumn: Int? = {
-            // Scoped, so this reference to the matrix's storage ends here and the matrix can be freed.
-            let scaledValues = cleaned.matrix.storage, width = cleaned.matrix.columns
-            return RowBlocks(rows: cleaned.matrix.rows, threads: threads).map { block -> Int? in
-                let cells = scaledValues.span
-                for r in block {
-                    for j in 0..<width where !(abs(cells[r * width + j]) <= 1e150) { return j }
-                }
-                return nil
-            }.compactMap { $0 }.first
-        }()
-        if let j = badColumn ?? scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {
-            throw DataError(file: populationSource, column: recipe.features[j].source.column,
-                            kind: .other("values too large for the statistics: the column's variance overflows double precision"))
+        // NaN; say which column instead.
+        func tooLarge(_ j: Int) -> Error {
+            DataError(file: populationSource, column: recipe.features[j].source.column,
+                      kind: .other("values too large for the statistics: the column's variance overflows double precision"))
         }
-        let pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)
-        progress?("clean", 0.95)
-        let projected = try pca.transform(cleaned.matrix, backend: backend)
-        let lowRows = cleaned.lowRows, missingPerRow = cleaned.missingPerRow
-        cleaned.matrix = Matrix(rows: 0, columns: 0)
-        lap("PCA")
+        let imputer: Imputer.Model, scaler: StandardScaler.Model, pca: PCA.Model, projected: Matrix
+        var keptCleaned: CleanedData?
+        if keepMatrices {
+            // The cleaned matrix is an output: made whole, kept (NaN where missing) for export, then
+            // imputed, scaled and projected in place.
+            let (matrix, unknown) = prepared!.fill(0..<prepared!.lowRows.count, threads: threads)
+            var cleaned = CleanedData(source: prepared!.source, featureNames: recipe.featureNames, matrix: matrix,
+                                      lowRows: prepared!.lowRows, missingPerRow: prepared!.missingPerRow,
+                                      rowThreshold: recipe.rowThreshold, unseenCodes: prepared!.unseenCodes(unknown))
+            keptCleaned = cleaned
+            progress?("clean", 0.75)
+            lap("clean population")
+            (imputer, scaler) = StandardScaler().fitTransform(&cleaned.matrix, imputing: Imputer(strategy: config.imputation),
+                                                              threads: threads)
+            lap("impute and scale")
+            progress?("clean", 0.8)
+            let badColumn: Int? = {
+                // Scoped, so this reference to the matrix's storage ends here and the matrix can be freed.
+                let scaledValues = cleaned.matrix.storage, width = cleaned.matrix.columns
+                return RowBlocks(rows: cleaned.matrix.rows, threads: threads).map { block -> Int? in
+                    let cells = scaledValues.span
+                    for r in block {
+                        for j in 0..<width where !(abs(cells[r * width + j]) <= 1e150) { return j }
+                    }
+                    return nil
+                }.compactMap { $0 }.first
+            }()
+            if let j = badColumn ?? scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {
+                throw tooLarge(j)
+            }
+            pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)
+            progress?("clean", 0.95)
+            projected = try pca.transform(cleaned.matrix, backend: backend)
+            lap("PCA")
+        } else {
+            lap("clean population")
+            // The default: no whole cleaned matrix, only its row blocks (RowBlockPasses).
+            let passes = try RowBlockPasses.run(prepared!, imputer: Imputer(strategy: config.imputation),
+                                                pca: PCA(components: config.components), backend: backend,
+                                                threads: threads, tooLarge: tooLarge)
+            (imputer, scaler, pca, projected) = (passes.imputer, passes.scaler, passes.pca, passes.projected)
+            progress?("clean", 0.95)
+            lap("impute, scale and PCA")
+        }
+        let lowRows = prepared!.lowRows, missingPerRow = prepared!.missingPerRow
+        prepared = nil   // and with it the raw population
 
         // The customers, in the same space: the sweep measures how well each k tells them apart.
         progress?("customers", 0)

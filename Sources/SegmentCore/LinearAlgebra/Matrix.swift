@@ -126,6 +126,12 @@ public struct Matrix: Sendable, Equatable, Codable {
                       elements: Array(_storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
+    /// Overwrites rows `first ..< first + part.rows` with `part`'s rows.
+    public mutating func setRows(_ first: Int, from part: Matrix) {
+        precondition(part.columns == columns && first >= 0 && first + part.rows <= rows, "setRows: the part does not fit")
+        _storage.replaceSubrange((first * columns)..<((first + part.rows) * columns), with: part._storage)
+    }
+
     /// A copy of the rows listed in `indices`, in that order.
     public func rows(at indices: [Int]) -> Matrix {
         var elements: [Double] = []

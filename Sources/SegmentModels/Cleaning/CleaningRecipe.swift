@@ -263,6 +263,17 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     /// everyone); `missingPerRow` and `rowThreshold` still say which rows are high-missing.
     public func apply(_ table: RawTable, threads: Int = ProcessInfoCompat.activeProcessorCount,
                       everyRow: Bool = false) throws -> CleanedData {
+        let prepared = try prepare(table, threads: threads, everyRow: everyRow)
+        let (matrix, unknownCounts) = prepared.fill(0..<prepared.lowRows.count, threads: threads)
+        return CleanedData(source: table.source, featureNames: featureNames, matrix: matrix,
+                           lowRows: prepared.lowRows, missingPerRow: prepared.missingPerRow, rowThreshold: rowThreshold,
+                           unseenCodes: prepared.unseenCodes(unknownCounts))
+    }
+
+    /// The recipe compiled against one table, with its row split, ready to fill the cleaned
+    /// matrix's rows in parts (`PreparedTable.fill`): what `apply` does at once.
+    public func prepare(_ table: RawTable, threads: Int = ProcessInfoCompat.activeProcessorCount,
+                        everyRow: Bool = false) throws -> PreparedTable {
         let schema = table.schema
         // The table must have the recipe's columns (a file loaded with another schema cannot be used).
         var columnIndex: [String: Int] = [:]
@@ -310,24 +321,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         var lowRows: [Int] = []
         lowRows.reserveCapacity(n)
         for r in 0..<n where everyRow || Int(perRow[r]) <= rowThreshold { lowRows.append(r) }
-        let f = features.count
-        var matrix = Matrix(uninitializedRows: lowRows.count, columns: f)
-        let unknownCounts = compiled.fill(&matrix, from: table, rows: lowRows, threads: threads)
-        // Warnings: codes the recipe never saw, per source column (a dummy group counts a row once).
-        var unseen: [String: Int] = [:]
-        var countedDummy = Set<String>()
-        for (j, feat) in features.enumerated() {
-            let total = unknownCounts[j]
-            guard total > 0 else { continue }
-            if case let .dummy(c, _) = feat.source {
-                if countedDummy.insert(c).inserted { unseen[c, default: 0] += total }
-            } else {
-                unseen[feat.source.column, default: 0] += total
-            }
-        }
-        return CleanedData(source: table.source, featureNames: featureNames, matrix: matrix,
-                           lowRows: lowRows, missingPerRow: perRow, rowThreshold: rowThreshold,
-                           unseenCodes: unseen)
+        return PreparedTable(table: table, compiled: compiled, features: features, lowRows: lowRows, missingPerRow: perRow)
     }
 
     /// Per column (by schema index, or by position in `columns` when given), the codes present in
@@ -447,6 +441,46 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
 
 /// The cleaned population or customers: the low-missing rows as a matrix (NaN where still missing)
 /// and every row's group.
+/// A table with the recipe compiled against it and its rows split: the cleaned matrix's rows can
+/// be filled in parts, so that a pass over them need not hold the whole matrix.
+public struct PreparedTable: Sendable {
+    let table: RawTable
+    let compiled: CompiledPlan
+    let features: [OutputFeature]
+    /// The original row number (0-based) of each cleaned row.
+    public let lowRows: [Int]
+    /// Missing values per original row over the kept columns.
+    public let missingPerRow: [UInt16]
+
+    public var source: String { table.source }
+    public var featureCount: Int { features.count }
+
+    /// Cleaned rows `rows` (positions in `lowRows`) and, per feature, how many of their cells held a
+    /// code the recipe never saw.
+    public func fill(_ rows: Range<Int>, threads: Int) -> (Matrix, [Int]) {
+        var matrix = Matrix(uninitializedRows: rows.count, columns: features.count)
+        let unknown = compiled.fill(&matrix, from: table, rows: Array(lowRows[rows]), threads: threads)
+        return (matrix, unknown)
+    }
+
+    /// Warnings: codes the recipe never saw, per source column (a dummy group counts a row once),
+    /// from `fill`'s counts summed over every row.
+    public func unseenCodes(_ unknownCounts: [Int]) -> [String: Int] {
+        var unseen: [String: Int] = [:]
+        var countedDummy = Set<String>()
+        for (j, feat) in features.enumerated() {
+            let total = unknownCounts[j]
+            guard total > 0 else { continue }
+            if case let .dummy(c, _) = feat.source {
+                if countedDummy.insert(c).inserted { unseen[c, default: 0] += total }
+            } else {
+                unseen[feat.source.column, default: 0] += total
+            }
+        }
+        return unseen
+    }
+}
+
 public struct CleanedData: Sendable {
     public var source: String
     public var featureNames: [String]
@@ -460,6 +494,12 @@ public struct CleanedData: Sendable {
     /// Codes the recipe never saw in the population, per column (rows counted once per column):
     /// a customer-only category maps to all zeros.
     public var unseenCodes: [String: Int]
+
+    public init(source: String, featureNames: [String], matrix: Matrix, lowRows: [Int], missingPerRow: [UInt16],
+                rowThreshold: Int, unseenCodes: [String: Int]) {
+        self.source = source; self.featureNames = featureNames; self.matrix = matrix; self.lowRows = lowRows
+        self.missingPerRow = missingPerRow; self.rowThreshold = rowThreshold; self.unseenCodes = unseenCodes
+    }
 
     public var rowCount: Int { missingPerRow.count }
     public var highMissingCount: Int { rowCount - lowRows.count }

@@ -3,7 +3,7 @@ import SegmentData
 /// The recipe compiled against one table into the kernels layer's flat tables (`RecodeTables`):
 /// each kept column's raw value is classified once per row (missing, a known code, or another valid
 /// value), and each output feature reads the class.
-struct CompiledPlan {
+struct CompiledPlan: Sendable {
     static let missing = RecodeTables.missing
     static let other = RecodeTables.other
     typealias Kind = RecodeTables.Kind

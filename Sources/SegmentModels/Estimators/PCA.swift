@@ -93,8 +93,18 @@ public struct PCA: Sendable {
             throw LinearAlgebraError.shapeMismatch(routine: "PCA", detail: "needs at least 2 rows, got \(n)")
         }
         let (mean, _) = columnMoments(x, threads: backend.threads)
+        return try fit(gram: try backend.gram(x, alpha: 1 / Double(n - 1)), mean: mean, rows: n, backend: backend)
+    }
+
+    /// Fits from XᵀX / (n - 1) and the column means of an X of `rows` rows (gathered over row
+    /// blocks of an X that never exists whole).
+    package func fit(gram: Matrix, mean: [Double], rows n: Int, backend: any LinearAlgebraBackend) throws -> Model {
+        let p = gram.rows
+        guard n >= 2 else {
+            throw LinearAlgebraError.shapeMismatch(routine: "PCA", detail: "needs at least 2 rows, got \(n)")
+        }
         // C = (XᵀX - n μμᵀ) / (n - 1): no centred copy of X is made.
-        var c = try backend.gram(x, alpha: 1 / Double(n - 1))
+        var c = gram
         for i in 0..<p { for j in 0..<p { c[i, j] -= Double(n) / Double(n - 1) * mean[i] * mean[j] } }
         if let at = c.firstNaN {
             throw LinearAlgebraError.nanInInput(routine: "PCA covariance (feature \(at.row))", row: nil, column: at.column)

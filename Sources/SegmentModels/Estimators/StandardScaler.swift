@@ -53,20 +53,26 @@ public struct StandardScaler: Estimator, Sendable {
     /// The same models as `imputer.fit`, `transform`, `fit`, `transform` in turn, up to rounding.
     public func fitTransform(_ x: inout Matrix, imputing imputer: Imputer,
                              threads: Int = ProcessInfoCompat.activeProcessorCount) -> (Imputer.Model, Model) {
-        let n = Double(x.rows)
         let scan = ColumnScan.run(x, histograms: imputer.strategy != .mean, threads: threads)
+        let (imputed, model) = Self.fit(scan, rows: x.rows, imputing: imputer)
+        Self.transform(&x, imputer: imputed, scaler: model, threads: threads)
+        return (imputed, model)
+    }
+
+    /// The imputer and the scaler from one scan of the unimputed values (of a matrix scanned whole
+    /// or in parts): each column's moments after its missing cells take the fill value.
+    package static func fit(_ scan: ColumnScan.Result, rows: Int, imputing imputer: Imputer) -> (Imputer.Model, Model) {
+        let n = Double(rows), p = scan.moments.count.count
         let moments = scan.moments
         let imputed = imputer.model(from: scan)
-        var mean = [Double](repeating: 0, count: x.columns), m2 = mean
-        for j in 0..<x.columns {
+        var mean = [Double](repeating: 0, count: p), m2 = mean
+        for j in 0..<p {
             let c = moments.count[j], q = n - c, fill = imputed.fill[j]
             let m = c > 0 ? (c * moments.mean[j] + q * fill) / max(n, 1) : fill
             m2[j] = moments.m2[j] + c * (moments.mean[j] - m) * (moments.mean[j] - m) + q * (fill - m) * (fill - m)
             mean[j] = m
         }
-        let model = Model(mean: mean, m2: m2, rows: n)
-        Self.transform(&x, imputer: imputed, scaler: model, threads: threads)
-        return (imputed, model)
+        return (imputed, Model(mean: mean, m2: m2, rows: n))
     }
 
     /// Applies a fitted imputer and scaler in one pass over `x`: NaN -> fill, then (x - mean) / scale.

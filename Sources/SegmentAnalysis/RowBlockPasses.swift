@@ -1,0 +1,86 @@
+import SegmentCore
+import SegmentData
+import SegmentModels
+
+/// The population's cleaning, imputation, scaling and PCA over row blocks, without the whole
+/// cleaned matrix (rows x features, 0.84 GB on the default data) ever existing: the first matrix
+/// that exists in full is the projected one (rows x components). Three passes, each refilling a
+/// block of cleaned rows from the raw table (the recode is cheap next to faulting in the matrix):
+///
+/// 1. the statistics of the unimputed values (ColumnScan in parts, whole scan blocks at a time, so
+///    the imputer's fills and the scaler's means and scales are the same bits as from the whole
+///    matrix);
+/// 2. imputed and scaled blocks, checked for values too large for the statistics, their column
+///    means and their Gram matrix XᵀX/(n-1) summed block by block in row order (SYRK with beta 1);
+/// 3. imputed, scaled and projected blocks written into the projected matrix.
+///
+/// The Gram matrix is summed in another order than one SYRK over the whole matrix, so the
+/// covariance, the components and the projections can differ from the one-matrix path in the last
+/// bits; the blocks and their order are fixed, so the result does not depend on the thread count.
+/// `segment run --export-matrices`, which writes the cleaned matrix, takes the one-matrix path.
+enum RowBlockPasses {
+    /// Rows per block: whole ColumnScan blocks, ~69 MB of cleaned rows at 131 features.
+    static let blockRows = 4 * ColumnScan.blockRows
+
+    struct Result {
+        var imputer: Imputer.Model
+        var scaler: StandardScaler.Model
+        var pca: PCA.Model
+        var projected: Matrix
+        var unseenCodes: [String: Int]
+    }
+
+    /// `tooLarge(j)`: the error for feature `j`, whose scaled values (or statistics) are not finite
+    /// or beyond 1e150.
+    static func run(_ prepared: PreparedTable, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
+                    threads: Int, blockRows: Int = RowBlockPasses.blockRows, tooLarge: (Int) -> Error) throws -> Result {
+        precondition(blockRows > 0 && blockRows % ColumnScan.blockRows == 0, "row blocks must be whole scan blocks")
+        let n = prepared.lowRows.count, p = prepared.featureCount
+        let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min(n, $0 + blockRows) }
+        // Pass 1: statistics of the unimputed values, and the codes the recipe never saw.
+        var scan: ColumnScan.Partial?
+        var unknown = [Int](repeating: 0, count: p)
+        for rows in blocks {
+            let (block, unknownHere) = prepared.fill(rows, threads: threads)
+            for j in 0..<p { unknown[j] += unknownHere[j] }
+            if scan == nil {
+                scan = ColumnScan.Partial(columns: p, histograms: imputer.strategy != .mean, shift: ColumnScan.shift(of: block))
+            }
+            scan!.scan(block, threads: threads)
+        }
+        let (imputed, scaler) = StandardScaler.fit(scan!.finish(), rows: n, imputing: imputer)
+        if let j = scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {
+            throw tooLarge(j)
+        }
+        func scaled(_ rows: Range<Int>) -> Matrix {
+            var block = prepared.fill(rows, threads: threads).0
+            StandardScaler.transform(&block, imputer: imputed, scaler: scaler, threads: threads)
+            return block
+        }
+        // Pass 2: column means and XᵀX / (n - 1) of the scaled matrix.
+        var means: ColumnScan.Partial?
+        var gram = Matrix(rows: p, columns: p)
+        for rows in blocks {
+            let block = scaled(rows)
+            if let j = RowBlocks(rows: block.rows, threads: threads).map({ range -> Int? in
+                let cells = block.storage.span
+                for r in range { for j in 0..<p where !(abs(cells[r * p + j]) <= 1e150) { return j } }
+                return nil
+            }).compactMap({ $0 }).first {
+                throw tooLarge(j)
+            }
+            if means == nil { means = ColumnScan.Partial(columns: p, histograms: false, shift: ColumnScan.shift(of: block)) }
+            means!.scan(block, threads: threads)
+            try backend.gram(block, alpha: 1 / Double(n - 1), beta: 1, into: &gram)
+        }
+        let model = try pca.fit(gram: gram, mean: means!.finish().moments.mean, rows: n, backend: backend)
+        // Pass 3: the projection, block by block, into the one full matrix.
+        var projected = Matrix(uninitializedRows: n, columns: model.count)
+        for rows in blocks {
+            let part = try model.transform(scaled(rows), backend: backend)
+            projected.setRows(rows.lowerBound, from: part)
+        }
+        return Result(imputer: imputed, scaler: scaler, pca: model, projected: projected,
+                      unseenCodes: prepared.unseenCodes(unknown))
+    }
+}
