@@ -22,6 +22,13 @@ import SegmentCore
 /// lines and a missing final newline are accepted. Errors are `DataError`s with file, line and column;
 /// when several rows are bad, the first in the file is reported.
 public struct CSVLoader: Sendable {
+    /// The delimiter a header's fields still hold when the file was split on another one (`';'` in
+    /// the one field of a `;` file read with `,`), as the messages name it; nil when none.
+    public static func otherDelimiter(in header: [String], than used: UInt8?) -> String? {
+        let others: [(UInt8, String)] = [(UInt8(ascii: ","), "','"), (UInt8(ascii: ";"), "';'"), (UInt8(ascii: "\t"), "a tab")]
+        return others.first { o in o.0 != used && header.contains { $0.utf8.contains(o.0) } }?.1
+    }
+
     public var schema: FeatureSchema
     /// The delimiter, or nil to detect it from the header.
     public var delimiter: UInt8?
@@ -111,11 +118,8 @@ public struct CSVLoader: Sendable {
         if !missing.isEmpty {
             // No schema column found and the header's fields hold another delimiter: the delimiter
             // given (or told) is the wrong one, which a list of every column would not say.
-            if missing.count == schema.count {
-                let others: [(UInt8, String)] = [(UInt8(ascii: ","), "','"), (UInt8(ascii: ";"), "';'"), (UInt8(ascii: "\t"), "a tab")]
-                if let other = others.first(where: { o in o.0 != delim && header.contains { $0.utf8.contains(o.0) } }) {
-                    throw DataError(file: name, line: 1, kind: .wrongDelimiter(found: other.1))
-                }
+            if missing.count == schema.count, let other = Self.otherDelimiter(in: header, than: delim) {
+                throw DataError(file: name, line: 1, kind: .wrongDelimiter(found: other))
             }
             throw DataError(file: name, line: 1, kind: .missingColumns(missing))
         }

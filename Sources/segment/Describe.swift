@@ -109,11 +109,8 @@ struct InputOptions: ParsableArguments {
             let header = try ColumnSample.read(path: population, rows: 0, delimiter: delimiterByte).header
             // One header field holding another delimiter: the file is split on the wrong one (a ';'
             // file read with --delimiter ','), which every later message would only obscure.
-            if header.count == 1 {
-                let others: [(UInt8, String)] = [(UInt8(ascii: ","), "','"), (UInt8(ascii: ";"), "';'"), (UInt8(ascii: "\t"), "a tab")]
-                if let other = others.first(where: { header[0].utf8.contains($0.0) }) {
-                    throw DataError(file: population, line: 1, kind: .wrongDelimiter(found: other.1))
-                }
+            if header.count == 1, let other = CSVLoader.otherDelimiter(in: header, than: delimiterByte) {
+                throw DataError(file: population, line: 1, kind: .wrongDelimiter(found: other))
             }
             layout = DataLayout.detect(header: header)
         }
