@@ -40,8 +40,10 @@ enum RowBlockPasses {
         // Pass 1: statistics of the unimputed values, and the codes the recipe never saw.
         var scan: ColumnScan.Partial?
         var unknown = [Int](repeating: 0, count: p)
+        // One block buffer for every pass (only the last, shorter block takes a new one).
+        var block = Matrix(rows: 0, columns: 0)
         for rows in blocks {
-            let (block, unknownHere) = prepared.fill(rows, threads: threads)
+            let unknownHere = prepared.fill(rows, into: &block, threads: threads)
             for j in 0..<p { unknown[j] += unknownHere[j] }
             if scan == nil {
                 scan = ColumnScan.Partial(columns: p, histograms: imputer.strategy != .mean, shift: ColumnScan.shift(of: block))
@@ -52,18 +54,18 @@ enum RowBlockPasses {
         if let j = scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {
             throw tooLarge(j)
         }
-        func scaled(_ rows: Range<Int>) -> Matrix {
-            var block = prepared.fill(rows, threads: threads).0
+        func scale(_ rows: Range<Int>) {
+            _ = prepared.fill(rows, into: &block, threads: threads)
             StandardScaler.transform(&block, imputer: imputed, scaler: scaler, threads: threads)
-            return block
         }
         // Pass 2: column means and XᵀX / (n - 1) of the scaled matrix.
         var means: ColumnScan.Partial?
         var gram = Matrix(rows: p, columns: p)
         for rows in blocks {
-            let block = scaled(rows)
-            if let j = RowBlocks(rows: block.rows, threads: threads).map({ range -> Int? in
-                let cells = block.storage.span
+            scale(rows)
+            let scaled = block
+            if let j = RowBlocks(rows: scaled.rows, threads: threads).map({ range -> Int? in
+                let cells = scaled.storage.span
                 for r in range { for j in 0..<p where !(abs(cells[r * p + j]) <= 1e150) { return j } }
                 return nil
             }).compactMap({ $0 }).first {
@@ -77,7 +79,8 @@ enum RowBlockPasses {
         // Pass 3: the projection, block by block, into the one full matrix.
         var projected = Matrix(uninitializedRows: n, columns: model.count)
         for rows in blocks {
-            let part = try model.transform(scaled(rows), backend: backend)
+            scale(rows)
+            let part = try model.transform(block, backend: backend)
             projected.setRows(rows.lowerBound, from: part)
         }
         return Result(imputer: imputed, scaler: scaler, pca: model, projected: projected,

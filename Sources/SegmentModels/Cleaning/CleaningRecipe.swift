@@ -459,8 +459,17 @@ public struct PreparedTable: Sendable {
     /// code the recipe never saw.
     public func fill(_ rows: Range<Int>, threads: Int) -> (Matrix, [Int]) {
         var matrix = Matrix(uninitializedRows: rows.count, columns: features.count)
-        let unknown = compiled.fill(&matrix, from: table, rows: Array(lowRows[rows]), threads: threads)
+        let unknown = fill(rows, into: &matrix, threads: threads)
         return (matrix, unknown)
+    }
+
+    /// `fill` into a matrix of the right shape already there (a buffer reused block after block:
+    /// a fresh 69 MB block would be mapped and faulted in anew each time).
+    public func fill(_ rows: Range<Int>, into matrix: inout Matrix, threads: Int) -> [Int] {
+        if matrix.rows != rows.count || matrix.columns != features.count {
+            matrix = Matrix(uninitializedRows: rows.count, columns: features.count)
+        }
+        return compiled.fill(&matrix, from: table, rows: Array(lowRows[rows]), threads: threads)
     }
 
     /// Warnings: codes the recipe never saw, per source column (a dummy group counts a row once),
