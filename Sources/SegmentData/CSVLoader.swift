@@ -159,6 +159,8 @@ public struct CSVLoader: Sendable {
                         parser.parse(UnsafeBufferPointer(start: bytes.value + seg.offset, count: seg.length),
                                      readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
                                      expectedRows: seg.rows, out: outBase.value, result: &result)
+                        // Read once: its pages need not stay beside the table.
+                        file.release(offset: seg.offset, length: seg.length)
                         return result
                     }
                 }

@@ -108,6 +108,19 @@ final class InputFile: @unchecked Sendable {
         }
     }
 
+    /// Lets the kernel drop the pages of a byte range already read (a mapped file only; they are
+    /// read back from the file if touched again). Until then they count in the process's memory,
+    /// so a file parsed front to back would hold all of itself beside the table being built: at the
+    /// end of the default population's load, 235 MB on top of the table's 606 MB. Safe from several
+    /// threads on disjoint ranges.
+    func release(offset: Int, length: Int) {
+        guard case let .mapped(m, n) = storage, length > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset + page - 1) / page * page, end = min(n, offset + length) / page * page
+        guard end > start else { return }
+        _ = madvise(m + start, end - start, MADV_DONTNEED)
+    }
+
     /// Releases the bytes; `base` is invalid afterwards.
     func close() {
         if let slot = guardSlot { MappingGuard.unregister(slot); guardSlot = nil }
