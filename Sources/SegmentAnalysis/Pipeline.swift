@@ -259,18 +259,8 @@ public struct Pipeline {
                                                               threads: threads)
             lap("impute and scale")
             progress?("clean", 0.8)
-            let badColumn: Int? = {
-                // Scoped, so this reference to the matrix's storage ends here and the matrix can be freed.
-                let scaledValues = cleaned.matrix.storage, width = cleaned.matrix.columns
-                return RowBlocks(rows: cleaned.matrix.rows, threads: threads).map { block -> Int? in
-                    let cells = scaledValues.span
-                    for r in block {
-                        for j in 0..<width where !(abs(cells[r * width + j]) <= 1e150) { return j }
-                    }
-                    return nil
-                }.compactMap { $0 }.first
-            }()
-            if let j = badColumn ?? scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {
+            if let j = RowBlockPasses.firstColumnTooLarge(cleaned.matrix, threads: threads)
+                ?? scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {
                 throw tooLarge(j)
             }
             pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)

@@ -63,14 +63,7 @@ enum RowBlockPasses {
         var gram = Matrix(rows: p, columns: p)
         for rows in blocks {
             scale(rows)
-            let scaled = block
-            if let j = RowBlocks(rows: scaled.rows, threads: threads).map({ range -> Int? in
-                let cells = scaled.storage.span
-                for r in range { for j in 0..<p where !(abs(cells[r * p + j]) <= 1e150) { return j } }
-                return nil
-            }).compactMap({ $0 }).first {
-                throw tooLarge(j)
-            }
+            if let j = firstColumnTooLarge(block, threads: threads) { throw tooLarge(j) }
             if means == nil { means = ColumnScan.Partial(columns: p, histograms: false, shift: ColumnScan.shift(of: block)) }
             means!.scan(block, threads: threads)
             try backend.gram(block, alpha: 1 / Double(n - 1), beta: 1, into: &gram)
@@ -85,5 +78,16 @@ enum RowBlockPasses {
         }
         return Result(imputer: imputed, scaler: scaler, pca: model, projected: projected,
                       unseenCodes: prepared.unseenCodes(unknown))
+    }
+
+    /// The first column (in row order, then column order) of a scaled matrix holding a value that is
+    /// not finite or beyond 1e150: too large for the statistics after it.
+    static func firstColumnTooLarge(_ scaled: Matrix, threads: Int) -> Int? {
+        let width = scaled.columns
+        return RowBlocks(rows: scaled.rows, threads: threads).map { range -> Int? in
+            let cells = scaled.storage.span
+            for r in range { for j in 0..<width where !(abs(cells[r * width + j]) <= 1e150) { return j } }
+            return nil
+        }.compactMap { $0 }.first
     }
 }
