@@ -23,7 +23,7 @@ customers), and `segment run` is run on them with its defaults. Reported per dat
 Needs numpy and scikit-learn for the scikit-learn columns (make bench's virtualenv has them);
 without them those columns are left out.
 """
-import argparse, csv, json, math, os, subprocess, sys, time
+import argparse, csv, json, math, os, shutil, subprocess, sys, time
 from collections import Counter, defaultdict
 
 
@@ -148,6 +148,7 @@ def main():
     ap.add_argument("--rules", action="store_true", help="compare candidate rules for k on the recorded sweeps")
     ap.add_argument("--results", default=None, help="append one JSON line per data set")
     ap.add_argument("--run-flags", default="", help="extra flags for segment run")
+    ap.add_argument("--keep", action="store_true", help="keep each data set and its outputs (about 280 MB each)")
     ap.add_argument("--rules-only", metavar="JSONL", help="only compare the rules on a results file")
     a = ap.parse_args()
     if a.rules_only:
@@ -170,6 +171,7 @@ def main():
     for k in ks:
         for seed in seeds:
             data = os.path.join(a.work, f"k{k}-s{seed}")
+            shutil.rmtree(data, ignore_errors=True)   # generate keeps no subfolders of an old run
             run([a.segment, "generate", "-o", data, "--force", "--planted-segments", str(k), "--seed", str(seed),
                  "--population-rows", str(a.rows), "--customer-rows", str(a.rows // 4)])
             truth = json.load(open(os.path.join(data, "truth.json")))
@@ -205,6 +207,8 @@ def main():
                   + (f"{sk['ari']:19.3f} | {d['inertia'] / skd['inertia']:34.4f}" if sk else f"{'':19s} | {'':34s}")
                   + f" | {found}/{len(d['found'])}", flush=True)
             rows.append(record)
+            if not a.keep:
+                shutil.rmtree(data, ignore_errors=True)
             if a.results:
                 with open(a.results, "a") as f:
                     f.write(json.dumps(record) + "\n")

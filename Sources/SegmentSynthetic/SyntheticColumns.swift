@@ -125,7 +125,7 @@ struct SyntheticColumns: Sendable {
         let schema = FeatureSchema.azdias
         let n = Double(AZDIASReference.populationRows)
         let segs = segments
-        let dims = LatentModel.axes.count
+        let dims = segs[0].centre.count
         let sd = LatentModel.withinSegmentSD
         // Mixture moments of the population latent.
         var mu = [Double](repeating: 0, count: dims)
@@ -183,7 +183,7 @@ struct SyntheticColumns: Sendable {
                 return Array(c.description.utf8)
             }
             // Loadings.
-            let l = LatentModel.loadings[name] ?? [Double](repeating: 0, count: dims)
+            let l = LatentModel.loading(name, dims: dims)
             let norm = l.map { $0 * $0 }.reduce(0, +).squareRoot()
             var scale = 0.0
             for i in 0..<dims { for j in 0..<dims { scale += l[i] * cov[i][j] * l[j] } }
@@ -398,7 +398,7 @@ struct SyntheticColumns: Sendable {
     func generate(kind: SyntheticGenerator.Kind, rows: Range<Int>, rng: inout SplitMix64, rareRow: Int,
                   recordCodes: Bool = false) -> Chunk {
         let segs = segments
-        let dims = LatentModel.axes.count
+        let dims = segs[0].centre.count
         let sd = LatentModel.withinSegmentSD
         let isPop = kind == .population
         let cumW = isPop ? segmentCumPopulation : segmentCumCustomers

@@ -185,7 +185,7 @@ public struct SyntheticTruth: Codable, Sendable, Equatable {
         self.customerRows = customerRows
         self.population = population
         self.customers = customers
-        self.axes = LatentModel.axes
+        self.axes = LatentModel.axisNames(planted.first?.centre.count ?? LatentModel.axes.count)
         let popLow = zip(population.segmentCounts, population.highMissingBlockCounts).map { $0 - $1 }
         let cusLow = zip(customers.segmentCounts, customers.highMissingBlockCounts).map { $0 - $1 }
         let popTotal = max(1, popLow.reduce(0, +)), cusTotal = max(1, cusLow.reduce(0, +))

@@ -101,6 +101,48 @@ struct GeneratorTests {
         #expect(truthRows[0] == "row;segment;high_missing_block")
     }
 
+    @Test("more than eight planted segments get further axes, each read by a third of the columns")
+    func furtherAxes() throws {
+        #expect([4, 8, 9, 12, 13, 16, 17, 40].map { LatentModel.axisCount(planted: $0) } == [4, 4, 5, 5, 6, 6, 7, 7])
+        #expect(LatentModel.planted(count: 8, seed: 1).allSatisfy { $0.centre.count == 4 })
+        #expect(LatentModel.planted(count: 13, seed: 1).allSatisfy { $0.centre.count == 6 })
+        // Each further axis is read by about as many columns as a named one; an axis read by a few
+        // columns only leaves the segments apart on it merged.
+        for axis in 4..<7 {
+            let readers = FeatureSchema.azdias.names.filter { LatentModel.loading($0, dims: 7)[axis] != 0 }
+            #expect(readers.count >= 28)
+        }
+        // The default layout's columns are untouched: their loadings on four axes are the named ones.
+        #expect(LatentModel.loading("HH_EINKOMMEN_SCORE", dims: 4) == LatentModel.loadings["HH_EINKOMMEN_SCORE"])
+
+        // In the data: MIN_GEBAEUDEJAHR follows no named axis, only the fifth (+0.45), so across
+        // nine planted segments its mean rises with their fifth coordinate.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segment-axes-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let segments = LatentModel.planted(count: 9, seed: 5)
+        let truth = try SyntheticGenerator(populationRows: 20_000, customerRows: 10, seed: 5, threads: 2,
+                                           segments: segments).write(to: dir)
+        #expect(truth.axes.count == 5 && truth.axes.last == LatentModel.extraAxes[0])
+        let table = try CSVLoader(schema: .azdias, threads: 2).load(path: dir + "/azdias.csv")
+        let planted = try String(contentsOfFile: dir + "/truth_population.csv", encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { Int($0.split(separator: ";")[1])! }
+        let column = FeatureSchema.azdias.names.firstIndex(of: "MIN_GEBAEUDEJAHR")!
+        #expect(LatentModel.loading("MIN_GEBAEUDEJAHR", dims: 5) == [0, 0, 0, 0, 0.45])
+        var sum = [Double](repeating: 0, count: 9), count = sum
+        for r in 0..<table.rowCount {
+            let v = table.values[r, column]
+            if v.isFinite && v > 0 { sum[planted[r]] += v; count[planted[r]] += 1 }
+        }
+        let means = zip(sum, count).map { $0 / $1 }
+        let fifth = segments.map { $0.centre[4] }
+        func correlation(_ a: [Double], _ b: [Double]) -> Double {
+            let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+            let cov = zip(a, b).map { ($0 - ma) * ($1 - mb) }.reduce(0, +)
+            return cov / (a.map { ($0 - ma) * ($0 - ma) }.reduce(0, +) * b.map { ($0 - mb) * ($0 - mb) }.reduce(0, +)).squareRoot()
+        }
+        #expect(correlation(means, fifth) > 0.9)
+    }
+
     @Test("the same seed gives the same bytes whatever the thread count; another seed does not")
     func determinism() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("segment-det-\(getpid())")

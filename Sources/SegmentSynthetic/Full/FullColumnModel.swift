@@ -55,6 +55,9 @@ struct FullColumnModel: Sendable {
         var cum = 0.0
         let uTotal = max(unknownList.reduce(0) { $0 + $1.1 }, 1e-300)
         unknownCumulative = unknownList.map { cum += $0.1 / uTotal; return cum }
+        // A layout on more axes than the column names follows none of the further ones.
+        let axes = max(loading.count, mixture.first?.centre.count ?? 0)
+        let loading = loading + [Double](repeating: 0, count: axes - loading.count)
         self.loading = loading
         let l2 = loading.reduce(0) { $0 + $1 * $1 }
         let noise = max(0.35, (1 - l2).squareRoot())

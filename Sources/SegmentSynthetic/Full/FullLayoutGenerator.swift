@@ -507,7 +507,9 @@ struct FullModel: Sendable {
         // valid codes drawn from the latent score.
         // D19_SOZIALES follows the response driver instead (its score is N(0, 1) like a column
         // without loadings, which is how its cut points are calibrated).
-        let loading = name == "D19_SOZIALES" ? [0, 0, 0, 0] : LatentModel.loadings[name] ?? familyLoading(name)
+        let dims = popMix.first?.centre.count ?? LatentModel.axes.count
+        let loading = name == "D19_SOZIALES" ? [0, 0, 0, 0]
+            : LatentModel.loadings[name] != nil ? LatentModel.loading(name, dims: dims) : familyLoading(name)
         return FullColumnModel(name: name, format: format, weights: weights, unknown: unknown, loading: loading,
                                mixture: popMix, withinSD: sd)
     }
