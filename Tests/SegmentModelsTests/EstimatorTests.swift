@@ -63,6 +63,27 @@ struct EstimatorTests {
         #expect(without.informationK == nil && without.suggestedK == without.kneeK && without.rule.hasPrefix("Kneedle"))
     }
 
+    @Test("the rule refits the k's it decides between and reads the refit evidence")
+    func refit() throws {
+        // Overlapping blobs, where the sweep's single path lands in poorer optima at some k.
+        let (x, truth) = blobs(k: 8, per: 500, dims: 4, spread: 2.2, seed: 5)
+        let customers = x.rows(at: truth.indices.filter { $0 % 8 < truth[$0] })
+        let backend = SwiftBackend(threads: 2)
+        let path = try KSweep(ks: 2...14, seed: 3, silhouetteSample: 0, refitNInit: 0).run(x, backend: backend, customers: customers)
+        let r = try KSweep(ks: 2...14, seed: 3, silhouetteSample: 0).run(x, backend: backend, customers: customers)
+        #expect(path.refitKs == nil)
+        let refit = try #require(r.refitKs)
+        // The pick and the k below it were refit, and the pick is the plateau of what is reported.
+        #expect(refit.contains(r.suggestedK) && (r.suggestedK == 2 || refit.contains(r.suggestedK - 1)))
+        #expect(r.suggestedK == KSweep.plateau(r.points))
+        for (a, b) in zip(path.points, r.points) {
+            // A refit starts from the sweep's solution too: never a higher inertia; the rest untouched.
+            if refit.contains(a.k) { #expect(b.inertia <= a.inertia) } else { #expect(a == b) }
+        }
+        // Here the refits found better optima than the path: the evidence changed.
+        #expect(zip(path.points, r.points).contains { $0.inertia > $1.inertia * (1 + 1e-9) }, "\(refit)")
+    }
+
     @Test("an extra start (the sweep's solution) runs after the seeded ones and is kept when it is best")
     func extraStarts() throws {
         let (x, truth) = blobs(k: 5, per: 600, dims: 3, spread: 0.5, seed: 9)

@@ -29,6 +29,9 @@ public struct KSweep: Sendable {
     public var silhouetteSample: Int
     public var algorithm: KMeans.Algorithm
     public var start: Start
+    /// Seeded k-means++ runs with which the customer-information rule refits the k's it decides
+    /// between (`refine`); 0 reads the sweep's path alone.
+    public var refitNInit: Int
 
     /// Where each k's fit starts from (see the type's documentation).
     public enum Start: String, Codable, Sendable, CaseIterable {
@@ -46,9 +49,10 @@ public struct KSweep: Sendable {
 
     public init(ks: ClosedRange<Int> = 2...20, nInit: Int = 1, maxIterations: Int = 300, tolerance: Double = 1e-4,
                 seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount, silhouetteSample: Int = 2_000,
-                algorithm: KMeans.Algorithm = .hamerly, start: Start = .warm) {
+                algorithm: KMeans.Algorithm = .hamerly, start: Start = .warm, refitNInit: Int = 3) {
         self.algorithm = algorithm
         self.start = start
+        self.refitNInit = refitNInit
         self.ks = ks
         self.nInit = nInit
         self.maxIterations = maxIterations
@@ -88,13 +92,16 @@ public struct KSweep: Sendable {
         public let informationK: Int?
         public let silhouetteK: Int?
         public let calinskiHarabaszK: Int?
+        /// The k's the information rule refit (see `refine`); their points hold the better of the
+        /// sweep's solution and the refit. Nil when nothing was refit.
+        public let refitKs: [Int]?
     }
 
     /// The share of the sweep's largest customer information at which the plateau starts.
     public static let plateauShare = 0.95
 
     static let kneeRule = "Kneedle: the k farthest below the line joining the first and last points of the normalised inertia curve"
-    static let informationRule = "the customer-information plateau: the smallest k whose customer information (how much the segments tell customers from the population) reaches 95% of the largest in the sweep; more segments than that find little new customer structure"
+    static let informationRule = "the customer-information plateau: the smallest k whose customer information (how much the segments tell customers from the population) reaches 95% of the largest in the sweep; more segments than that find little new customer structure. The pick and the k below it are refit from fresh seeds (and the sweep's own solution, the lower inertia kept) until both have been, so that a poor optimum on the sweep's path does not move the pick"
 
     /// The smallest k whose customer information reaches `plateauShare` of the sweep's largest.
     public static func plateau(_ points: [Point]) -> Int? {
@@ -129,6 +136,21 @@ public struct KSweep: Sendable {
             return try Lloyd.plusPlus(x, k: start == .fresh ? ks.upperBound : ks.lowerBound, rng: &rng, xnorm: xnorm,
                                       backend: single, threads: threads)
         }
+        /// A fit's point: its inertia and the criteria read from its labels.
+        func measure(_ k: Int, _ fit: (model: KMeans.Model, labels: [Int32], distances: [Double])) throws -> Point {
+            let distances = fit.distances
+            let mean = distances.reduce(0, +) / Double(max(1, distances.count))
+            let sil = sample.count > 1 && k > 1 ? silhouette(x, labels: fit.labels, sample: sample, k: k, distances: sampleDistances) : nil
+            let information = try customers.map { c in
+                Self.jensenShannon(fit.labels, try fit.model.predict(c, backend: backend, threads: threads).labels, k: k)
+            }
+            let total = prepared.meanVariance * Double(x.columns) * Double(x.rows)
+            let ch = k > 1 && x.rows > k && fit.model.inertia > 0
+                ? ((total - fit.model.inertia) / Double(k - 1)) / (fit.model.inertia / Double(x.rows - k)) : nil
+            return Point(k: k, inertia: fit.model.inertia, meanDistance: mean, silhouette: sil,
+                         calinskiHarabasz: ch, iterations: fit.model.iterations, converged: !fit.model.diagnostics.didNotConverge,
+                         customerInformation: information)
+        }
         var previous: (centers: Matrix, distances: [Double])?
         for (done, k) in ks.enumerated() {
             let km = KMeans(clusters: k, nInit: nInit, maxIterations: maxIterations, tolerance: tolerance,
@@ -149,19 +171,33 @@ public struct KSweep: Sendable {
             let fit = try km.fitWithDistances(x, backend: backend, prepared: prepared, starts: starts)
             previous = (fit.model.centers, fit.distances)
             centres[k] = fit.model.centers
-            let distances = fit.distances
-            let mean = distances.reduce(0, +) / Double(max(1, distances.count))
-            let sil = sample.count > 1 && k > 1 ? silhouette(x, labels: fit.labels, sample: sample, k: k, distances: sampleDistances) : nil
-            let information = try customers.map { c in
-                Self.jensenShannon(fit.labels, try fit.model.predict(c, backend: backend, threads: threads).labels, k: k)
-            }
-            let total = prepared.meanVariance * Double(x.columns) * Double(x.rows)
-            let ch = k > 1 && x.rows > k && fit.model.inertia > 0
-                ? ((total - fit.model.inertia) / Double(k - 1)) / (fit.model.inertia / Double(x.rows - k)) : nil
-            points.append(Point(k: k, inertia: fit.model.inertia, meanDistance: mean, silhouette: sil,
-                                calinskiHarabasz: ch, iterations: fit.model.iterations, converged: !fit.model.diagnostics.didNotConverge,
-                                customerInformation: information))
+            points.append(try measure(k, fit))
             progress?(done + 1, ks.count)
+        }
+        // The rule reads one solution per k, and the sweep's path sometimes settles in a poorer
+        // optimum whose segments blur the customer structure (on planted data, down to 60% of the
+        // information a fresh fit at that k finds), which moves the plateau. So the k's the rule
+        // decides between, its pick and the one below, are refit from `refitNInit` fresh seeds plus
+        // the sweep's own solution (so never worse by inertia), and the pick is read again, until
+        // both have been refit.
+        var refit: [Int] = []
+        if refitNInit > 0 {
+            while let pick = Self.plateau(points) {
+                let todo = [pick, pick - 1].filter { ks.contains($0) && !refit.contains($0) }
+                if todo.isEmpty { break }
+                for k in todo {
+                    let i = k - ks.lowerBound
+                    let km = KMeans(clusters: k, nInit: refitNInit, maxIterations: maxIterations, tolerance: tolerance,
+                                    seed: seed &+ 0x5EED &+ UInt64(k), threads: threads, algorithm: algorithm)
+                    let fit = try km.fitWithDistances(x, backend: backend, prepared: prepared, starts: nil,
+                                                      extraStarts: [centres[k]!])
+                    if fit.model.inertia < points[i].inertia {
+                        points[i] = try measure(k, fit)
+                        centres[k] = fit.model.centers
+                    }
+                    refit.append(k)
+                }
+            }
         }
         let knee = Self.knee(points.map { (Double($0.k), $0.inertia) })
         let information = Self.plateau(points)
@@ -171,7 +207,7 @@ public struct KSweep: Sendable {
         let result = Result(points: points, suggestedK: information ?? knee ?? ks.lowerBound,
                             rule: information != nil ? Self.informationRule : Self.kneeRule, rows: x.rows,
                             kneeK: knee, informationK: information, silhouetteK: argmax(\.silhouette),
-                            calinskiHarabaszK: argmax(\.calinskiHarabasz))
+                            calinskiHarabaszK: argmax(\.calinskiHarabasz), refitKs: refit.isEmpty ? nil : refit.sorted())
         return (result, centres)
     }
 
