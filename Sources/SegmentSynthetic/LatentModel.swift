@@ -13,11 +13,11 @@ import SegmentData
 public enum LatentModel {
     public static let axes = ["wealth / low density", "age / tradition", "gender-linked personality", "avantgarde"]
 
-    /// Further axes, used only by planted layouts of more than eight segments (`axisCount(planted:)`):
-    /// the real data's later principal components (household size, the consumer channel, the age
-    /// and setting of the building) carry structure of their own. On four axes alone, 16 segments
-    /// at least 1.6 apart crowd so that even the planted k recovers them with an ARI of about 0.4
-    /// for every tool, against about 0.6 for eight and for real demographic segments.
+    /// Further axes, used only by planted layouts of more than eight segments (`axisCount(planted:)`),
+    /// as the real data's later principal components carry structure of their own. They are not
+    /// tied to a meaning (`extraLoadings` deals the columns out). On four axes alone, 16 segments at
+    /// least 1.6 apart crowd so that even the planted k recovers them with an ARI of about 0.4 for
+    /// every tool, against 0.6-0.7 for eight and 0.63 on an independent stand-in with ten.
     public static let extraAxes = ["further axis 5", "further axis 6", "further axis 7"]
 
     /// The axes a layout of `count` planted segments is drawn on: the four above up to eight
@@ -58,7 +58,7 @@ public enum LatentModel {
     /// Spread of people around their segment centre on every axis.
     public static let withinSegmentSD = 0.35
 
-    /// `count` planted segments at seeded random places on the four axes, for measuring how the tool
+    /// `count` planted segments at seeded random places on `axisCount(planted:)` axes, for measuring how the tool
     /// does at other numbers of segments than the eight above (`segment generate --planted-segments`).
     ///
     /// Centres are drawn in [-1.7, 1.7]^d (d = `axisCount(planted:)`) at least `minimumDistance` apart: the closest pair of the

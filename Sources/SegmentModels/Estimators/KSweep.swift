@@ -30,7 +30,7 @@ public struct KSweep: Sendable {
     public var algorithm: KMeans.Algorithm
     public var start: Start
     /// Seeded k-means++ runs with which the customer-information rule refits the k's it decides
-    /// between (`refine`); 0 reads the sweep's path alone.
+    /// between (see `runKeepingCentres`); 0 reads the sweep's path alone.
     public var refitNInit: Int
 
     /// Where each k's fit starts from (see the type's documentation).
@@ -92,7 +92,7 @@ public struct KSweep: Sendable {
         public let informationK: Int?
         public let silhouetteK: Int?
         public let calinskiHarabaszK: Int?
-        /// The k's the information rule refit (see `refine`); their points hold the better of the
+        /// The k's the information rule refit (`refitNInit`); their points hold the better of the
         /// sweep's solution and the refit. Nil when nothing was refit.
         public let refitKs: [Int]?
     }
