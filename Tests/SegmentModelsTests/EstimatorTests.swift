@@ -63,6 +63,31 @@ struct EstimatorTests {
         #expect(without.informationK == nil && without.suggestedK == without.kneeK && without.rule.hasPrefix("Kneedle"))
     }
 
+    @Test("the logistic regression's thinned start reaches the optimum Newton from zero reaches")
+    func logisticWarmStart() throws {
+        // 20,000 negatives (above the thinned start's threshold) and 400 positives, 12 features,
+        // two of them nearly collinear, as the mail-out's PCA components are with the columns.
+        var rng = SplitMix64(seed: 11)
+        func rows(_ n: Int, shift: Double) -> Matrix {
+            var m = Matrix(rows: n, columns: 12)
+            for i in 0..<n {
+                for j in 0..<11 { m[i, j] = rng.nextUnit() * 2 - 1 + (j < 4 ? shift * Double(j + 1) / 4 : 0) }
+                m[i, 11] = m[i, 0] + m[i, 1] + 0.01 * (rng.nextUnit() - 0.5)
+            }
+            return m
+        }
+        let (negatives, positives) = (rows(20_000, shift: 0), rows(400, shift: 0.6))
+        #expect(negatives.rows >= LogisticRegression.warmStartRows)
+        let backend = SwiftBackend(threads: 2)
+        let lr = LogisticRegression(l2: 1, threads: 2)
+        let thinned = try lr.fit(negatives: negatives, positives: positives, backend: backend)
+        let plain = try lr.newton(negatives: negatives, positives: positives, l2: 1, from: [Double](repeating: 0, count: 13),
+                                  tolerance: lr.tolerance, backend: backend)
+        let worst = zip(thinned.coefficients + [thinned.intercept], plain.beta).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-7, "largest difference \(worst)")
+        #expect(plain.beta.map(abs).max()! > 0.1)   // a real fit, not two zero vectors
+    }
+
     @Test("the rule refits the k's it decides between and reads the refit evidence")
     func refit() throws {
         // Overlapping blobs, where the sweep's single path lands in poorer optima at some k.

@@ -68,10 +68,45 @@ public struct LogisticRegression: Sendable {
         guard negatives.rows > 0, positives.rows > 0 else { throw FitError.oneClass }
         try backend.checkFinite(negatives, routine: "logistic regression input")
         try backend.checkFinite(positives, routine: "logistic regression input")
+        // A start from an eighth of the larger class (every eighth row; the smaller class whole),
+        // solved loosely: Newton from zero spends most of its Hessians (8 on the mail-out's
+        // 42,962 x 449) far from the optimum, where a much smaller Hessian serves as well; from the
+        // start, the full problem needs few. The optimum is the full problem's (the stopping rule is
+        // on its own Newton step), so only the last bits move. Newton on the mail-out: 1.62 s from
+        // zero; 1.25 s from a quarter, 0.89 s from an eighth, 1.01 s from a sixteenth.
+        var start = [Double](repeating: 0, count: d)
+        var startIterations = 0
+        let larger = max(negatives.rows, positives.rows)
+        if larger >= Self.warmStartRows {
+            let thin = { (m: Matrix) in m.rows == larger ? m.rows(at: Array(stride(from: 0, to: m.rows, by: 8))) : m }
+            let (sn, sp) = (thin(negatives), thin(positives))
+            // The penalty scaled with the rows, so that the thinned problem has about the same optimum.
+            let rows = Double(sn.rows + sp.rows), all = Double(negatives.rows + positives.rows)
+            let stage = try newton(negatives: sn, positives: sp, l2: l2 * rows / all, from: start,
+                                   tolerance: Self.warmStartTolerance, backend: backend)
+            start = stage.beta
+            startIterations = stage.iterations
+        }
+        let full = try newton(negatives: negatives, positives: positives, l2: l2, from: start, tolerance: tolerance,
+                              backend: backend)
+        return Model(intercept: full.beta[p], coefficients: Array(full.beta[0..<p]),
+                     iterations: startIterations + full.iterations)
+    }
+
+    /// Larger classes than this get the thinned start (see `fit`).
+    static let warmStartRows = 16_384
+    /// The thinned start stops at this Newton step: close enough for the full problem's quadratic
+    /// convergence, loose enough to cost few iterations.
+    static let warmStartTolerance = 1e-3
+
+    /// Newton's method from `beta` (coefficients, then the intercept) on the weighted loss.
+    func newton(negatives: Matrix, positives: Matrix, l2: Double, from start: [Double], tolerance: Double,
+                backend: any LinearAlgebraBackend) throws -> (beta: [Double], iterations: Int) {
+        let p = negatives.columns, d = p + 1
         let n = Double(negatives.rows + positives.rows)
         let parts = [(x: negatives, label: 0.0, weight: n / 2 / Double(negatives.rows)),
                      (x: positives, label: 1.0, weight: n / 2 / Double(positives.rows))]
-        var beta = [Double](repeating: 0, count: d)          // coefficients, then the intercept
+        var beta = start
         let blockRows = 16_384
         var iterations = 0
         // Newton's method with the Hessian's Cholesky factor kept while it serves (a chord or
@@ -156,7 +191,7 @@ public struct LogisticRegression: Sendable {
             if size > 0.25 * previousStep { factor = nil }
             previousStep = size
         }
-        return Model(intercept: beta[p], coefficients: Array(beta[0..<p]), iterations: iterations)
+        return (beta, iterations)
     }
 
     /// `H⁺ g` through the eigendecomposition, dropping the directions H does not determine.
