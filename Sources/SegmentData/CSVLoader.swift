@@ -12,9 +12,10 @@ import SegmentCore
 /// `String` per cell:
 /// 1. a parallel scan counts the data rows and records the byte offset of every `segmentRows`-th
 ///    row, so the result can be allocated once at its exact size;
-/// 2. the segments are parsed in parallel, each worker taking an equal share of the rows (`plan`)
-///    and writing them straight into the result matrix. Peak memory is the result plus the mapped
-///    file's pages, which the kernel can drop.
+/// 2. the segments are parsed in parallel, each worker taking an equal share of the rows (`plan`),
+///    each segment into the worker's buffer of doubles and from there into compact columns
+///    (`CodeColumns`), which are joined at the end. Peak memory is about twice the compact table
+///    plus a segment's doubles per worker; the mapped file's pages are dropped as they are parsed.
 ///
 /// Format: a header row; `;` or `,` as delimiter (detected from the header, or given); cells are
 /// integers, decimals (`2.0`), empty (missing), or text codes, optionally in double quotes (`""`
@@ -127,9 +128,6 @@ public struct CSVLoader: Sendable {
 
         let p = schema.count
         let isText = schema.features.map(\.isText)
-        // Every cell is written by the parser (a row with a missing field is an error), so the
-        // result is not zero-filled first: the page faults happen in the parallel parse instead.
-        var values = Matrix(uninitializedRows: index.rows, columns: p)
         let workers = min(threads, index.rows)
         let (segments, first, rest) = try Self.plan(index.segments, rows: index.rows, workers: workers, firstRows: segmentRows,
                                                base: file.base, name: name)
@@ -139,34 +137,36 @@ public struct CSVLoader: Sendable {
         let size = file.size
         let textColumns = (0..<p).filter { isText[$0] }
         var results = [SegmentResult?](repeating: nil, count: segments.count)
+        var chunks = [CodeColumns.Chunk?](repeating: nil, count: segments.count)
 
         // The first `segmentRows` rows of each worker's share are parsed first, and the text codes
         // found there (sorted) seed every other segment's dictionaries. Codes in the seeds then
         // have the same index in every later segment, and where no segment finds a new code the
-        // indices are already the final ones: the pass that would remap every row (about 10% of
-        // the load) runs only over the first segments.
+        // indices are already the final ones: the pass that would remap every row runs only over
+        // the first segments.
         func parseSegments(_ plans: [[Int]], seeds: [[String]]) {
             let seeds = UncheckedSendable(seeds)
-            // The parser writes each segment's rows of `values` through the pointer (segments are
-            // disjoint row ranges): it reads the mapped file's bytes, so it works on pointers anyway.
-            let parsed = values.withUnsafeMutableBufferPointer { out in
-                let outBase = UncheckedSendable(out.baseAddress!)
-                return Parallel.map(plans.count, workers: plans.count) { w in
-                    plans[w].map { s -> SegmentResult in
-                        let seg = segments[s]
-                        PageFaults.populate(outBase.value + seg.firstRow * p, count: seg.rows * p)
-                        var result = SegmentResult(dictionaries: seeds.value.map { LocalDictionary(seeds: $0) })
+            // Each worker parses a segment into its own buffer of doubles (every cell is written
+            // by the parser: a row with a missing field is an error), then stores it compactly.
+            let parsed = Parallel.map(plans.count, workers: plans.count) { w in
+                var buffer: [Double] = []
+                return plans[w].map { s -> (SegmentResult, CodeColumns.Chunk?) in
+                    let seg = segments[s]
+                    if buffer.count < seg.rows * p { buffer = [Double](repeating: 0, count: seg.rows * p) }
+                    var result = SegmentResult(dictionaries: seeds.value.map { LocalDictionary(seeds: $0) })
+                    buffer.withUnsafeMutableBufferPointer { out in
                         parser.parse(UnsafeBufferPointer(start: bytes.value + seg.offset, count: seg.length),
-                                     readable: size - seg.offset, firstLine: seg.firstLine, firstRow: seg.firstRow,
-                                     expectedRows: seg.rows, out: outBase.value, result: &result)
-                        // Read once: its pages need not stay beside the table.
-                        file.release(offset: seg.offset, length: seg.length)
-                        return result
+                                     readable: size - seg.offset, firstLine: seg.firstLine, firstRow: 0,
+                                     expectedRows: seg.rows, out: out.baseAddress!, result: &result)
                     }
+                    // Read once: its pages need not stay beside the table.
+                    file.release(offset: seg.offset, length: seg.length)
+                    let chunk = result.error == nil ? CodeColumns.Chunk(rowMajor: buffer, rows: seg.rows, columns: p) : nil
+                    return (result, chunk)
                 }
             }
             for (w, plan) in plans.enumerated() {
-                for (i, s) in plan.enumerated() { results[s] = parsed[w][i] }
+                for (i, s) in plan.enumerated() { (results[s], chunks[s]) = parsed[w][i] }
             }
         }
         parseSegments(first, seeds: Array(repeating: [], count: p))
@@ -180,41 +180,20 @@ public struct CSVLoader: Sendable {
         // Each text column's dictionary: its distinct codes, sorted. Segment-local indices are
         // remapped where they differ from the final ones.
         var dictionaries: [Int: [String]] = [:]
-        var remaps: [[[Double]]?] = Array(repeating: nil, count: segments.count)   // [segment][text column][local index]
-        for (t, col) in textColumns.enumerated() {
+        for col in textColumns {
             var all = Set(seeds[col])
             for s in rest.joined() { all.formUnion(results[s]!.dictionaries[col].strings[seeds[col].count...]) }
             let sorted = all.count == seeds[col].count ? seeds[col] : all.sorted()
             dictionaries[col] = sorted
-            let global = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Double($0)) })
+            let global = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, $0) })
             for s in segments.indices {
-                let local = results[s]!.dictionaries[col].strings
-                let map = local.map { global[$0]! }
-                if map.indices.allSatisfy({ map[$0] == Double($0) }) { continue }
-                if remaps[s] == nil { remaps[s] = Array(repeating: [], count: textColumns.count) }
-                remaps[s]![t] = map
+                let map = results[s]!.dictionaries[col].strings.map { global[$0]! }
+                if map.indices.allSatisfy({ map[$0] == $0 }) { continue }
+                chunks[s]!.remap(column: col, map)
             }
         }
-        // One pass over the rows of the segments that need it, in parallel (a column at a time
-        // would read a cache line per value).
-        let remapSegments = segments.indices.filter { remaps[$0] != nil }
-        if !remapSegments.isEmpty {
-            let sendableRemaps = UncheckedSendable(remaps)
-            values.withUnsafeMutableBufferPointer { out in
-                let outBase = UncheckedSendable(out.baseAddress!)
-                Parallel.forEach(remapSegments.count, workers: threads, schedule: .dynamic) { k in
-                    let s = remapSegments[k]
-                    let seg = segments[s]
-                    let maps = sendableRemaps.value[s]!
-                    let active = textColumns.indices.filter { !maps[$0].isEmpty }.map { (textColumns[$0], maps[$0]) }
-                    for row in seg.firstRow..<(seg.firstRow + seg.rows) {
-                        let r = outBase.value + row * p
-                        for (col, map) in active where !r[col].isNaN { r[col] = map[Int(r[col])] }
-                    }
-                }
-            }
-        }
-        return RawTable(source: name, schema: schema, values: values, dictionaries: dictionaries,
+        let codes = CodeColumns(chunks: chunks.map { $0! }, threads: threads)
+        return RawTable(source: name, schema: schema, codes: codes, dictionaries: dictionaries,
                         ignoredColumns: ignored, bytes: index.bytes)
     }
 

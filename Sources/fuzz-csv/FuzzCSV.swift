@@ -21,11 +21,12 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         loader.fastPath = fast
         do {
             let t = try loader.load(bytes: bytes, name: "fuzz.csv")
-            outcomes.append("\(t.values.storage.map(\.bitPattern)) \(t.dictionaries[1] ?? [])")
+            let cells = (0..<t.rowCount).flatMap { r in (0..<3).map { t[r, $0].bitPattern } }
+            outcomes.append("\(cells) \(t.codes.widths) \(t.dictionaries[1] ?? [])")
             // Invariants: shape, and every text cell indexes its dictionary.
-            precondition(t.values.columns == 3)
+            precondition(t.codes.columns == 3)
             for r in 0..<t.rowCount {
-                let v = t.values[r, 1]
+                let v = t[r, 1]
                 precondition(v.isNaN || (v >= 0 && Int(v) < t.dictionaries[1]!.count))
                 _ = t.text(row: r, column: 0)
             }

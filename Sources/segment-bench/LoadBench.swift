@@ -41,8 +41,8 @@ struct LoadBench {
         }
         let best = ours.min { $0["seconds"]! < $1["seconds"]! }!
         let bytes = best["bytes"]!, matrix = best["matrixBytes"]!
-        // The floor under any loader that produces this matrix: the kernel faulting in (zeroing
-        // and mapping) a fresh one of the same size, the same way, in the same kind of process.
+        // The floor under any loader that produces this table: the kernel faulting in (zeroing
+        // and mapping) fresh memory of the same size, the same way, in the same kind of process.
         let columns = FeatureSchema.azdias.count
         let rows = Int(matrix / 8) / columns
         var floors: [Double] = []
@@ -53,12 +53,12 @@ struct LoadBench {
         let floor = floors.min()!
         report.add(BenchRecord(stage: "load", name: "load population + customers", variant: "segment",
                                seconds: best["seconds"]!, gflops: nil, ratioToReference: nil, reference: nil,
-                               note: String(format: "%.0f MB/s of input (target >= 400); peak memory %.0f MB = %.2fx the loaded matrix (%.0f MB; target <= 1.3x)",
+                               note: String(format: "%.0f MB/s of input (target >= 400); peak memory %.0f MB = %.2fx the loaded compact table (%.0f MB)",
                                             bytes / best["seconds"]! / 1e6, best["peakRSS"]! / 1e6,
                                             best["peakRSS"]! / matrix, matrix / 1e6)))
         report.add(BenchRecord(stage: "load", name: "load population + customers", variant: "page-fault floor",
                                seconds: floor, gflops: nil, ratioToReference: floor / best["seconds"]!, reference: "segment (share of its time)",
-                               note: String(format: "faulting in a fresh %d x %d matrix (%.0f MB) as the loader does; segment spends %.0f ms above it",
+                               note: String(format: "faulting in fresh memory the size of the compact table (%d x %d doubles, %.0f MB); segment spends %.0f ms above it",
                                             rows, columns, matrix / 1e6, (best["seconds"]! - floor) * 1e3)))
         if let pbest = theirs.min(by: { $0["seconds"]! < $1["seconds"]! }) {
             report.add(BenchRecord(stage: "load", name: "load population + customers", variant: "pandas.read_csv",

@@ -34,17 +34,17 @@ struct ProbeLoad: ParsableCommand {
             return
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        var bytes = 0, cells = 0
+        var bytes = 0, cells = 0     // cells: bytes of the compact tables
         var tables: [RawTable] = []
         for f in files {
             let t = try loader.load(path: f)
             bytes += t.bytes
-            cells += t.values.count
+            cells += t.codes.byteCount
             tables.append(t)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let out: [String: Double] = [
-            "seconds": seconds, "bytes": Double(bytes), "matrixBytes": Double(cells * 8),
+            "seconds": seconds, "bytes": Double(bytes), "matrixBytes": Double(cells),
             "peakRSS": Double(ProcessInfoCompat.peakResidentBytes ?? 0),
         ]
         let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])

@@ -11,9 +11,9 @@ struct CSVLoaderTests {
         let t = try load("CAMEO_DEU_2015;A;B;LNR\n8A;3;2.0;17\n\"XX\";-1;;18\n1A;\"4\";963.0;19\n")
         #expect(t.rowCount == 3)
         #expect(t.ignoredColumns == ["LNR"])
-        #expect(t.values[0, 0] == 3 && t.values[0, 1] == 2)
-        #expect(t.values[1, 0] == -1 && t.values[1, 1].isNaN)
-        #expect(t.values[2, 0] == 4 && t.values[2, 1] == 963)
+        #expect(t[0, 0] == 3 && t[0, 1] == 2)
+        #expect(t[1, 0] == -1 && t[1, 1].isNaN)
+        #expect(t[2, 0] == 4 && t[2, 1] == 963)
         #expect(t.dictionaries[2] == ["1A", "8A", "XX"])
         #expect(t.code(row: 0, column: 2) == .text("8A"))
         #expect(t.code(row: 1, column: 2) == .text("XX"))
@@ -30,7 +30,7 @@ struct CSVLoaderTests {
                      "A;B;CAMEO_DEU_2015\n1;2;3A\r\n4;;9E\n\n\n"] {
             let t = try load(text)
             #expect(t.rowCount == 2)
-            #expect(t.values.storage.map { $0.isNaN ? -999 : $0 } == base.values.storage.map { $0.isNaN ? -999 : $0 })
+            #expect(t.rowMajorValues().storage.map { $0.isNaN ? -999 : $0 } == base.rowMajorValues().storage.map { $0.isNaN ? -999 : $0 })
             #expect(t.dictionaries == base.dictionaries)
             #expect(t.text(row: 1, column: 0) == "4" && t.text(row: 1, column: 1) == "" && t.text(row: 1, column: 2) == "9E")
         }
@@ -48,7 +48,24 @@ struct CSVLoaderTests {
         let one = try load(text, threads: 1, segmentRows: 100_000)
         let many = try load(text, threads: threads, segmentRows: 37)
         #expect(one.dictionaries == many.dictionaries)
-        #expect(one.values.storage.map { $0.isNaN ? -999 : $0 } == many.values.storage.map { $0.isNaN ? -999 : $0 })
+        #expect(one.rowMajorValues().storage.map { $0.isNaN ? -999 : $0 } == many.rowMajorValues().storage.map { $0.isNaN ? -999 : $0 })
+        // Schema order: A, B, CAMEO_DEU_2015.
+        #expect(one.codes.widths == [.int8, .int16, .int8] && many.codes.widths == one.codes.widths)
+    }
+
+    @Test("a value that needs a wider column late in the file widens the whole column, exactly", arguments: [1, 2])
+    func lateWideValue(_ threads: Int) throws {
+        var lines = ["A;CAMEO_DEU_2015;B"]
+        for i in 0..<500 { lines.append("\(i % 7);\(i % 2 == 0 ? "1A" : "");\(i % 5)") }
+        lines.append("-32768;9E;0.5")
+        lines.append("1082873;1A;-0")
+        let t = try load(lines.joined(separator: "\n") + "\n", threads: threads, segmentRows: 64)
+        // Schema order: A, B, CAMEO_DEU_2015.
+        #expect(t.codes.widths == [.int32, .double, .int8])
+        #expect(t[3, 0] == 3 && t[499, 1] == 4 && t[1, 2].isNaN)
+        #expect(t[500, 0] == -32_768 && t[501, 0] == 1_082_873 && t[500, 1] == 0.5)
+        #expect(t[501, 1] == 0 && t[501, 1].sign == .minus)
+        #expect(t.text(row: 500, column: 2) == "9E" && t.text(row: 498, column: 2) == "1A")
     }
 
     @Test("a ragged row names the line and the counts")
@@ -78,8 +95,8 @@ struct CSVLoaderTests {
     @Test("exponents and signs in numeric cells are numbers")
     func exponents() throws {
         let t = try load("A;B;CAMEO_DEU_2015\n+1;1e3;3A\n-2;2.5E-1;3A\n")
-        #expect(t.values[0, 0] == 1 && t.values[0, 1] == 1000)
-        #expect(t.values[1, 0] == -2 && t.values[1, 1] == 0.25)
+        #expect(t[0, 0] == 1 && t[0, 1] == 1000)
+        #expect(t[1, 0] == -2 && t[1, 1] == 0.25)
     }
 
     @Test("an unterminated quote, and text after a closing quote")
@@ -124,7 +141,7 @@ struct CSVLoaderTests {
         }
         let t = try load("X;A;Y;B;CAMEO_DEU_2015\n0;1;0;2;3A\n")
         #expect(t.ignoredColumns == ["X", "Y"])
-        #expect(t.values.row(0) == [1, 2, t.values[0, 2]])
+        #expect(t.rowMajorValues().row(0) == [1, 2, t[0, 2]])
     }
 
     /// 500 rows on 3 threads: the shares start at rows 0, 166 and 333, and their first 10 rows
@@ -188,7 +205,7 @@ struct CSVLoaderTests {
         loader.fastPath = fast
         do {
             let t = try loader.load(bytes: Array(text.utf8), name: "t.csv")
-            return "\(t.values.storage.map(\.bitPattern)) \(t.dictionaries.sorted { $0.key < $1.key }.map(\.value))"
+            return "\(t.rowMajorValues().storage.map(\.bitPattern)) \(t.dictionaries.sorted { $0.key < $1.key }.map(\.value))"
         } catch {
             return "\(error)"
         }
@@ -276,6 +293,6 @@ struct CSVLoaderTests {
         writer.start()
         let t = try CSVLoader(schema: tinySchema, threads: 2).load(path: path)
         #expect(t.rowCount == 20_000)
-        #expect(t.values[19_999, 1] == 19_999 && t.text(row: 19_998, column: 2) == "1A")
+        #expect(t[19_999, 1] == 19_999 && t.text(row: 19_998, column: 2) == "1A")
     }
 }

@@ -37,10 +37,10 @@ struct FuzzRegressionTests {
                 do {
                     let t = try loader.load(bytes: bytes, name: "fuzz.csv")
                     for r in 0..<t.rowCount {
-                        let v = t.values[r, 1]
+                        let v = t[r, 1]
                         #expect(v.isNaN || (v >= 0 && Int(v) < t.dictionaries[1]!.count))
                     }
-                    results.append("rows \(t.rowCount): \(t.values.storage.map(\.bitPattern)) \(t.dictionaries[1] ?? [])")
+                    results.append("rows \(t.rowCount): \(t.rowMajorValues().storage.map(\.bitPattern)) \(t.dictionaries[1] ?? [])")
                 } catch let e as DataError {
                     results.append(e.description)
                 }

@@ -130,7 +130,7 @@ struct GeneratorTests {
         #expect(LatentModel.loading("MIN_GEBAEUDEJAHR", dims: 5) == [0, 0, 0, 0, 0.45])
         var sum = [Double](repeating: 0, count: 9), count = sum
         for r in 0..<table.rowCount {
-            let v = table.values[r, column]
+            let v = table[r, column]
             if v.isFinite && v > 0 { sum[planted[r]] += v; count[planted[r]] += 1 }
         }
         let means = zip(sum, count).map { $0 / $1 }

@@ -33,23 +33,21 @@ package struct RecodeTables: Sendable {
     }
 
     /// Missing values per row over the kept columns.
-    package func rowMissingCounts(_ values: Matrix, threads: Int) -> [UInt16] {
+    package func rowMissingCounts(_ values: CodeColumns, threads: Int) -> [UInt16] {
         let n = values.rows, p = values.columns, k = columns.count
         var out = [UInt16](repeating: 0, count: n)
         let workers = max(1, min(threads, n / 8192 + 1))
         withPointers { ptr in
-            values.withUnsafeBufferPointer { raw in
-                let rawBox = UncheckedSendable(raw.baseAddress!)
-                out.withUnsafeMutableBufferPointer { o in
-                    let oBox = UncheckedSendable(o.baseAddress!)
-                    let ptrBox = UncheckedSendable(ptr)
-                    parallelFor(workers) { w in
-                        let ptr = ptrBox.value
-                        for r in (n * w / workers)..<(n * (w + 1) / workers) {
-                            let row = rawBox.value + r * p
+            out.withUnsafeMutableBufferPointer { o in
+                let oBox = UncheckedSendable(o.baseAddress!)
+                let ptrBox = UncheckedSendable(ptr)
+                parallelFor(workers) { w in
+                    let ptr = ptrBox.value
+                    values.forEachTile(of: (n * w / workers)..<(n * (w + 1) / workers)) { rows, tile in
+                        for i in 0..<rows.count {
                             var m: UInt16 = 0
-                            for c in 0..<k where ptr.classify(row[ptr.columns[c]], c) == Self.missing { m += 1 }
-                            oBox.value[r] = m
+                            for c in 0..<k where ptr.classify(tile[i * p + ptr.columns[c]], c) == Self.missing { m += 1 }
+                            oBox.value[rows.lowerBound + i] = m
                         }
                     }
                 }
@@ -60,59 +58,62 @@ package struct RecodeTables: Sendable {
 
     /// Fills `matrix` (rows.count x features) from the given raw rows; returns, per feature, how many
     /// cells held a code the recipe never saw.
-    package func fill(_ matrix: inout Matrix, from values: Matrix, rows: [Int], threads: Int) -> [Int] {
+    package func fill(_ matrix: inout Matrix, from values: CodeColumns, rows: [Int], threads: Int) -> [Int] {
         let p = values.columns, k = columns.count, f = kinds.count
         let count = rows.count
         let workers = max(1, min(threads, count / 8192 + 1))
         var unknown = [Int](repeating: 0, count: workers * f)
         withPointers { ptr in
             let ptrBox = UncheckedSendable(ptr)
-            values.withUnsafeBufferPointer { raw in
-                let rawBox = UncheckedSendable(raw.baseAddress!)
-                matrix.withUnsafeMutableBufferPointer { out in
-                    let outBox = UncheckedSendable(out.baseAddress!)
-                    rows.withUnsafeBufferPointer { rowList in
-                        let rowBox = UncheckedSendable(rowList.baseAddress!)
-                        unknown.withUnsafeMutableBufferPointer { unk in
-                            let unkBox = UncheckedSendable(unk.baseAddress!)
-                            parallelFor(workers) { w in
-                                let ptr = ptrBox.value
-                                let cls = UnsafeMutablePointer<Int32>.allocate(capacity: max(k, 1))
-                                let val = UnsafeMutablePointer<Double>.allocate(capacity: max(k, 1))
-                                defer { cls.deallocate(); val.deallocate() }
-                                let myUnknown = unkBox.value + w * f
-                                for i in (count * w / workers)..<(count * (w + 1) / workers) {
-                                    let src = rawBox.value + rowBox.value[i] * p
-                                    for c in 0..<k {
-                                        let v = src[ptr.columns[c]]
-                                        val[c] = v
-                                        cls[c] = ptr.classify(v, c)
-                                    }
-                                    let dst = outBox.value + i * f
-                                    for j in 0..<f {
-                                        let c = ptr.source[j]
-                                        let cl = cls[c]
-                                        switch ptr.kinds[j] {
-                                        case .value:
-                                            dst[j] = cl == Self.missing || ptr.isText[c] ? .nan : val[c]
-                                        case .lookup:
-                                            if cl >= 0 {
-                                                dst[j] = ptr.tables[ptr.tableOffset[j] + Int(cl)]
-                                            } else {
-                                                dst[j] = .nan
-                                                if cl == Self.other { myUnknown[j] += 1 }
-                                            }
-                                        case .dummy:
-                                            if cl == Self.missing {
-                                                dst[j] = .nan
-                                            } else {
-                                                dst[j] = cl == ptr.want[j] ? 1 : 0
-                                                if cl == Self.other { myUnknown[j] += 1 }
-                                            }
+            matrix.withUnsafeMutableBufferPointer { out in
+                let outBox = UncheckedSendable(out.baseAddress!)
+                unknown.withUnsafeMutableBufferPointer { unk in
+                    let unkBox = UncheckedSendable(unk.baseAddress!)
+                    parallelFor(workers) { w in
+                        let ptr = ptrBox.value
+                        let cls = UnsafeMutablePointer<Int32>.allocate(capacity: max(k, 1))
+                        let val = UnsafeMutablePointer<Double>.allocate(capacity: max(k, 1))
+                        defer { cls.deallocate(); val.deallocate() }
+                        let myUnknown = unkBox.value + w * f
+                        let tileRows = 512
+                        var tile = [Double](repeating: 0, count: tileRows * p)
+                        var start = count * w / workers
+                        let end = count * (w + 1) / workers
+                        while start < end {
+                            let stop = min(end, start + tileRows)
+                            values.decode(rows: rows[start..<stop], into: &tile)
+                            for i in start..<stop {
+                                let t = (i - start) * p
+                                for c in 0..<k {
+                                    let v = tile[t + ptr.columns[c]]
+                                    val[c] = v
+                                    cls[c] = ptr.classify(v, c)
+                                }
+                                let dst = outBox.value + i * f
+                                for j in 0..<f {
+                                    let c = ptr.source[j]
+                                    let cl = cls[c]
+                                    switch ptr.kinds[j] {
+                                    case .value:
+                                        dst[j] = cl == Self.missing || ptr.isText[c] ? .nan : val[c]
+                                    case .lookup:
+                                        if cl >= 0 {
+                                            dst[j] = ptr.tables[ptr.tableOffset[j] + Int(cl)]
+                                        } else {
+                                            dst[j] = .nan
+                                            if cl == Self.other { myUnknown[j] += 1 }
+                                        }
+                                    case .dummy:
+                                        if cl == Self.missing {
+                                            dst[j] = .nan
+                                        } else {
+                                            dst[j] = cl == ptr.want[j] ? 1 : 0
+                                            if cl == Self.other { myUnknown[j] += 1 }
                                         }
                                     }
                                 }
                             }
+                            start = stop
                         }
                     }
                 }

@@ -87,24 +87,29 @@ public struct CleaningAssessment: Codable, Sendable {
     }
 
     static func groups(_ table: RawTable, resolvers: [ColumnResolver], missingCounts: [Int]) -> [CoMissingGroup] {
-        let n = table.rowCount, p = table.values.columns
+        let n = table.rowCount, p = table.codes.columns
         let candidates = (0..<p).filter { missingCounts[$0] > 0 && missingCounts[$0] < n }
         let words = (n + 63) / 64
         // Sixty-four rows at a time (one word of every column's bit set; the rows stay in cache while
         // each column is tested), word ranges split between the cores. `flat` is word-major.
-        let raw = table.values.storage
         let kc = candidates.count
         let flat = RowBlocks(rows: words, threads: ProcessInfoCompat.activeProcessorCount, minRows: 64)
             .fill(width: kc, repeating: UInt64(0)) { block, out in
-                let cells = raw.span
-                for (i, word) in block.enumerated() {
-                    let first = word * 64, last = min(n, first + 64)
-                    for (k, c) in candidates.enumerated() {
-                        var mask: UInt64 = 0
-                        for r in first..<last where resolvers[c].isMissing(cells[r * p + c]) {
-                            mask |= 1 << UInt64(r - first)
+                // Eight words' rows decoded at a time.
+                let rows = (block.lowerBound * 64)..<min(n, block.upperBound * 64)
+                table.codes.forEachTile(of: rows, tileRows: 512) { tileRows, cells in
+                    var first = tileRows.lowerBound
+                    while first < tileRows.upperBound {
+                        let last = min(tileRows.upperBound, first + 64)
+                        let i = first / 64 - block.lowerBound
+                        for (k, c) in candidates.enumerated() {
+                            var mask: UInt64 = 0
+                            for r in first..<last where resolvers[c].isMissing(cells[(r - tileRows.lowerBound) * p + c]) {
+                                mask |= 1 << UInt64(r - first)
+                            }
+                            out[i * kc + k] = mask
                         }
-                        out[i * kc + k] = mask
+                        first = last
                     }
                 }
             }
@@ -143,25 +148,25 @@ public struct CleaningAssessment: Codable, Sendable {
 
     static func differences(_ table: RawTable, kept: [Int], resolvers: [ColumnResolver], perRow: [UInt16],
                             threshold: Int) -> [GroupDifference] {
-        let n = table.rowCount, p = table.values.columns
+        let n = table.rowCount
         let isHigh = perRow.map { Int($0) > threshold }
-        let raw = table.values.storage
-        // Columns are independent: each core takes every other column, and goes over the rows in
-        // tiles so that a tile stays in cache while it visits its columns (a whole column at a time
-        // would read a cache line per value).
+        // Columns are independent: each core takes every other column, and goes down each column
+        // (stored contiguously) a run of rows at a time.
         let step = min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))
         let perWorker = Parallel.map(step, workers: step) { w -> [(Int, GroupDifference)] in
-            let cells = raw.span
             let mine = Array(stride(from: w, to: kept.count, by: step))
             var low = [CodeHistogram](repeating: CodeHistogram(), count: mine.count), high = low
             var lowMiss = [Int](repeating: 0, count: mine.count), highMiss = lowMiss
-            var tile = 0
-            while tile < n {
-                let tileEnd = min(n, tile + 128)
-                for (m, k) in mine.enumerated() {
-                    let c = kept[k]
+            let run = 4_096
+            var cells = [Double](repeating: 0, count: run)
+            for (m, k) in mine.enumerated() {
+                let c = kept[k]
+                var tile = 0
+                while tile < n {
+                    let tileEnd = min(n, tile + run)
+                    table.codes.decode(column: c, rows: tile..<tileEnd, into: &cells)
                     for r in tile..<tileEnd {
-                        let v = cells[r * p + c]
+                        let v = cells[r - tile]
                         if resolvers[c].isMissing(v) {
                             if isHigh[r] { highMiss[m] += 1 } else { lowMiss[m] += 1 }
                         } else if isHigh[r] {
@@ -170,8 +175,8 @@ public struct CleaningAssessment: Codable, Sendable {
                             low[m].add(v)
                         }
                     }
+                    tile = tileEnd
                 }
-                tile = tileEnd
             }
             return mine.enumerated().map { m, k in
                 let c = kept[k]

@@ -364,30 +364,27 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     // MARK: counting
 
     static func columnMissingCounts(_ table: RawTable, resolvers: [ColumnResolver], threads: Int) -> [Int] {
-        let p = table.values.columns
-        let raw = table.values.storage
-        let partial = RowBlocks(rows: table.rowCount, threads: threads).map { block in
-            let cells = raw.span
-            var counts = [Int](repeating: 0, count: p)
-            for r in block {
-                for c in 0..<p where resolvers[c].isMissing(cells[r * p + c]) { counts[c] += 1 }
+        let p = table.codes.columns
+        let partial = table.codes.mapTiles(RowBlocks(rows: table.rowCount, threads: threads),
+                                           initial: { [Int](repeating: 0, count: p) }) { rows, cells, counts in
+            for i in 0..<rows.count {
+                for c in 0..<p where resolvers[c].isMissing(cells[i * p + c]) { counts[c] += 1 }
             }
-            return counts
         }
         return (0..<p).map { c in partial.reduce(0) { $0 + $1[c] } }
     }
 
     static func rowMissingCounts(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver]?,
                                  explicitResolvers: [ColumnResolver]? = nil, threads: Int) -> [UInt16] {
-        let p = table.values.columns
+        let p = table.codes.columns
         let res = explicitResolvers ?? columns.map { resolvers![$0] }
-        let raw = table.values.storage
         return RowBlocks(rows: table.rowCount, threads: threads).fill(repeating: UInt16(0)) { block, out in
-            let cells = raw.span
-            for (i, r) in block.enumerated() {
-                var m: UInt16 = 0
-                for (k, c) in columns.enumerated() where res[k].isMissing(cells[r * p + c]) { m += 1 }
-                out[i] = m
+            table.codes.forEachTile(of: block) { rows, cells in
+                for i in 0..<rows.count {
+                    var m: UInt16 = 0
+                    for (k, c) in columns.enumerated() where res[k].isMissing(cells[i * p + c]) { m += 1 }
+                    out[rows.lowerBound - block.lowerBound + i] = m
+                }
             }
         }
     }
@@ -395,21 +392,19 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     /// The distinct non-missing codes of each of `columns`, sorted, from one pass over the rows
     /// (contiguous row ranges on `threads` workers): a pass per column read a cache line per value.
     static func distinctCodes(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver], threads: Int) -> [Int: [Code]] {
-        let p = table.values.columns, k = columns.count
+        let p = table.codes.columns, k = columns.count
         if k == 0 { return [:] }
         // Small integers (every real code, and the text columns' dictionary indices) go through a
         // presence table; anything else through a set.
         let smallCount = 4_112
         struct Seen { var small: [Bool]; var other: [Set<Double>] }
         let columnResolvers = columns.map { resolvers[$0] }
-        let raw = table.values.storage
-        let partial = RowBlocks(rows: table.rowCount, threads: threads).map { block in
-            let cells = raw.span
-            var seen = Seen(small: [Bool](repeating: false, count: smallCount * k),
-                            other: [Set<Double>](repeating: [], count: k))
-            for r in block {
+        let partial = table.codes.mapTiles(RowBlocks(rows: table.rowCount, threads: threads), initial: {
+            Seen(small: [Bool](repeating: false, count: smallCount * k), other: [Set<Double>](repeating: [], count: k))
+        }) { rows, cells, seen in
+            for i in 0..<rows.count {
                 for j in 0..<k {
-                    let v = cells[r * p + columns[j]]
+                    let v = cells[i * p + columns[j]]
                     if columnResolvers[j].isMissing(v) { continue }
                     let d = v + 16
                     if d >= 0, d < Double(smallCount), d == d.rounded(.towardZero) {
@@ -419,7 +414,6 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
                     }
                 }
             }
-            return seen
         }
         var result: [Int: [Code]] = [:]
         for (j, column) in columns.enumerated() {

@@ -71,12 +71,12 @@ struct CompiledPlan: Sendable {
 
     /// Missing values per row over the kept columns.
     func rowMissingCounts(_ table: RawTable, threads: Int) -> [UInt16] {
-        tables.rowMissingCounts(table.values, threads: threads)
+        tables.rowMissingCounts(table.codes, threads: threads)
     }
 
     /// Fills `matrix` (rows.count x features) from the given raw rows; returns, per feature, how many
     /// cells held a code the recipe never saw.
     func fill(_ matrix: inout Matrix, from table: RawTable, rows: [Int], threads: Int) -> [Int] {
-        tables.fill(&matrix, from: table.values, rows: rows, threads: threads)
+        tables.fill(&matrix, from: table.codes, rows: rows, threads: threads)
     }
 }

@@ -1,0 +1,347 @@
+/// A loaded table's cells, column by column, each column in the narrowest type that holds every one
+/// of its values exactly: `Int8`, `Int16` or `Int32` with the type's smallest value marking an empty
+/// cell, or `Double` (NaN when empty) for a column with a fraction, a huge number or a `-0`.
+///
+/// The demographics files hold small integer codes and dictionary indices of text codes, so the
+/// subset's population takes 1 byte a cell instead of a `Double`'s 8 (76 MB instead of 606 MB): the
+/// run's peak memory and the page faults that fill it shrink with it. Readers get the cells back as
+/// `Double`s in row-major tiles (`decode`), a few hundred rows at a time, which stay in cache while
+/// the reader's own loop goes over them; the stored codes are never widened in full.
+///
+/// Written by hand: no package here stores typed columns (a data-frame library would be a far larger
+/// dependency for the one job of holding codes compactly).
+public struct CodeColumns: Sendable {
+    /// How a column is stored.
+    public enum Width: String, Sendable, Comparable, CaseIterable {
+        case int8, int16, int32, double
+
+        public var bytes: Int {
+            switch self { case .int8: 1; case .int16: 2; case .int32: 4; case .double: 8 }
+        }
+        public static func < (a: Width, b: Width) -> Bool { a.bytes < b.bytes }
+
+        /// The narrowest width that holds `v` exactly (an empty cell, NaN, fits any).
+        @inline(__always)
+        static func of(_ v: Double) -> Width {
+            if v.isNaN { return .int8 }
+            // Exact integers only; -0 keeps its sign in a Double.
+            guard v >= -2_147_483_647, v <= 2_147_483_647, v == v.rounded(.towardZero),
+                  !(v == 0 && v.sign == .minus) else { return .double }
+            if v >= -127 && v <= 127 { return .int8 }
+            if v >= -32_767 && v <= 32_767 { return .int16 }
+            return .int32
+        }
+    }
+
+    enum Column: Sendable {
+        case int8([Int8]), int16([Int16]), int32([Int32]), double([Double])
+
+        var width: Width {
+            switch self { case .int8: .int8; case .int16: .int16; case .int32: .int32; case .double: .double }
+        }
+
+        @inline(__always)
+        subscript(i: Int) -> Double {
+            switch self {
+            case let .int8(a): a[i] == .min ? .nan : Double(a[i])
+            case let .int16(a): a[i] == .min ? .nan : Double(a[i])
+            case let .int32(a): a[i] == .min ? .nan : Double(a[i])
+            case let .double(a): a[i]
+            }
+        }
+    }
+
+    public let rows: Int
+    var storage: [Column]
+
+    public var columns: Int { storage.count }
+    /// Each column's storage width.
+    public var widths: [Width] { storage.map(\.width) }
+    /// Bytes held by the cells.
+    public var byteCount: Int { rows * storage.reduce(0) { $0 + $1.width.bytes } }
+
+    /// The cell at `row`, `column` as a `Double` (NaN when empty).
+    public subscript(row: Int, column: Int) -> Double { storage[column][row] }
+
+    /// A table from row-major `Double`s (tests, generated tables, small files).
+    public init(_ matrix: Matrix) {
+        self.init(chunks: [Chunk(rowMajor: matrix.storage, rows: matrix.rows, columns: matrix.columns)], threads: 1)
+    }
+
+    /// The table made of `chunks`, in order (each a run of rows, as the loader's segments are); a
+    /// column's width is the widest any chunk needed for it.
+    public init(chunks: [Chunk], threads: Int) {
+        let p = chunks.first?.storage.count ?? 0
+        precondition(chunks.allSatisfy { $0.storage.count == p }, "CodeColumns: chunks of different widths")
+        rows = chunks.reduce(0) { $0 + $1.rows }
+        storage = Parallel.map(p, workers: threads, schedule: .dynamic) { c in
+            let parts = chunks.map { $0.storage[c] }
+            return Column.joined(parts, width: parts.map(\.width).max() ?? .int8)
+        }
+    }
+
+    private init(rows: Int, storage: [Column]) {
+        self.rows = rows
+        self.storage = storage
+    }
+
+    /// The table with only the given rows, in the given order (a sample, a split).
+    public func rows(at indices: [Int]) -> CodeColumns {
+        CodeColumns(rows: indices.count, storage: storage.map { $0.gathered(indices) })
+    }
+
+    // MARK: - decoding into tiles
+
+    /// Rows `rows` of every column, as `Double`s in row-major order, into `tile` (which must hold
+    /// `rows.count * columns` values): row `rows.lowerBound + i`, column `c` goes to
+    /// `tile[i * columns + c]`.
+    public func decode(rows range: Range<Int>, into tile: inout [Double]) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows && tile.count >= range.count * columns,
+                     "CodeColumns.decode: rows \(range) of \(rows), tile \(tile.count)")
+        let p = columns, n = range.count, first = range.lowerBound
+        tile.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress!
+            for c in 0..<p {
+                switch storage[c] {
+                case let .int8(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o + c, p) }
+                case let .int16(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o + c, p) }
+                case let .int32(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o + c, p) }
+                case let .double(a): a.withUnsafeBufferPointer { s in
+                    for i in 0..<n { o[c + i * p] = s[first + i] }
+                }
+                }
+            }
+        }
+    }
+
+    /// The rows `indices` (any order) of every column, as `decode(rows:)` lays them out.
+    public func decode(rows indices: ArraySlice<Int>, into tile: inout [Double]) {
+        precondition(tile.count >= indices.count * columns, "CodeColumns.decode: tile \(tile.count)")
+        let p = columns
+        tile.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress!
+            indices.withUnsafeBufferPointer { idx in
+                for c in 0..<p {
+                    switch storage[c] {
+                    case let .int8(a): a.withUnsafeBufferPointer { Self.gather($0.baseAddress!, idx, o + c, p) }
+                    case let .int16(a): a.withUnsafeBufferPointer { Self.gather($0.baseAddress!, idx, o + c, p) }
+                    case let .int32(a): a.withUnsafeBufferPointer { Self.gather($0.baseAddress!, idx, o + c, p) }
+                    case let .double(a): a.withUnsafeBufferPointer { s in
+                        for (i, r) in idx.enumerated() { o[c + i * p] = s[r] }
+                    }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rows `rows` of one column as `Double`s into `out` (which must hold `rows.count` values).
+    public func decode(column c: Int, rows range: Range<Int>, into out: inout [Double]) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows && out.count >= range.count,
+                     "CodeColumns.decode: rows \(range) of \(rows), buffer \(out.count)")
+        let n = range.count, first = range.lowerBound
+        out.withUnsafeMutableBufferPointer { buffer in
+            let o = buffer.baseAddress!
+            switch storage[c] {
+            case let .int8(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o, 1) }
+            case let .int16(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o, 1) }
+            case let .int32(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o, 1) }
+            case let .double(a): a.withUnsafeBufferPointer { s in for i in 0..<n { o[i] = s[first + i] } }
+            }
+        }
+    }
+
+    /// `body(rows, tile)` for each run of at most `tileRows` rows of `block`, in order, `tile`
+    /// holding the run's cells row-major (as `decode(rows:)`).
+    public func forEachTile(of block: Range<Int>, tileRows: Int = 512, _ body: (Range<Int>, Span<Double>) -> Void) {
+        var tile = [Double](repeating: 0, count: Swift.min(tileRows, Swift.max(1, block.count)) * columns)
+        var start = block.lowerBound
+        while start < block.upperBound {
+            let end = Swift.min(block.upperBound, start + tileRows)
+            decode(rows: start..<end, into: &tile)
+            body(start..<end, tile.span)
+            start = end
+        }
+    }
+
+    /// For each row block of `blocks` (in parallel), a state from `initial()` updated by
+    /// `body(rows, tile, &state)` over the block's tiles (see `forEachTile`); the states in block
+    /// order, for the caller to merge in that order.
+    public func mapTiles<T>(_ blocks: RowBlocks, tileRows: Int = 512, initial: () -> T,
+                            _ body: (Range<Int>, Span<Double>, inout T) -> Void) -> [T] {
+        blocks.map { block in
+            var state = initial()
+            forEachTile(of: block, tileRows: tileRows) { rows, tile in body(rows, tile, &state) }
+            return state
+        }
+    }
+
+    @inline(__always)
+    private static func widen<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, _ n: Int,
+                                                                    _ out: UnsafeMutablePointer<Double>, _ stride: Int) {
+        for i in 0..<n {
+            let v = src[i]
+            out[i * stride] = v == T.min ? .nan : Double(Int(truncatingIfNeeded: v))
+        }
+    }
+
+    @inline(__always)
+    private static func gather<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, _ rows: UnsafeBufferPointer<Int>,
+                                                                     _ out: UnsafeMutablePointer<Double>, _ stride: Int) {
+        for (i, r) in rows.enumerated() {
+            let v = src[r]
+            out[i * stride] = v == T.min ? .nan : Double(v)
+        }
+    }
+
+    // MARK: - building
+
+    /// A run of rows, each column in the narrowest width its own values need.
+    public struct Chunk: Sendable {
+        public let rows: Int
+        var storage: [Column]
+
+        /// From `rows * columns` row-major `Double`s (NaN for an empty cell).
+        public init(rowMajor values: [Double], rows: Int, columns p: Int) {
+            precondition(values.count >= rows * p, "CodeColumns.Chunk: \(values.count) values for \(rows) x \(p)")
+            self.rows = rows
+            // One pass in row order for each column's range, then the columns written a tile of
+            // rows at a time (a column at a time over the whole chunk would read a cache line per
+            // value).
+            var lo = [Double](repeating: .infinity, count: p), hi = [Double](repeating: -.infinity, count: p)
+            var inexact = [UInt8](repeating: 0, count: p)
+            values.withUnsafeBufferPointer { v in
+                lo.withUnsafeMutableBufferPointer { lo in
+                    hi.withUnsafeMutableBufferPointer { hi in
+                        inexact.withUnsafeMutableBufferPointer { inexact in
+                            let lo = lo.baseAddress!, hi = hi.baseAddress!, inexact = inexact.baseAddress!
+                            // Branch-free, so the loop over a row's columns runs in vector registers:
+                            // a NaN (empty) compares false everywhere and changes nothing.
+                            for r in 0..<rows {
+                                let row = v.baseAddress! + r * p
+                                for c in 0..<p {
+                                    let x = row[c]
+                                    lo[c] = x < lo[c] ? x : lo[c]
+                                    hi[c] = x > hi[c] ? x : hi[c]
+                                    // A fraction, or -0 (whose sign an integer would lose).
+                                    let number: UInt8 = x == x ? 1 : 0
+                                    let fraction: UInt8 = x.rounded(.towardZero) != x ? 1 : 0
+                                    let minusZero: UInt8 = x.bitPattern == (-0.0 as Double).bitPattern ? 1 : 0
+                                    inexact[c] |= (number & fraction) | minusZero
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let widths = (0..<p).map { c -> Width in
+                if inexact[c] != 0 { return .double }
+                return lo[c] > hi[c] ? .int8 : Swift.max(Width.of(lo[c]), Width.of(hi[c]))
+            }
+            let buffers = widths.map { UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, rows * $0.bytes), alignment: 8) }
+            defer { buffers.forEach { $0.deallocate() } }
+            // Then in row order again, each row's cells written to their columns' buffers. (A
+            // column at a time over tiles of 32 rows, reading with a stride of a row, spent twice
+            // as long: perf put the conversion at 47% of the load against 24%.)
+            let int8s = (0..<p).filter { widths[$0] == .int8 }, int16s = (0..<p).filter { widths[$0] == .int16 }
+            let int32s = (0..<p).filter { widths[$0] == .int32 }, doubles = (0..<p).filter { widths[$0] == .double }
+            let out8 = int8s.map { buffers[$0].assumingMemoryBound(to: Int8.self) }
+            let out16 = int16s.map { buffers[$0].assumingMemoryBound(to: Int16.self) }
+            let out32 = int32s.map { buffers[$0].assumingMemoryBound(to: Int32.self) }
+            let outD = doubles.map { buffers[$0].assumingMemoryBound(to: Double.self) }
+            values.withUnsafeBufferPointer { v in
+                int8s.withUnsafeBufferPointer { c8 in int16s.withUnsafeBufferPointer { c16 in
+                    int32s.withUnsafeBufferPointer { c32 in doubles.withUnsafeBufferPointer { cD in
+                        out8.withUnsafeBufferPointer { o8 in out16.withUnsafeBufferPointer { o16 in
+                            out32.withUnsafeBufferPointer { o32 in outD.withUnsafeBufferPointer { oD in
+                                for r in 0..<rows {
+                                    let row = v.baseAddress! + r * p
+                                    Self.narrow(row, c8, o8, r)
+                                    Self.narrow(row, c16, o16, r)
+                                    Self.narrow(row, c32, o32, r)
+                                    for k in 0..<cD.count { oD[k][r] = row[cD[k]] }
+                                }
+                            } }
+                        } }
+                    } }
+                } }
+            }
+            storage = (0..<p).map { c in
+                switch widths[c] {
+                case .int8: .int8(Array(UnsafeBufferPointer(start: buffers[c].assumingMemoryBound(to: Int8.self), count: rows)))
+                case .int16: .int16(Array(UnsafeBufferPointer(start: buffers[c].assumingMemoryBound(to: Int16.self), count: rows)))
+                case .int32: .int32(Array(UnsafeBufferPointer(start: buffers[c].assumingMemoryBound(to: Int32.self), count: rows)))
+                case .double: .double(Array(UnsafeBufferPointer(start: buffers[c].assumingMemoryBound(to: Double.self), count: rows)))
+                }
+            }
+        }
+
+        @inline(__always)
+        private static func narrow<T: FixedWidthInteger & SignedInteger>(_ row: UnsafePointer<Double>,
+                                                                         _ columns: UnsafeBufferPointer<Int>,
+                                                                         _ out: UnsafeBufferPointer<UnsafeMutablePointer<T>>, _ r: Int) {
+            let count = out.count
+            guard let columns = columns.baseAddress, let out = out.baseAddress else { return }
+            for k in 0..<count {
+                let x = row[columns[k]]
+                // In range and whole (the chunk's scan chose T): the plain conversion instruction.
+                out[k][r] = x.isNaN ? T.min : T(truncatingIfNeeded: Int(x))
+            }
+        }
+
+        /// Replaces each non-empty value `i` of column `c` (a dictionary index) with `map[i]`.
+        public mutating func remap(column c: Int, _ map: [Int]) {
+            let old = storage[c]
+            let width = Swift.max(old.width, map.map { Width.of(Double($0)) }.max() ?? .int8)
+            storage[c] = Column.make(width, count: rows) { r in
+                let v = old[r]
+                return v.isNaN ? .nan : Double(map[Int(v)])
+            }
+        }
+    }
+}
+
+extension CodeColumns.Column {
+    /// A column of `width` whose value `i` is `value(i)` (which the width must hold).
+    static func make(_ width: CodeColumns.Width, count: Int, _ value: (Int) -> Double) -> CodeColumns.Column {
+        switch width {
+        case .int8: .int8((0..<count).map { let v = value($0); return v.isNaN ? .min : Int8(v) })
+        case .int16: .int16((0..<count).map { let v = value($0); return v.isNaN ? .min : Int16(v) })
+        case .int32: .int32((0..<count).map { let v = value($0); return v.isNaN ? .min : Int32(v) })
+        case .double: .double((0..<count).map(value))
+        }
+    }
+
+    var count: Int {
+        switch self {
+        case let .int8(a): a.count
+        case let .int16(a): a.count
+        case let .int32(a): a.count
+        case let .double(a): a.count
+        }
+    }
+
+    /// This column in `width` (no narrower than its own).
+    func widened(to width: CodeColumns.Width) -> CodeColumns.Column {
+        width == self.width ? self : .make(width, count: count) { self[$0] }
+    }
+
+    /// The columns `parts`, one after another, in `width`.
+    static func joined(_ parts: [CodeColumns.Column], width: CodeColumns.Width) -> CodeColumns.Column {
+        switch width {
+        case .int8: .int8(parts.flatMap { p -> [Int8] in if case let .int8(a) = p.widened(to: width) { a } else { [] } })
+        case .int16: .int16(parts.flatMap { p -> [Int16] in if case let .int16(a) = p.widened(to: width) { a } else { [] } })
+        case .int32: .int32(parts.flatMap { p -> [Int32] in if case let .int32(a) = p.widened(to: width) { a } else { [] } })
+        case .double: .double(parts.flatMap { p -> [Double] in if case let .double(a) = p.widened(to: width) { a } else { [] } })
+        }
+    }
+
+    func gathered(_ indices: [Int]) -> CodeColumns.Column {
+        switch self {
+        case let .int8(a): .int8(indices.map { a[$0] })
+        case let .int16(a): .int16(indices.map { a[$0] })
+        case let .int32(a): .int32(indices.map { a[$0] })
+        case let .double(a): .double(indices.map { a[$0] })
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Testing
+@testable import SegmentCore
+
+@Suite("Compact code columns")
+struct CodeColumnsTests {
+    /// Columns whose values need each width, at the edges of the narrower ones, with empty cells.
+    static let columns: [[Double]] = [
+        [1, -1, .nan, 127, -127, 0, 9],                    // int8: -128 is the empty marker, so -127 is the least
+        [1, -128, .nan, 3, 4, 5, 6],                       // int16: -128 does not fit an int8
+        [32_767, -32_767, 2, .nan, 0, 1, 2],               // int16 at its edges
+        [1_082_873, -32_768, .nan, 1, 2, 3, 4],            // int32: a person id
+        [1.5, 2, .nan, 3, 4, 5, 6],                        // double: a fraction
+        [0, -0.0, 1, 2, 3, 4, 5],                          // double: -0 keeps its sign
+        [3e9, 1, 2, 3, 4, 5, 6],                           // double: beyond int32
+        [.nan, .nan, .nan, .nan, .nan, .nan, .nan],        // empty: the narrowest
+    ]
+
+    static func rowMajor(_ columns: [[Double]]) -> Matrix {
+        let n = columns[0].count
+        return Matrix(rows: n, columns: columns.count, elements: (0..<n).flatMap { r in columns.map { $0[r] } })
+    }
+
+    @Test("each column takes the narrowest width that holds its values, and every value reads back bit for bit")
+    func widthsAndRoundTrip() {
+        let m = Self.rowMajor(Self.columns)
+        let codes = CodeColumns(m)
+        #expect(codes.widths == [.int8, .int16, .int16, .int32, .double, .double, .double, .int8])
+        #expect(codes.byteCount == 7 * (1 + 2 + 2 + 4 + 8 + 8 + 8 + 1))
+        for r in 0..<m.rows {
+            for c in 0..<m.columns {
+                #expect(codes[r, c].bitPattern == m[r, c].bitPattern || (codes[r, c].isNaN && m[r, c].isNaN),
+                        "row \(r), column \(c)")
+            }
+        }
+    }
+
+    @Test("tiles by range, by row list and by column decode the same cells as the subscript")
+    func decodes() {
+        let m = Self.rowMajor(Self.columns)
+        let codes = CodeColumns(m)
+        let p = m.columns
+        func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+        var tile = [Double](repeating: 0, count: 4 * p)
+        codes.decode(rows: 2..<6, into: &tile)
+        for i in 0..<4 { for c in 0..<p { #expect(same(tile[i * p + c], m[2 + i, c])) } }
+        let list = [6, 0, 3, 3]
+        codes.decode(rows: list[...], into: &tile)
+        for (i, r) in list.enumerated() { for c in 0..<p { #expect(same(tile[i * p + c], m[r, c])) } }
+        var column = [Double](repeating: 0, count: 5)
+        for c in 0..<p {
+            codes.decode(column: c, rows: 1..<6, into: &column)
+            for i in 0..<5 { #expect(same(column[i], m[1 + i, c])) }
+        }
+        // Tiles over row blocks cover every row once, in order.
+        let sums = codes.mapTiles(RowBlocks(rows: m.rows, threads: 2, minRows: 2), tileRows: 2, initial: { [Int]() }) { rows, cells, seen in
+            for i in 0..<rows.count { #expect(same(cells[i * p + 3], m[rows.lowerBound + i, 3])) }
+            seen += Array(rows)
+        }
+        #expect(sums.joined().elementsEqual(0..<m.rows))
+    }
+
+    @Test("chunks of different widths join at the widest, and a remapped dictionary column widens as its indices need")
+    func chunksJoin() {
+        let a = Self.rowMajor([[1, 2, .nan], [0, 1, 2]])
+        let b = Self.rowMajor([[300, .nan], [1, 0]])
+        var chunkB = CodeColumns.Chunk(rowMajor: b.storage, rows: 2, columns: 2)
+        // Local dictionary indices 0, 1 stand for global 200 and 5.
+        chunkB.remap(column: 1, [200, 5])
+        let joined = CodeColumns(chunks: [CodeColumns.Chunk(rowMajor: a.storage, rows: 3, columns: 2), chunkB], threads: 2)
+        #expect(joined.rows == 5)
+        #expect(joined.widths == [.int16, .int16])
+        let first = (0..<5).map { joined[$0, 0] }, second = (0..<5).map { joined[$0, 1] }
+        #expect(first[0] == 1 && first[1] == 2 && first[2].isNaN && first[3] == 300 && first[4].isNaN)
+        #expect(second == [0, 1, 2, 5, 200])
+        // A subset of rows, in a new order.
+        let picked = joined.rows(at: [3, 0])
+        #expect(picked.rows == 2 && picked[0, 0] == 300 && picked[1, 1] == 0)
+    }
+}
