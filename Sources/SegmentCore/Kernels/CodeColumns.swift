@@ -328,11 +328,18 @@ extension CodeColumns.Column {
 
     /// The columns `parts`, one after another, in `width`.
     static func joined(_ parts: [CodeColumns.Column], width: CodeColumns.Width) -> CodeColumns.Column {
+        let total = parts.reduce(0) { $0 + $1.count }
+        func join<T>(_ array: (CodeColumns.Column) -> [T]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(total)
+            for part in parts { out += array(part.widened(to: width)) }
+            return out
+        }
         switch width {
-        case .int8: .int8(parts.flatMap { p -> [Int8] in if case let .int8(a) = p.widened(to: width) { a } else { [] } })
-        case .int16: .int16(parts.flatMap { p -> [Int16] in if case let .int16(a) = p.widened(to: width) { a } else { [] } })
-        case .int32: .int32(parts.flatMap { p -> [Int32] in if case let .int32(a) = p.widened(to: width) { a } else { [] } })
-        case .double: .double(parts.flatMap { p -> [Double] in if case let .double(a) = p.widened(to: width) { a } else { [] } })
+        case .int8: return .int8(join { if case let .int8(a) = $0 { a } else { [] } })
+        case .int16: return .int16(join { if case let .int16(a) = $0 { a } else { [] } })
+        case .int32: return .int32(join { if case let .int32(a) = $0 { a } else { [] } })
+        case .double: return .double(join { if case let .double(a) = $0 { a } else { [] } })
         }
     }
 
