@@ -80,8 +80,10 @@ package enum DistanceStep {
                                                 let lo = c * chunkRows, hi = min(n, lo + chunkRows)
                                                 if hi - lo != dots.rows { dots = Matrix(rows: hi - lo, columns: k) }
                                                 do {
-                                                    try single.gemm(.none, x, rows: lo..<hi, .transpose, centers,
-                                                                    alpha: 1, beta: 0, into: &dots)
+                                                    if !SkinnyKernel.product(x, rows: lo..<hi, centers, into: &dots) {
+                                                        try single.gemm(.none, x, rows: lo..<hi, .transpose, centers,
+                                                                        alpha: 1, beta: 0, into: &dots)
+                                                    }
                                                 } catch {
                                                     errB.value[c] = error
                                                     c += workers
@@ -198,7 +200,9 @@ package enum DistanceStep {
                         let lo = c * chunkRows, hi = min(n, lo + chunkRows)
                         var dots = Matrix(uninitializedRows: hi - lo, columns: m)
                         do {
-                            try backend.gemm(.none, x, rows: lo..<hi, .transpose, points, alpha: 1, beta: 0, into: &dots)
+                            if !SkinnyKernel.product(x, rows: lo..<hi, points, into: &dots) {
+                                try backend.gemm(.none, x, rows: lo..<hi, .transpose, points, alpha: 1, beta: 0, into: &dots)
+                            }
                         } catch {
                             eB.value[c] = error
                             continue

@@ -122,10 +122,9 @@ package enum Hamerly {
                                     // on the gathered rows.
                                     var dots = Matrix(uninitializedRows: count, columns: k)
                                     do {
-                                        if whole {
-                                            try backend.gemm(.none, x, rows: lo..<hi, .transpose, current, alpha: 1, beta: 0, into: &dots)
-                                        } else {
-                                            try backend.gemm(.none, gathered, rows: 0..<count, .transpose, current, alpha: 1, beta: 0, into: &dots)
+                                        let (source, rows) = whole ? (x, lo..<hi) : (gathered, 0..<count)
+                                        if !SkinnyKernel.product(source, rows: rows, current, into: &dots) {
+                                            try backend.gemm(.none, source, rows: rows, .transpose, current, alpha: 1, beta: 0, into: &dots)
                                         }
                                     } catch {
                                         eB.value[c] = error
