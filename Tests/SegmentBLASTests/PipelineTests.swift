@@ -16,7 +16,7 @@ final class PipelineFixture: @unchecked Sendable {
     let results: [String: Pipeline.Result]
 
     init() {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("segment-pipeline-\(getpid())").path
+        directory = processTemporaryFolder("segment-pipeline")
         truth = try! SyntheticGenerator(populationRows: 60_000, customerRows: 20_000, seed: 5, threads: 2).write(to: directory)
         var config = PipelineConfig()
         config.k = 8

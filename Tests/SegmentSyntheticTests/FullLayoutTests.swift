@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SegmentCore
+import SegmentTestSupport
 @testable import SegmentData
 @testable import SegmentSynthetic
 
@@ -12,7 +13,7 @@ struct FullLayoutTests {
 
     /// Written once per process: small files in a temporary folder.
     static let directory: String = {
-        let dir = NSTemporaryDirectory() + "segment-full-\(getpid())"
+        let dir = processTemporaryFolder("segment-full")
         let g = FullLayoutGenerator(populationRows: rows.population, customerRows: rows.customers,
                                     mailoutTrainRows: rows.train, mailoutTestRows: rows.test, seed: 7, threads: 2)
         _ = try! g.write(to: dir)

@@ -54,7 +54,7 @@ public final class GeneratedData: @unchecked Sendable {
     public let customers: RawTable
 
     public init() {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("segment-gen-\(getpid())").path
+        directory = processTemporaryFolder("segment-gen")
         generator = SyntheticGenerator(populationRows: 30_000, customerRows: 12_000, seed: 7, threads: 2)
         truth = try! generator.write(to: directory)
         let loader = CSVLoader(schema: .azdias, threads: 2)

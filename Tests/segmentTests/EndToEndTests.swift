@@ -51,7 +51,7 @@ func parsesAsXML(_ text: String) -> Bool {
 
 @Suite("The built binary, end to end", .serialized)
 struct EndToEndTests {
-    static let base = FileManager.default.temporaryDirectory.appendingPathComponent("segment-e2e-\(getpid())").path
+    static let base = processTemporaryFolder("segment-e2e")
 
     @Test("generate, run, and every output file exists, parses and agrees with the library")
     func wholeRun() throws {
@@ -200,7 +200,7 @@ struct EndToEndTests {
 struct CoreSelectionTests {
     @Test("OpenBLAS on a fallback core: segment re-runs itself with a better OPENBLAS_CORETYPE and says so")
     func reexec() throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("segment-core-\(getpid())").path
+        let data = processTemporaryFolder("segment-core")
         try SyntheticGenerator(populationRows: 2_000, customerRows: 500, seed: 3, threads: 2).write(to: data)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: segmentBinary())

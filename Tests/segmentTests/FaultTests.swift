@@ -20,7 +20,7 @@ final class FaultFixture: @unchecked Sendable {
     let customersText: String
 
     init() {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("segment-faults-\(getpid())").path
+        directory = processTemporaryFolder("segment-faults")
         try! SyntheticGenerator(populationRows: 3_000, customerRows: 1_000, seed: 4, threads: 2).write(to: directory)
         population = directory + "/azdias.csv"
         customers = directory + "/customers.csv"

@@ -10,7 +10,7 @@ import SegmentTestSupport
 /// columns), with the same guarantees (byte-identical reruns, clear errors).
 @Suite("The full layout, end to end", .serialized)
 struct FullLayoutRunTests {
-    static let base = FileManager.default.temporaryDirectory.appendingPathComponent("segment-full-e2e-\(getpid())").path
+    static let base = processTemporaryFolder("segment-full-e2e")
     static let data = base + "/data"
 
     static let generated: Bool = {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SegmentTestSupport
 @testable import SegmentData
 @testable import SegmentSynthetic
 @testable import SegmentAnalysis
@@ -8,7 +9,7 @@ import Testing
 /// files: the model, the Kaggle-format predictions, determinism, and the errors of bad inputs.
 @Suite("The response model, end to end", .serialized)
 struct ResponseRunTests {
-    static let base = FileManager.default.temporaryDirectory.appendingPathComponent("segment-response-\(getpid())").path
+    static let base = processTemporaryFolder("segment-response")
     static let data = base + "/data"
     static func file(_ name: String) -> String { data + "/" + name }
 
