@@ -44,13 +44,23 @@ public enum RunOutputs {
                              exportMatrices: Bool, threads: Int = 1) throws {
         try StagedFolder.replace(directory, ours: ownNames) { folder in
             func write(_ name: String, _ bytes: [UInt8]) throws { try AtomicFile.write(bytes, to: folder.path(name)) }
-            try write("summary.json", try SegmentJSON.fileBytes(summary))
-            try write("run_info.json", try SegmentJSON.fileBytes(info))
-            try write("model.json", try SegmentJSON.fileBytes(result.fitted))
-            try write("population_assignments.csv", AssignmentsCSV.render(result.population, comparison: result.comparison, threads: threads))
-            try write("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison, threads: threads))
-            try write("report.md", Array(MarkdownReport.render(summary).utf8))
-            try write("report.html", Array(HTMLReport.render(summary).utf8))
+            // The files are independent: each is rendered and written by one task, the population's
+            // assignments (the largest, about 60 MB, itself rendered in row blocks on `threads`
+            // workers) first, while the other worker takes the rest.
+            let tasks: [() throws -> Void] = [
+                { try write("population_assignments.csv", AssignmentsCSV.render(result.population, comparison: result.comparison, threads: threads)) },
+                { try write("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison, threads: 1)) },
+                { try write("model.json", try SegmentJSON.fileBytes(result.fitted)) },
+                { try write("summary.json", try SegmentJSON.fileBytes(summary)) },
+                { try write("report.html", Array(HTMLReport.render(summary).utf8)) },
+                { try write("report.md", Array(MarkdownReport.render(summary).utf8)) },
+                { try write("run_info.json", try SegmentJSON.fileBytes(info)) },
+            ]
+            let failures = Parallel.map(tasks.count, workers: threads, schedule: .dynamic) { i -> (any Error)? in
+                do { try tasks[i](); return nil } catch { return error }
+            }
+            // The first failure in the list's order, whichever worker met it first.
+            if let failure = failures.compactMap({ $0 }).first { throw failure }
             if exportMatrices {
                 if let cleaned = result.cleanedPopulation {
                     try NPYWriter.write(cleaned.matrix, to: folder.path("population_cleaned.npy"), names: cleaned.featureNames,
