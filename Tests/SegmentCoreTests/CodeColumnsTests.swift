@@ -76,4 +76,44 @@ struct CodeColumnsTests {
         let picked = joined.rows(at: [3, 0])
         #expect(picked.rows == 2 && picked[0, 0] == 300 && picked[1, 1] == 0)
     }
+
+    @Test("counts per code, flags per row and mapped cells agree with the cells read one by one, whatever the width")
+    func codeReaders() {
+        let m = Self.rowMajor(Self.columns)
+        let codes = CodeColumns(m)
+        let p = m.columns, n = m.rows
+        for c in 0..<p {
+            let cells = (0..<n).map { m[$0, c] }
+            let counted = codes.valueCounts(column: c)
+            #expect(counted.empty == cells.filter(\.isNaN).count, "column \(c)")
+            let present = cells.filter { !$0.isNaN }
+            #expect(counted.values == Array(Set(present)).sorted(), "column \(c)")
+            #expect(counted.counts == counted.values.map { v in present.filter { $0 == v }.count }, "column \(c)")
+            #expect(counted.counts.reduce(0, +) + counted.empty == n)
+        }
+        // A flag that differs by column and by value, NaN included.
+        func flag(_ k: Int, _ v: Double) -> Bool { v.isNaN ? k % 2 == 0 : (Int(v.magnitude) + k) % 3 == 0 }
+        let columns = [7, 0, 3, 1, 4, 2]
+        let perRow = codes.countPerRow(columns: columns, threads: 2, flag)
+        for r in 0..<n {
+            #expect(Int(perRow[r]) == columns.enumerated().filter { flag($0.offset, m[r, $0.element]) }.count, "row \(r)")
+        }
+        // Mapping through a table and through the function give the same, for a list of rows.
+        let list = [6, 2, 2, 0]
+        for c in 0..<p {
+            let f: (Double) -> Int32 = { $0.isNaN ? -1 : Int32(truncatingIfNeeded: Int($0.magnitude) % 1000) }
+            let table = codes.lookupTable(column: c, f)
+            #expect((table != nil) == (codes.widths[c] == .int8 || codes.widths[c] == .int16))
+            var viaTable = [Int32](repeating: 0, count: list.count), direct = viaTable
+            list.withUnsafeBufferPointer { rows in
+                viaTable.withUnsafeMutableBufferPointer { out in
+                    codes.map(column: c, rows: rows, range: 0..<0, table: table, stride: 1, into: out.baseAddress!, f)
+                }
+                direct.withUnsafeMutableBufferPointer { out in
+                    codes.map(column: c, rows: rows, range: 0..<0, table: nil, stride: 1, into: out.baseAddress!, f)
+                }
+            }
+            #expect(viaTable == list.map { f(m[$0, c]) } && direct == viaTable, "column \(c)")
+        }
+    }
 }

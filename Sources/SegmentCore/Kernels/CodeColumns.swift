@@ -194,6 +194,115 @@ public struct CodeColumns: Sendable {
         }
     }
 
+    // MARK: - reading codes without widening them
+
+    /// For an `Int8` or `Int16` column, `f` of every value the column can hold, indexed by the
+    /// stored code minus the type's smallest value (index 0, the empty marker, holds `f(.nan)`);
+    /// nil for a wider column. Lets a reader classify a cell with one load instead of decoding it.
+    package func lookupTable<T>(column c: Int, _ f: (Double) -> T) -> [T]? {
+        switch storage[c] {
+        case .int8: return (0..<256).map { $0 == 0 ? f(.nan) : f(Double($0 - 128)) }
+        case .int16: return (0..<65_536).map { $0 == 0 ? f(.nan) : f(Double($0 - 32_768)) }
+        case .int32, .double: return nil
+        }
+    }
+
+    /// `out[i * stride] = f(cell)` for the cells of column `c` in `rows` (a list, any order, or
+    /// nil for `range`), through `table` (`lookupTable(column:_:)`) where the column has one.
+    package func map<T>(column c: Int, rows list: UnsafeBufferPointer<Int>?, range: Range<Int>, table: [T]?,
+                        stride: Int, into out: UnsafeMutablePointer<T>, _ f: (Double) -> T) {
+        @inline(__always)
+        func run<S: FixedWidthInteger & SignedInteger>(_ a: [S], _ t: UnsafePointer<T>) {
+            a.withUnsafeBufferPointer { a in
+                let base = a.baseAddress!
+                if let list {
+                    for (i, r) in list.enumerated() { out[i * stride] = t[Int(base[r]) &- Int(S.min)] }
+                } else {
+                    var i = 0
+                    for r in range { out[i * stride] = t[Int(base[r]) &- Int(S.min)]; i += 1 }
+                }
+            }
+        }
+        switch storage[c] {
+        case let .int8(a) where table != nil: table!.withUnsafeBufferPointer { run(a, $0.baseAddress!) }
+        case let .int16(a) where table != nil: table!.withUnsafeBufferPointer { run(a, $0.baseAddress!) }
+        default:
+            let column = storage[c]
+            if let list {
+                for (i, r) in list.enumerated() { out[i * stride] = f(column[r]) }
+            } else {
+                var i = 0
+                for r in range { out[i * stride] = f(column[r]); i += 1 }
+            }
+        }
+    }
+
+    /// The distinct values of column `c` with how often each occurs, ascending, and the number of
+    /// empty cells: from a count per code for `Int8` and `Int16` columns, by sorting otherwise (0 and
+    /// -0 counted as one value).
+    public func valueCounts(column c: Int) -> (values: [Double], counts: [Int], empty: Int) {
+        func fromCounts(_ counts: [Int], offset: Int) -> (values: [Double], counts: [Int], empty: Int) {
+            var values: [Double] = [], out: [Int] = []
+            for i in 1..<counts.count where counts[i] > 0 { values.append(Double(i - offset)); out.append(counts[i]) }
+            return (values, out, counts[0])
+        }
+        switch storage[c] {
+        case let .int8(a):
+            var counts = [Int](repeating: 0, count: 256)
+            counts.withUnsafeMutableBufferPointer { h in for v in a { h[Int(v) &+ 128] &+= 1 } }
+            return fromCounts(counts, offset: 128)
+        case let .int16(a):
+            var counts = [Int](repeating: 0, count: 65_536)
+            counts.withUnsafeMutableBufferPointer { h in for v in a { h[Int(v) &+ 32_768] &+= 1 } }
+            return fromCounts(counts, offset: 32_768)
+        case .int32, .double:
+            let column = storage[c]
+            var values = (0..<rows).map { column[$0] }
+            let empty = values.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
+            values = values.filter { !$0.isNaN }.sorted()
+            var distinct: [Double] = [], counts: [Int] = []
+            for v in values {
+                if let last = distinct.last, last == v { counts[counts.count - 1] += 1 } else {
+                    distinct.append(v)
+                    counts.append(1)
+                }
+            }
+            return (distinct, counts, empty)
+        }
+    }
+
+    /// For each row, how many of `columns` hold a cell for which `flag(k, cell)` is true (`k` the
+    /// position in `columns`); column by column over tiles of rows, on `threads` workers, with `flag`
+    /// evaluated once per code of an `Int8` or `Int16` column.
+    public func countPerRow(columns: [Int], threads: Int, _ flag: (Int, Double) -> Bool) -> [UInt16] {
+        let tables: [[UInt16]?] = columns.enumerated().map { k, c in lookupTable(column: c) { flag(k, $0) ? 1 : 0 } }
+        var out = [UInt16](repeating: 0, count: rows)
+        out.withUnsafeMutableBufferPointer { o in
+            let base = UncheckedSendable(o.baseAddress!)
+            let blocks = RowBlocks(rows: rows, threads: threads)
+            Parallel.forEach(blocks.count, workers: blocks.count) { w in
+                let block = blocks.range(w)
+                let tile = 4_096
+                var scratch = [UInt16](repeating: 0, count: tile)
+                var start = block.lowerBound
+                while start < block.upperBound {
+                    let end = Swift.min(block.upperBound, start + tile)
+                    scratch.withUnsafeMutableBufferPointer { flags in
+                        let target = base.value + start
+                        for (k, c) in columns.enumerated() {
+                            map(column: c, rows: nil, range: start..<end, table: tables[k], stride: 1, into: flags.baseAddress!) {
+                                flag(k, $0) ? 1 : 0
+                            }
+                            for i in 0..<(end - start) { target[i] &+= flags[i] }
+                        }
+                    }
+                    start = end
+                }
+            }
+        }
+        return out
+    }
+
     // MARK: - building
 
     /// A run of rows, each column in the narrowest width its own values need.

@@ -34,86 +34,83 @@ package struct RecodeTables: Sendable {
 
     /// Missing values per row over the kept columns.
     package func rowMissingCounts(_ values: CodeColumns, threads: Int) -> [UInt16] {
-        let n = values.rows, p = values.columns, k = columns.count
-        var out = [UInt16](repeating: 0, count: n)
-        let workers = max(1, min(threads, n / 8192 + 1))
         withPointers { ptr in
-            out.withUnsafeMutableBufferPointer { o in
-                let oBox = UncheckedSendable(o.baseAddress!)
-                let ptrBox = UncheckedSendable(ptr)
-                parallelFor(workers) { w in
-                    let ptr = ptrBox.value
-                    values.forEachTile(of: (n * w / workers)..<(n * (w + 1) / workers)) { rows, tile in
-                        for i in 0..<rows.count {
-                            var m: UInt16 = 0
-                            for c in 0..<k where ptr.classify(tile[i * p + ptr.columns[c]], c) == Self.missing { m += 1 }
-                            oBox.value[rows.lowerBound + i] = m
-                        }
-                    }
-                }
-            }
+            values.countPerRow(columns: columns, threads: threads) { c, v in ptr.classify(v, c) == Self.missing }
         }
-        return out
     }
 
     /// Fills `matrix` (rows.count x features) from the given raw rows; returns, per feature, how many
     /// cells held a code the recipe never saw.
+    ///
+    /// A tile of rows at a time: each kept column's classes (and values, where a feature reads them)
+    /// go into the tile column by column, through a table per code for the byte- and short-wide
+    /// columns (one load a cell, no decoding), then each row's features are read from the tile.
     package func fill(_ matrix: inout Matrix, from values: CodeColumns, rows: [Int], threads: Int) -> [Int] {
-        let p = values.columns, k = columns.count, f = kinds.count
+        let k = columns.count, f = kinds.count
         let count = rows.count
         let workers = max(1, min(threads, count / 8192 + 1))
         var unknown = [Int](repeating: 0, count: workers * f)
+        // Which kept columns a feature reads the value of (not only the class).
+        var readsValue = [Bool](repeating: false, count: k)
+        for j in 0..<f where kinds[j] == .value && !isText[source[j]] { readsValue[source[j]] = true }
         withPointers { ptr in
+            let classTables = (0..<k).map { c in values.lookupTable(column: columns[c]) { ptr.classify($0, c) } }
+            let valueTables = (0..<k).map { c in readsValue[c] ? values.lookupTable(column: columns[c]) { $0 } : nil }
             let ptrBox = UncheckedSendable(ptr)
             matrix.withUnsafeMutableBufferPointer { out in
                 let outBox = UncheckedSendable(out.baseAddress!)
                 unknown.withUnsafeMutableBufferPointer { unk in
                     let unkBox = UncheckedSendable(unk.baseAddress!)
-                    parallelFor(workers) { w in
-                        let ptr = ptrBox.value
-                        let cls = UnsafeMutablePointer<Int32>.allocate(capacity: max(k, 1))
-                        let val = UnsafeMutablePointer<Double>.allocate(capacity: max(k, 1))
-                        defer { cls.deallocate(); val.deallocate() }
-                        let myUnknown = unkBox.value + w * f
-                        let tileRows = 512
-                        var tile = [Double](repeating: 0, count: tileRows * p)
-                        var start = count * w / workers
-                        let end = count * (w + 1) / workers
-                        while start < end {
-                            let stop = min(end, start + tileRows)
-                            values.decode(rows: rows[start..<stop], into: &tile)
-                            for i in start..<stop {
-                                let t = (i - start) * p
+                    rows.withUnsafeBufferPointer { rowList in
+                        let rowBox = UncheckedSendable(rowList)
+                        parallelFor(workers) { w in
+                            let ptr = ptrBox.value
+                            let tileRows = 512
+                            let cls = UnsafeMutablePointer<Int32>.allocate(capacity: max(k, 1) * tileRows)
+                            let val = UnsafeMutablePointer<Double>.allocate(capacity: max(k, 1) * tileRows)
+                            defer { cls.deallocate(); val.deallocate() }
+                            let myUnknown = unkBox.value + w * f
+                            var start = count * w / workers
+                            let end = count * (w + 1) / workers
+                            while start < end {
+                                let stop = min(end, start + tileRows)
+                                let list = UnsafeBufferPointer(rebasing: rowBox.value[start..<stop])
                                 for c in 0..<k {
-                                    let v = tile[t + ptr.columns[c]]
-                                    val[c] = v
-                                    cls[c] = ptr.classify(v, c)
+                                    values.map(column: ptr.columns[c], rows: list, range: 0..<0, table: classTables[c],
+                                               stride: k, into: cls + c) { ptr.classify($0, c) }
+                                    if readsValue[c] {
+                                        values.map(column: ptr.columns[c], rows: list, range: 0..<0, table: valueTables[c],
+                                                   stride: k, into: val + c) { $0 }
+                                    }
                                 }
-                                let dst = outBox.value + i * f
-                                for j in 0..<f {
-                                    let c = ptr.source[j]
-                                    let cl = cls[c]
-                                    switch ptr.kinds[j] {
-                                    case .value:
-                                        dst[j] = cl == Self.missing || ptr.isText[c] ? .nan : val[c]
-                                    case .lookup:
-                                        if cl >= 0 {
-                                            dst[j] = ptr.tables[ptr.tableOffset[j] + Int(cl)]
-                                        } else {
-                                            dst[j] = .nan
-                                            if cl == Self.other { myUnknown[j] += 1 }
-                                        }
-                                    case .dummy:
-                                        if cl == Self.missing {
-                                            dst[j] = .nan
-                                        } else {
-                                            dst[j] = cl == ptr.want[j] ? 1 : 0
-                                            if cl == Self.other { myUnknown[j] += 1 }
+                                for i in start..<stop {
+                                    let t = (i - start) * k
+                                    let dst = outBox.value + i * f
+                                    for j in 0..<f {
+                                        let c = ptr.source[j]
+                                        let cl = cls[t + c]
+                                        switch ptr.kinds[j] {
+                                        case .value:
+                                            dst[j] = cl == Self.missing || ptr.isText[c] ? .nan : val[t + c]
+                                        case .lookup:
+                                            if cl >= 0 {
+                                                dst[j] = ptr.tables[ptr.tableOffset[j] + Int(cl)]
+                                            } else {
+                                                dst[j] = .nan
+                                                if cl == Self.other { myUnknown[j] += 1 }
+                                            }
+                                        case .dummy:
+                                            if cl == Self.missing {
+                                                dst[j] = .nan
+                                            } else {
+                                                dst[j] = cl == ptr.want[j] ? 1 : 0
+                                                if cl == Self.other { myUnknown[j] += 1 }
+                                            }
                                         }
                                     }
                                 }
+                                start = stop
                             }
-                            start = stop
                         }
                     }
                 }
@@ -140,7 +137,12 @@ package struct RecodeTables: Sendable {
         @inline(__always)
         func classify(_ v: Double, _ c: Int) -> Int32 {
             if v.isNaN { return RecodeTables.missing }
-            if isText[c] { return classes[classOffset[c] + Int(v)] }
+            if isText[c] {
+                // An index outside the dictionary is no cell's (the lookup tables ask about every
+                // code a column's width can hold).
+                let i = Int(v)
+                return i >= 0 && i < classCount[c] ? classes[classOffset[c] + i] : RecodeTables.other
+            }
             let d = v - Double(classLow[c])
             if d >= 0, d < Double(classCount[c]), d == d.rounded(.towardZero) {
                 return classes[classOffset[c] + Int(d)]

@@ -364,65 +364,32 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     // MARK: counting
 
     static func columnMissingCounts(_ table: RawTable, resolvers: [ColumnResolver], threads: Int) -> [Int] {
-        let p = table.codes.columns
-        let partial = table.codes.mapTiles(RowBlocks(rows: table.rowCount, threads: threads),
-                                           initial: { [Int](repeating: 0, count: p) }) { rows, cells, counts in
-            for i in 0..<rows.count {
-                for c in 0..<p where resolvers[c].isMissing(cells[i * p + c]) { counts[c] += 1 }
-            }
+        // Each column's codes counted once; the missing ones summed.
+        Parallel.map(table.codes.columns, workers: threads, schedule: .dynamic) { c in
+            let counts = table.codes.valueCounts(column: c)
+            var missing = resolvers[c].isMissing(.nan) ? counts.empty : 0
+            for (v, n) in zip(counts.values, counts.counts) where resolvers[c].isMissing(v) { missing += n }
+            return missing
         }
-        return (0..<p).map { c in partial.reduce(0) { $0 + $1[c] } }
     }
 
     static func rowMissingCounts(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver]?,
                                  explicitResolvers: [ColumnResolver]? = nil, threads: Int) -> [UInt16] {
-        let p = table.codes.columns
         let res = explicitResolvers ?? columns.map { resolvers![$0] }
-        return RowBlocks(rows: table.rowCount, threads: threads).fill(repeating: UInt16(0)) { block, out in
-            table.codes.forEachTile(of: block) { rows, cells in
-                for i in 0..<rows.count {
-                    var m: UInt16 = 0
-                    for (k, c) in columns.enumerated() where res[k].isMissing(cells[i * p + c]) { m += 1 }
-                    out[rows.lowerBound - block.lowerBound + i] = m
-                }
-            }
-        }
+        return table.codes.countPerRow(columns: columns, threads: threads) { k, v in res[k].isMissing(v) }
     }
 
     /// The distinct non-missing codes of each of `columns`, sorted, from one pass over the rows
     /// (contiguous row ranges on `threads` workers): a pass per column read a cache line per value.
     static func distinctCodes(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver], threads: Int) -> [Int: [Code]] {
-        let p = table.codes.columns, k = columns.count
-        if k == 0 { return [:] }
-        // Small integers (every real code, and the text columns' dictionary indices) go through a
-        // presence table; anything else through a set.
-        let smallCount = 4_112
-        struct Seen { var small: [Bool]; var other: [Set<Double>] }
-        let columnResolvers = columns.map { resolvers[$0] }
-        let partial = table.codes.mapTiles(RowBlocks(rows: table.rowCount, threads: threads), initial: {
-            Seen(small: [Bool](repeating: false, count: smallCount * k), other: [Set<Double>](repeating: [], count: k))
-        }) { rows, cells, seen in
-            for i in 0..<rows.count {
-                for j in 0..<k {
-                    let v = cells[i * p + columns[j]]
-                    if columnResolvers[j].isMissing(v) { continue }
-                    let d = v + 16
-                    if d >= 0, d < Double(smallCount), d == d.rounded(.towardZero) {
-                        seen.small[j * smallCount + Int(d)] = true
-                    } else {
-                        seen.other[j].insert(v)
-                    }
-                }
-            }
+        if columns.isEmpty { return [:] }
+        // Each column's codes counted once (a count per code for the byte-wide columns).
+        let present = Parallel.map(columns.count, workers: threads, schedule: .dynamic) { j in
+            table.codes.valueCounts(column: columns[j]).values.filter { !resolvers[columns[j]].isMissing($0) }
         }
         var result: [Int: [Code]] = [:]
         for (j, column) in columns.enumerated() {
-            var values = Set<Double>()
-            for part in partial {
-                let seen = part
-                for i in 0..<smallCount where seen.small[j * smallCount + i] { values.insert(Double(i - 16)) }
-                values.formUnion(seen.other[j])
-            }
+            let values = present[j]
             if let dict = table.dictionaries[column] {
                 result[column] = values.map { Code(token: dict[Int($0)]) }.sorted()
             } else {

@@ -53,7 +53,9 @@ struct ColumnResolver: Sendable {
     @inline(__always)
     func isMissing(_ v: Double) -> Bool {
         if v.isNaN { return true }
-        if isText { return textClass[Int(v)] == Self.missing }
+        // A dictionary index outside the dictionary is no cell's (lookup tables ask about every
+        // code a column's width can hold).
+        if isText { return textClass.indices.contains(Int(v)) && textClass[Int(v)] == Self.missing }
         for m in missingNumbers where m == v { return true }
         return false
     }
