@@ -90,6 +90,19 @@ struct CodeColumnsTests {
             #expect(counted.values == Array(Set(present)).sorted(), "column \(c)")
             #expect(counted.counts == counted.values.map { v in present.filter { $0 == v }.count }, "column \(c)")
             #expect(counted.counts.reduce(0, +) + counted.empty == n)
+            // Counted apart for two groups of rows.
+            let group: [UInt8] = (0..<n).map { UInt8($0 % 3 == 0 ? 1 : 0) }
+            let split = codes.valueCounts(column: c, group: group, groups: 2)
+            #expect(split.values == counted.values, "column \(c)")
+            for g in 0..<2 {
+                let mine = (0..<n).filter { Int(group[$0]) == g }.map { m[$0, c] }
+                #expect(split.empty[g] == mine.filter(\.isNaN).count, "column \(c), group \(g)")
+                #expect(split.counts[g] == split.values.map { v in mine.filter { $0 == v }.count }, "column \(c), group \(g)")
+            }
+            // A bit per row.
+            let bits = codes.bits(column: c) { $0.isNaN || $0 > 2 }
+            #expect(bits.count == (n + 63) / 64)
+            for r in 0..<n { #expect((bits[r / 64] >> UInt64(r % 64)) & 1 == ((cells[r].isNaN || cells[r] > 2) ? 1 : 0)) }
         }
         // A flag that differs by column and by value, NaN included.
         func flag(_ k: Int, _ v: Double) -> Bool { v.isNaN ? k % 2 == 0 : (Int(v.magnitude) + k) % 3 == 0 }
@@ -115,5 +128,24 @@ struct CodeColumnsTests {
             }
             #expect(viaTable == list.map { f(m[$0, c]) } && direct == viaTable, "column \(c)")
         }
+    }
+
+    @Test("bits and per-row counts over many tiles: every row in its place")
+    func longColumns() {
+        var g = SplitMix64(seed: 11)
+        let n = 10_007
+        let m = Matrix(rows: n, columns: 2, elements: (0..<(2 * n)).map { i in
+            let u = g.nextInt(below: 12)
+            return u == 0 ? .nan : Double(i % 2 == 0 ? u - 3 : u * 2_900)   // an Int8 and an Int16 column
+        })
+        let codes = CodeColumns(m)
+        #expect(codes.widths == [.int8, .int16])
+        for c in 0..<2 {
+            let bits = codes.bits(column: c) { $0.isNaN || $0 < 2 || $0 > 20_000 }
+            let expected = (0..<n).map { m[$0, c].isNaN || m[$0, c] < 2 || m[$0, c] > 20_000 }
+            #expect((0..<n).allSatisfy { ((bits[$0 / 64] >> UInt64($0 % 64)) & 1 == 1) == expected[$0] })
+        }
+        let perRow = codes.countPerRow(columns: [0, 1, 0], threads: 2) { _, v in v.isNaN }
+        #expect((0..<n).allSatisfy { Int(perRow[$0]) == 2 * (m[$0, 0].isNaN ? 1 : 0) + (m[$0, 1].isNaN ? 1 : 0) })
     }
 }

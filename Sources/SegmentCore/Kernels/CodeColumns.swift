@@ -241,34 +241,89 @@ public struct CodeColumns: Sendable {
     /// empty cells: from a count per code for `Int8` and `Int16` columns, by sorting otherwise (0 and
     /// -0 counted as one value).
     public func valueCounts(column c: Int) -> (values: [Double], counts: [Int], empty: Int) {
-        func fromCounts(_ counts: [Int], offset: Int) -> (values: [Double], counts: [Int], empty: Int) {
-            var values: [Double] = [], out: [Int] = []
-            for i in 1..<counts.count where counts[i] > 0 { values.append(Double(i - offset)); out.append(counts[i]) }
-            return (values, out, counts[0])
+        let r = valueCounts(column: c, group: nil, groups: 1)
+        return (r.values, r.counts[0], r.empty[0])
+    }
+
+    /// As `valueCounts(column:)`, counted apart for each group of rows: row `r` is in group
+    /// `group[r]` (< `groups`); nil puts every row in group 0. `counts[g][i]` is how often
+    /// `values[i]` occurs in group `g` (0 where it occurs only in others).
+    public func valueCounts(column c: Int, group: [UInt8]?, groups: Int) -> (values: [Double], counts: [[Int]], empty: [Int]) {
+        precondition(group == nil || group!.count == rows, "CodeColumns.valueCounts: \(group!.count) groups for \(rows) rows")
+        func fromCounts(_ counts: [Int], width: Int) -> (values: [Double], counts: [[Int]], empty: [Int]) {
+            var values: [Double] = [], out = [[Int]](repeating: [], count: groups)
+            for i in 1..<width where (0..<groups).contains(where: { counts[$0 * width + i] > 0 }) {
+                values.append(Double(i - width / 2))
+                for g in 0..<groups { out[g].append(counts[g * width + i]) }
+            }
+            return (values, out, (0..<groups).map { counts[$0 * width] })
         }
-        switch storage[c] {
-        case let .int8(a):
-            var counts = [Int](repeating: 0, count: 256)
-            counts.withUnsafeMutableBufferPointer { h in for v in a { h[Int(v) &+ 128] &+= 1 } }
-            return fromCounts(counts, offset: 128)
-        case let .int16(a):
-            var counts = [Int](repeating: 0, count: 65_536)
-            counts.withUnsafeMutableBufferPointer { h in for v in a { h[Int(v) &+ 32_768] &+= 1 } }
-            return fromCounts(counts, offset: 32_768)
-        case .int32, .double:
-            let column = storage[c]
-            var values = (0..<rows).map { column[$0] }
-            let empty = values.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
-            values = values.filter { !$0.isNaN }.sorted()
-            var distinct: [Double] = [], counts: [Int] = []
-            for v in values {
-                if let last = distinct.last, last == v { counts[counts.count - 1] += 1 } else {
-                    distinct.append(v)
-                    counts.append(1)
+        func count<T: FixedWidthInteger & SignedInteger>(_ a: [T], width: Int) -> [Int] {
+            var counts = [Int](repeating: 0, count: width * groups)
+            counts.withUnsafeMutableBufferPointer { h in
+                a.withUnsafeBufferPointer { a in
+                    if let group {
+                        group.withUnsafeBufferPointer { g in
+                            for r in 0..<a.count { h[Int(g[r]) * width + (Int(a[r]) &- Int(T.min))] &+= 1 }
+                        }
+                    } else {
+                        for v in a { h[Int(v) &- Int(T.min)] &+= 1 }
+                    }
                 }
             }
-            return (distinct, counts, empty)
+            return counts
         }
+        switch storage[c] {
+        case let .int8(a): return fromCounts(count(a, width: 256), width: 256)
+        case let .int16(a): return fromCounts(count(a, width: 65_536), width: 65_536)
+        case .int32, .double:
+            let column = storage[c]
+            var empty = [Int](repeating: 0, count: groups)
+            var pairs: [(value: Double, group: Int)] = []
+            pairs.reserveCapacity(rows)
+            for r in 0..<rows {
+                let v = column[r], g = group.map { Int($0[r]) } ?? 0
+                if v.isNaN { empty[g] += 1 } else { pairs.append((v == 0 ? 0 : v, g)) }
+            }
+            pairs.sort { $0.value < $1.value }
+            var values: [Double] = [], counts = [[Int]](repeating: [], count: groups)
+            for (v, g) in pairs {
+                if values.last != v {
+                    values.append(v)
+                    for h in 0..<groups { counts[h].append(0) }
+                }
+                counts[g][counts[g].count - 1] += 1
+            }
+            return (values, counts, empty)
+        }
+    }
+
+    /// The rows of column `c` whose cell `flag` holds for, as bits: row `r` is bit `r % 64` of word
+    /// `r / 64`. `flag` is evaluated once per code of an `Int8` or `Int16` column.
+    public func bits(column c: Int, _ flag: (Double) -> Bool) -> [UInt64] {
+        let table = lookupTable(column: c) { flag($0) ? UInt8(1) : 0 }
+        var words = [UInt64](repeating: 0, count: (rows + 63) / 64)
+        var flags = [UInt8](repeating: 0, count: 4_096)
+        var start = 0
+        while start < rows {
+            let end = Swift.min(rows, start + 4_096)
+            flags.withUnsafeMutableBufferPointer { f in
+                map(column: c, rows: nil, range: start..<end, table: table, stride: 1, into: f.baseAddress!) { flag($0) ? 1 : 0 }
+                words.withUnsafeMutableBufferPointer { w in
+                    // `start` is a multiple of 64: each word is filled from 64 flags (fewer at the end).
+                    var r = start
+                    while r < end {
+                        let stop = Swift.min(end, r + 64)
+                        var word: UInt64 = 0
+                        for i in r..<stop { word |= UInt64(f[i - start]) << UInt64(i - r) }
+                        w[r / 64] = word
+                        r = stop
+                    }
+                }
+            }
+            start = end
+        }
+        return words
     }
 
     /// For each row, how many of `columns` hold a cell for which `flag(k, cell)` is true (`k` the

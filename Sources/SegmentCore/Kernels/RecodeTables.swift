@@ -53,6 +53,11 @@ package struct RecodeTables: Sendable {
         // Which kept columns a feature reads the value of (not only the class).
         var readsValue = [Bool](repeating: false, count: k)
         for j in 0..<f where kinds[j] == .value && !isText[source[j]] { readsValue[source[j]] = true }
+        // The features by kind: (feature, kept column[, table offset or wanted class]).
+        let valueFeatures = (0..<f).filter { kinds[$0] == .value && !isText[source[$0]] }.map { ($0, source[$0]) }
+        let textValueFeatures = (0..<f).filter { kinds[$0] == .value && isText[source[$0]] }
+        let lookupFeatures = (0..<f).filter { kinds[$0] == .lookup }.map { ($0, source[$0], tableOffset[$0]) }
+        let dummyFeatures = (0..<f).filter { kinds[$0] == .dummy }.map { ($0, source[$0], want[$0]) }
         withPointers { ptr in
             let classTables = (0..<k).map { c in values.lookupTable(column: columns[c]) { ptr.classify($0, c) } }
             let valueTables = (0..<k).map { c in readsValue[c] ? values.lookupTable(column: columns[c]) { $0 } : nil }
@@ -83,30 +88,24 @@ package struct RecodeTables: Sendable {
                                                    stride: k, into: val + c) { $0 }
                                     }
                                 }
+                                // Each kind's features in a loop of its own, without branches on the
+                                // kind (a switch per feature mispredicted across 450 of them).
                                 for i in start..<stop {
                                     let t = (i - start) * k
                                     let dst = outBox.value + i * f
-                                    for j in 0..<f {
-                                        let c = ptr.source[j]
+                                    for (j, c) in valueFeatures {
+                                        dst[j] = cls[t + c] == Self.missing ? .nan : val[t + c]
+                                    }
+                                    for j in textValueFeatures { dst[j] = .nan }
+                                    for (j, c, offset) in lookupFeatures {
                                         let cl = cls[t + c]
-                                        switch ptr.kinds[j] {
-                                        case .value:
-                                            dst[j] = cl == Self.missing || ptr.isText[c] ? .nan : val[t + c]
-                                        case .lookup:
-                                            if cl >= 0 {
-                                                dst[j] = ptr.tables[ptr.tableOffset[j] + Int(cl)]
-                                            } else {
-                                                dst[j] = .nan
-                                                if cl == Self.other { myUnknown[j] += 1 }
-                                            }
-                                        case .dummy:
-                                            if cl == Self.missing {
-                                                dst[j] = .nan
-                                            } else {
-                                                dst[j] = cl == ptr.want[j] ? 1 : 0
-                                                if cl == Self.other { myUnknown[j] += 1 }
-                                            }
-                                        }
+                                        dst[j] = cl >= 0 ? ptr.tables[offset + Int(cl)] : .nan
+                                        myUnknown[j] &+= cl == Self.other ? 1 : 0
+                                    }
+                                    for (j, c, want) in dummyFeatures {
+                                        let cl = cls[t + c]
+                                        dst[j] = cl == Self.missing ? .nan : cl == want ? 1 : 0
+                                        myUnknown[j] &+= cl == Self.other ? 1 : 0
                                     }
                                 }
                                 start = stop

@@ -90,30 +90,10 @@ public struct CleaningAssessment: Codable, Sendable {
         let n = table.rowCount, p = table.codes.columns
         let candidates = (0..<p).filter { missingCounts[$0] > 0 && missingCounts[$0] < n }
         let words = (n + 63) / 64
-        // Sixty-four rows at a time (one word of every column's bit set; the rows stay in cache while
-        // each column is tested), word ranges split between the cores. `flat` is word-major.
-        let kc = candidates.count
-        let flat = RowBlocks(rows: words, threads: ProcessInfoCompat.activeProcessorCount, minRows: 64)
-            .fill(width: kc, repeating: UInt64(0)) { block, out in
-                // Eight words' rows decoded at a time.
-                let rows = (block.lowerBound * 64)..<min(n, block.upperBound * 64)
-                table.codes.forEachTile(of: rows, tileRows: 512) { tileRows, cells in
-                    var first = tileRows.lowerBound
-                    while first < tileRows.upperBound {
-                        let last = min(tileRows.upperBound, first + 64)
-                        let i = first / 64 - block.lowerBound
-                        for (k, c) in candidates.enumerated() {
-                            var mask: UInt64 = 0
-                            for r in first..<last where resolvers[c].isMissing(cells[(r - tileRows.lowerBound) * p + c]) {
-                                mask |= 1 << UInt64(r - first)
-                            }
-                            out[i * kc + k] = mask
-                        }
-                        first = last
-                    }
-                }
-            }
-        let bits = (0..<kc).map { k in (0..<words).map { flat[$0 * kc + k] } }
+        // A bit per row for each candidate column (each column in one pass, by its codes).
+        let bits = Parallel.map(candidates.count, workers: ProcessInfoCompat.activeProcessorCount, schedule: .dynamic) { k in
+            table.codes.bits(column: candidates[k]) { resolvers[candidates[k]].isMissing($0) }
+        }
         // Single linkage on Jaccard >= 0.9.
         var parent = Array(0..<candidates.count)
         func find(_ x: Int) -> Int { var x = x; while parent[x] != x { x = parent[x] }; return x }
@@ -148,51 +128,34 @@ public struct CleaningAssessment: Codable, Sendable {
 
     static func differences(_ table: RawTable, kept: [Int], resolvers: [ColumnResolver], perRow: [UInt16],
                             threshold: Int) -> [GroupDifference] {
-        let n = table.rowCount
-        let isHigh = perRow.map { Int($0) > threshold }
-        // Columns are independent: each core takes every other column, and goes down each column
-        // (stored contiguously) a run of rows at a time.
-        let step = min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))
-        let perWorker = Parallel.map(step, workers: step) { w -> [(Int, GroupDifference)] in
-            let mine = Array(stride(from: w, to: kept.count, by: step))
-            var low = [CodeHistogram](repeating: CodeHistogram(), count: mine.count), high = low
-            var lowMiss = [Int](repeating: 0, count: mine.count), highMiss = lowMiss
-            let run = 4_096
-            var cells = [Double](repeating: 0, count: run)
-            for (m, k) in mine.enumerated() {
-                let c = kept[k]
-                var tile = 0
-                while tile < n {
-                    let tileEnd = min(n, tile + run)
-                    table.codes.decode(column: c, rows: tile..<tileEnd, into: &cells)
-                    for r in tile..<tileEnd {
-                        let v = cells[r - tile]
-                        if resolvers[c].isMissing(v) {
-                            if isHigh[r] { highMiss[m] += 1 } else { lowMiss[m] += 1 }
-                        } else if isHigh[r] {
-                            high[m].add(v)
-                        } else {
-                            low[m].add(v)
-                        }
-                    }
-                    tile = tileEnd
+        let group = perRow.map { Int($0) > threshold ? UInt8(1) : 0 }
+        // Columns are independent: each is counted per code, apart for the low- and the
+        // high-missing rows, in one pass down the column.
+        let cores = min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))
+        let differences = Parallel.map(kept.count, workers: cores, schedule: .dynamic) { k -> GroupDifference in
+            let c = kept[k]
+            let counted = table.codes.valueCounts(column: c, group: group, groups: 2)
+            var low = CodeHistogram(), high = CodeHistogram()
+            // An empty cell is missing (`isMissing(.nan)` holds for every column).
+            var lowMiss = counted.empty[0], highMiss = counted.empty[1]
+            for (i, v) in counted.values.enumerated() {
+                if resolvers[c].isMissing(v) {
+                    lowMiss += counted.counts[0][i]
+                    highMiss += counted.counts[1][i]
+                } else {
+                    low.add(v, count: counted.counts[0][i])
+                    high.add(v, count: counted.counts[1][i])
                 }
             }
-            return mine.enumerated().map { m, k in
-                let c = kept[k]
-                let tv: Double? = high[m].total >= 30 && low[m].total >= 30 ? low[m].totalVariation(high[m]) : nil
-                let lowRows = low[m].total + lowMiss[m], highRows = high[m].total + highMiss[m]
-                return (k, GroupDifference(column: table.schema.features[c].name, totalVariation: tv,
-                                           missingShareLow: lowRows > 0 ? Double(lowMiss[m]) / Double(lowRows) : 0,
-                                           missingShareHigh: highRows > 0 ? Double(highMiss[m]) / Double(highRows) : 0))
-            }
+            let tv: Double? = high.total >= 30 && low.total >= 30 ? low.totalVariation(high) : nil
+            let lowRows = low.total + lowMiss, highRows = high.total + highMiss
+            return GroupDifference(column: table.schema.features[c].name, totalVariation: tv,
+                                   missingShareLow: lowRows > 0 ? Double(lowMiss) / Double(lowRows) : 0,
+                                   missingShareHigh: highRows > 0 ? Double(highMiss) / Double(highRows) : 0)
         }
-        var results = [GroupDifference?](repeating: nil, count: kept.count)
-        for (k, d) in perWorker.joined() { results[k] = d }
-        return results.map { $0! }.sorted { ($0.totalVariation ?? -1) > ($1.totalVariation ?? -1) }
+        return differences.sorted { ($0.totalVariation ?? -1) > ($1.totalVariation ?? -1) }
     }
 }
-
 /// Counts of values: small integers in an array, anything else in a dictionary.
 struct CodeHistogram {
     static let low = -16, size = 4_112
@@ -200,10 +163,11 @@ struct CodeHistogram {
     var other: [Double: Int] = [:]
     var total = 0
 
-    @inline(__always)
-    mutating func add(_ v: Double) {
-        total += 1
-        if let i = Int(exactly: v), i >= Self.low, i < Self.low + Self.size { small[i - Self.low] += 1 } else { other[v, default: 0] += 1 }
+    /// Counts `v` `count` times.
+    mutating func add(_ v: Double, count: Int = 1) {
+        guard count > 0 else { return }
+        total += count
+        if let i = Int(exactly: v), i >= Self.low, i < Self.low + Self.size { small[i - Self.low] += count } else { other[v, default: 0] += count }
     }
 
     func totalVariation(_ o: CodeHistogram) -> Double {
@@ -212,7 +176,8 @@ struct CodeHistogram {
         for i in 0..<Self.size where small[i] != 0 || o.small[i] != 0 {
             s += abs(Double(small[i]) / a - Double(o.small[i]) / b)
         }
-        for k in Set(other.keys).union(o.other.keys) {
+        // In order: a Set's order changes from process to process, and with it the sum's last bits.
+        for k in Set(other.keys).union(o.other.keys).sorted() {
             s += abs(Double(other[k] ?? 0) / a - Double(o.other[k] ?? 0) / b)
         }
         return s / 2
