@@ -62,10 +62,15 @@ public struct RawTable: Sendable {
     }
 
     /// The code in a cell: `nil` when empty, the text for text columns, the number otherwise.
-    public func code(row: Int, column: Int) -> Code? {
-        let v = codes[row, column]
+    public func code(row: Int, column: Int) -> Code? { code(value: codes[row, column], column: column) }
+
+    /// The code a cell of `column` holding `v` stands for (see `code(row:column:)`).
+    public func code(value v: Double, column: Int) -> Code? {
         if v.isNaN { return nil }
-        if let dict = dictionaries[column] { return Code(token: dict[Int(v)]) }
+        if let dict = dictionaries[column] {
+            // An index outside the dictionary is no cell's (lookup tables ask about every code).
+            return dict.indices.contains(Int(v)) ? Code(token: dict[Int(v)]) : nil
+        }
         if v == v.rounded(), abs(v) < 1e15 { return .number(Int(v)) }
         return .text(String(v))
     }

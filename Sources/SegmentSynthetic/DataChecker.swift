@@ -57,8 +57,13 @@ public struct DataCheck: Codable, Sendable {
         var devs: [ColumnDeviation] = []
         for name in AZDIASReference.completeMarginals.sorted() {
             guard let col = schema.index(of: name), let ref = AZDIASReference.marginals[name] else { continue }
+            // Each distinct code counted once (the column's codes are counted, not its rows read).
             var observed: [String: Int] = [:]
-            for r in 0..<n { observed[table.code(row: r, column: col)?.description ?? "<empty>", default: 0] += 1 }
+            let counted = table.codes.valueCounts(column: col)
+            if counted.empty > 0 { observed["<empty>", default: 0] += counted.empty }
+            for (v, c) in zip(counted.values, counted.counts) {
+                observed[table.code(value: v, column: col)?.description ?? "<empty>", default: 0] += c
+            }
             var tv = 0.0, worst = ("", 0.0, 0.0, -1.0), noise = 0.0
             var seen = Set<String>()
             for m in ref {
@@ -80,11 +85,15 @@ public struct DataCheck: Codable, Sendable {
         }
         marginals = devs.sorted { $0.totalVariation > $1.totalVariation }
 
-        // Relations.
-        func text(_ r: Int, _ name: String) -> String? {
-            guard let c = schema.index(of: name) else { return nil }
-            return table.code(row: r, column: c)?.description
+        // Relations. The columns they read, each cell's code as text, made once per column (a
+        // code's text is made once, not once per row).
+        var described: [String: [String?]] = [:]
+        for name in ["GREEN_AVANTGARDE", "PRAEGENDE_JUGENDJAHRE", "LP_STATUS_FEIN", "LP_STATUS_GROB", "LP_FAMILIE_FEIN",
+                     "LP_FAMILIE_GROB", "CAMEO_DEU_2015", "CAMEO_DEUG_2015", "CAMEO_INTL_2015"] {
+            guard let c = schema.index(of: name) else { continue }
+            described[name] = table.codes.mapped(column: c) { table.code(value: $0, column: c)?.description }
         }
+        func text(_ r: Int, _ name: String) -> String? { described[name]?[r] ?? nil }
         var rels: [Relation] = []
         func check(_ name: String, _ test: (Int) -> Bool?) {
             var checked = 0, bad = 0, first: Int?
@@ -122,24 +131,17 @@ public struct DataCheck: Codable, Sendable {
         // Per-row missing counts over the 79 kept columns.
         let kept = schema.features.enumerated().filter { !Self.outlierColumns.contains($0.element.name) }
         let missingSets: [(Int, Set<String>)] = kept.map { ($0.offset, Set($0.element.missingCodes.map(\.description))) }
-        var complete = 0, high = 0
-        for r in 0..<n {
-            var m = 0
-            for (c, codes) in missingSets {
-                if let code = table.code(row: r, column: c) {
-                    if codes.contains(code.description) { m += 1 }
-                } else {
-                    m += 1
-                }
-            }
-            if m == 0 { complete += 1 }
-            if m >= 33 { high += 1 }
+        let perRow = table.codes.countPerRow(columns: missingSets.map(\.0), threads: ProcessInfoCompat.activeProcessorCount) { k, v in
+            guard let code = table.code(value: v, column: missingSets[k].0) else { return true }
+            return missingSets[k].1.contains(code.description)
         }
+        let complete = perRow.filter { $0 == 0 }.count, high = perRow.filter { $0 >= 33 }.count
         completeRowShare = Double(complete) / Double(max(n, 1))
         highMissingRowShare = Double(high) / Double(max(n, 1))
         var g5 = 0
         if let c = schema.index(of: "GEBAEUDETYP") {
-            for r in 0..<n where table.code(row: r, column: c) == .number(5) { g5 += 1 }
+            let counted = table.codes.valueCounts(column: c)
+            for (v, count) in zip(counted.values, counted.counts) where table.code(value: v, column: c) == .number(5) { g5 += count }
         }
         gebaeudetyp5Rows = g5
     }

@@ -237,6 +237,16 @@ public struct CodeColumns: Sendable {
         }
     }
 
+    /// `f` of every cell of column `c`, in row order; `f` is evaluated once per code of an `Int8`
+    /// or `Int16` column.
+    public func mapped<T>(column c: Int, _ f: (Double) -> T) -> [T] {
+        let table = lookupTable(column: c, f)
+        return [T](unsafeUninitializedCapacity: rows) { buffer, count in
+            map(column: c, rows: nil, range: 0..<rows, table: table, stride: 1, into: buffer.baseAddress!, f)
+            count = rows
+        }
+    }
+
     /// The distinct values of column `c` with how often each occurs, ascending, and the number of
     /// empty cells: from a count per code for `Int8` and `Int16` columns, by sorting otherwise (0 and
     /// -0 counted as one value).
