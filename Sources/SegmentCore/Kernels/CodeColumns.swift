@@ -207,8 +207,10 @@ public struct CodeColumns: Sendable {
         }
     }
 
-    /// `out[i * stride] = f(cell)` for the cells of column `c` in `rows` (a list, any order, or
-    /// nil for `range`), through `table` (`lookupTable(column:_:)`) where the column has one.
+    /// Initializes `out[i * stride]` to `f(cell)` for the cells of column `c` in `rows` (a list,
+    /// any order, or nil for `range`), through `table` (`lookupTable(column:_:)`) where the column
+    /// has one. `out` is uninitialized memory or holds a trivial type (whose old values need no
+    /// release).
     package func map<T>(column c: Int, rows list: UnsafeBufferPointer<Int>?, range: Range<Int>, table: [T]?,
                         stride: Int, into out: UnsafeMutablePointer<T>, _ f: (Double) -> T) {
         @inline(__always)
@@ -216,10 +218,10 @@ public struct CodeColumns: Sendable {
             a.withUnsafeBufferPointer { a in
                 let base = a.baseAddress!
                 if let list {
-                    for (i, r) in list.enumerated() { out[i * stride] = t[Int(base[r]) &- Int(S.min)] }
+                    for (i, r) in list.enumerated() { (out + i * stride).initialize(to: t[Int(base[r]) &- Int(S.min)]) }
                 } else {
                     var i = 0
-                    for r in range { out[i * stride] = t[Int(base[r]) &- Int(S.min)]; i += 1 }
+                    for r in range { (out + i * stride).initialize(to: t[Int(base[r]) &- Int(S.min)]); i += 1 }
                 }
             }
         }
@@ -229,10 +231,10 @@ public struct CodeColumns: Sendable {
         default:
             let column = storage[c]
             if let list {
-                for (i, r) in list.enumerated() { out[i * stride] = f(column[r]) }
+                for (i, r) in list.enumerated() { (out + i * stride).initialize(to: f(column[r])) }
             } else {
                 var i = 0
-                for r in range { out[i * stride] = f(column[r]); i += 1 }
+                for r in range { (out + i * stride).initialize(to: f(column[r])); i += 1 }
             }
         }
     }
