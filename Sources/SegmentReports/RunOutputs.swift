@@ -44,11 +44,13 @@ public enum RunOutputs {
                              exportMatrices: Bool, threads: Int = 1) throws {
         try StagedFolder.replace(directory, ours: ownNames) { folder in
             func write(_ name: String, _ bytes: [UInt8]) throws { try AtomicFile.write(bytes, to: folder.path(name)) }
-            // The files are independent: each is rendered and written by one task, the population's
-            // assignments (the largest, about 60 MB, itself rendered in row blocks on `threads`
-            // workers) first, while the other worker takes the rest.
+            // The population's assignments (about 60 MB) are rendered first, in row blocks on
+            // `threads` workers; then the files are written by one task each, that one first, while
+            // the other workers render and write the rest. (Rendering it inside a task, beside the
+            // others, ran its row blocks on one core: the stage took 0.39 s against 0.28.)
+            let population = AssignmentsCSV.render(result.population, comparison: result.comparison, threads: threads)
             let tasks: [() throws -> Void] = [
-                { try write("population_assignments.csv", AssignmentsCSV.render(result.population, comparison: result.comparison, threads: threads)) },
+                { try write("population_assignments.csv", population) },
                 { try write("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison, threads: 1)) },
                 { try write("model.json", try SegmentJSON.fileBytes(result.fitted)) },
                 { try write("summary.json", try SegmentJSON.fileBytes(summary)) },
