@@ -296,7 +296,11 @@ public struct CSVLoader: Sendable {
         let segmentRows = self.segmentRows
         let bytes = UncheckedSendable(base)
         let chunks = Parallel.map(starts.count - 1, workers: threads, schedule: .dynamic) { c in
-            Self.countLines(bytes.value, from: starts[c], to: starts[c + 1], segmentRows: segmentRows)
+            let counted = Self.countLines(bytes.value, from: starts[c], to: starts[c + 1], segmentRows: segmentRows)
+            // Counted: its pages need not stay mapped until the parse reads them again (they stay in
+            // the page cache). Kept, a whole 1 GB file was resident at once, the full layout's peak.
+            file.release(offset: starts[c], length: starts[c + 1] - starts[c])
+            return counted
         }
         // Number the lines and rows in file order.
         var line = 2, rows = 0
