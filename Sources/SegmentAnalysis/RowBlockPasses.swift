@@ -19,8 +19,13 @@ import SegmentModels
 /// bits; the blocks and their order are fixed, so the result does not depend on the thread count.
 /// `segment run --export-matrices`, which writes the cleaned matrix, takes the one-matrix path.
 enum RowBlockPasses {
-    /// Rows per block: whole ColumnScan blocks, ~69 MB of cleaned rows at 131 features.
-    static let blockRows = 4 * ColumnScan.blockRows
+    /// Rows per block: whole ColumnScan blocks, at most four (65,536 rows, ~69 MB of cleaned rows
+    /// at the subset's 131 features) and fewer for wider recipes, so a block stays within 72 MiB:
+    /// at the full layout's ~450 features four scan blocks took 236 MB, most of that run's peak.
+    static func blockRows(features p: Int) -> Int {
+        let budget = 72 << 20
+        return max(1, min(4, budget / max(1, p * 8 * ColumnScan.blockRows))) * ColumnScan.blockRows
+    }
 
     struct Result {
         var imputer: Imputer.Model
@@ -33,9 +38,10 @@ enum RowBlockPasses {
     /// `tooLarge(j)`: the error for feature `j`, whose scaled values (or statistics) are not finite
     /// or beyond 1e150.
     static func run(_ prepared: PreparedTable, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
-                    threads: Int, blockRows: Int = RowBlockPasses.blockRows, tooLarge: (Int) -> Error) throws -> Result {
-        precondition(blockRows > 0 && blockRows % ColumnScan.blockRows == 0, "row blocks must be whole scan blocks")
+                    threads: Int, blockRows: Int? = nil, tooLarge: (Int) -> Error) throws -> Result {
         let n = prepared.lowRows.count, p = prepared.featureCount
+        let blockRows = blockRows ?? Self.blockRows(features: p)
+        precondition(blockRows > 0 && blockRows % ColumnScan.blockRows == 0, "row blocks must be whole scan blocks")
         let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min(n, $0 + blockRows) }
         // Pass 1: statistics of the unimputed values, and the codes the recipe never saw.
         var scan: ColumnScan.Partial?
