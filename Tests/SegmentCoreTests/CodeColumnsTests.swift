@@ -34,7 +34,7 @@ struct CodeColumnsTests {
         }
     }
 
-    @Test("tiles by range, by row list and by column decode the same cells as the subscript")
+    @Test("a tile of rows decodes the same cells as the subscript")
     func decodes() {
         let m = Self.rowMajor(Self.columns)
         let codes = CodeColumns(m)
@@ -43,20 +43,6 @@ struct CodeColumnsTests {
         var tile = [Double](repeating: 0, count: 4 * p)
         codes.decode(rows: 2..<6, into: &tile)
         for i in 0..<4 { for c in 0..<p { #expect(same(tile[i * p + c], m[2 + i, c])) } }
-        let list = [6, 0, 3, 3]
-        codes.decode(rows: list[...], into: &tile)
-        for (i, r) in list.enumerated() { for c in 0..<p { #expect(same(tile[i * p + c], m[r, c])) } }
-        var column = [Double](repeating: 0, count: 5)
-        for c in 0..<p {
-            codes.decode(column: c, rows: 1..<6, into: &column)
-            for i in 0..<5 { #expect(same(column[i], m[1 + i, c])) }
-        }
-        // Tiles over row blocks cover every row once, in order.
-        let sums = codes.mapTiles(RowBlocks(rows: m.rows, threads: 2, minRows: 2), tileRows: 2, initial: { [Int]() }) { rows, cells, seen in
-            for i in 0..<rows.count { #expect(same(cells[i * p + 3], m[rows.lowerBound + i, 3])) }
-            seen += Array(rows)
-        }
-        #expect(sums.joined().elementsEqual(0..<m.rows))
     }
 
     @Test("chunks of different widths join at the widest, and a remapped dictionary column widens as its indices need")
@@ -72,9 +58,6 @@ struct CodeColumnsTests {
         let first = (0..<5).map { joined[$0, 0] }, second = (0..<5).map { joined[$0, 1] }
         #expect(first[0] == 1 && first[1] == 2 && first[2].isNaN && first[3] == 300 && first[4].isNaN)
         #expect(second == [0, 1, 2, 5, 200])
-        // A subset of rows, in a new order.
-        let picked = joined.rows(at: [3, 0])
-        #expect(picked.rows == 2 && picked[0, 0] == 300 && picked[1, 1] == 0)
     }
 
     @Test("counts per code, flags per row and mapped cells agree with the cells read one by one, whatever the width")

@@ -4,9 +4,10 @@
 ///
 /// The demographics files hold small integer codes and dictionary indices of text codes, so the
 /// subset's population takes 1 byte a cell instead of a `Double`'s 8 (76 MB instead of 606 MB): the
-/// run's peak memory and the page faults that fill it shrink with it. Readers get the cells back as
-/// `Double`s in row-major tiles (`decode`), a few hundred rows at a time, which stay in cache while
-/// the reader's own loop goes over them; the stored codes are never widened in full.
+/// run's peak memory and the page faults that fill it shrink with it. Most readers never widen a
+/// cell: they count codes (`valueCounts`), or look each code up in a table made once per column
+/// from their own function of the value (`lookupTable`, `map`, `countPerRow`, `bits`); `decode`
+/// widens a tile of rows to `Double`s where a reader needs the values themselves.
 ///
 /// Written by hand: no package here stores typed columns (a data-frame library would be a far larger
 /// dependency for the one job of holding codes compactly).
@@ -80,16 +81,6 @@ public struct CodeColumns: Sendable {
         }
     }
 
-    private init(rows: Int, storage: [Column]) {
-        self.rows = rows
-        self.storage = storage
-    }
-
-    /// The table with only the given rows, in the given order (a sample, a split).
-    public func rows(at indices: [Int]) -> CodeColumns {
-        CodeColumns(rows: indices.count, storage: storage.map { $0.gathered(indices) })
-    }
-
     // MARK: - decoding into tiles
 
     /// Rows `rows` of every column, as `Double`s in row-major order, into `tile` (which must hold
@@ -114,83 +105,12 @@ public struct CodeColumns: Sendable {
         }
     }
 
-    /// The rows `indices` (any order) of every column, as `decode(rows:)` lays them out.
-    public func decode(rows indices: ArraySlice<Int>, into tile: inout [Double]) {
-        precondition(tile.count >= indices.count * columns, "CodeColumns.decode: tile \(tile.count)")
-        let p = columns
-        tile.withUnsafeMutableBufferPointer { out in
-            let o = out.baseAddress!
-            indices.withUnsafeBufferPointer { idx in
-                for c in 0..<p {
-                    switch storage[c] {
-                    case let .int8(a): a.withUnsafeBufferPointer { Self.gather($0.baseAddress!, idx, o + c, p) }
-                    case let .int16(a): a.withUnsafeBufferPointer { Self.gather($0.baseAddress!, idx, o + c, p) }
-                    case let .int32(a): a.withUnsafeBufferPointer { Self.gather($0.baseAddress!, idx, o + c, p) }
-                    case let .double(a): a.withUnsafeBufferPointer { s in
-                        for (i, r) in idx.enumerated() { o[c + i * p] = s[r] }
-                    }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Rows `rows` of one column as `Double`s into `out` (which must hold `rows.count` values).
-    public func decode(column c: Int, rows range: Range<Int>, into out: inout [Double]) {
-        precondition(range.lowerBound >= 0 && range.upperBound <= rows && out.count >= range.count,
-                     "CodeColumns.decode: rows \(range) of \(rows), buffer \(out.count)")
-        let n = range.count, first = range.lowerBound
-        out.withUnsafeMutableBufferPointer { buffer in
-            let o = buffer.baseAddress!
-            switch storage[c] {
-            case let .int8(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o, 1) }
-            case let .int16(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o, 1) }
-            case let .int32(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o, 1) }
-            case let .double(a): a.withUnsafeBufferPointer { s in for i in 0..<n { o[i] = s[first + i] } }
-            }
-        }
-    }
-
-    /// `body(rows, tile)` for each run of at most `tileRows` rows of `block`, in order, `tile`
-    /// holding the run's cells row-major (as `decode(rows:)`).
-    public func forEachTile(of block: Range<Int>, tileRows: Int = 512, _ body: (Range<Int>, Span<Double>) -> Void) {
-        var tile = [Double](repeating: 0, count: Swift.min(tileRows, Swift.max(1, block.count)) * columns)
-        var start = block.lowerBound
-        while start < block.upperBound {
-            let end = Swift.min(block.upperBound, start + tileRows)
-            decode(rows: start..<end, into: &tile)
-            body(start..<end, tile.span)
-            start = end
-        }
-    }
-
-    /// For each row block of `blocks` (in parallel), a state from `initial()` updated by
-    /// `body(rows, tile, &state)` over the block's tiles (see `forEachTile`); the states in block
-    /// order, for the caller to merge in that order.
-    public func mapTiles<T>(_ blocks: RowBlocks, tileRows: Int = 512, initial: () -> T,
-                            _ body: (Range<Int>, Span<Double>, inout T) -> Void) -> [T] {
-        blocks.map { block in
-            var state = initial()
-            forEachTile(of: block, tileRows: tileRows) { rows, tile in body(rows, tile, &state) }
-            return state
-        }
-    }
-
     @inline(__always)
     private static func widen<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, _ n: Int,
                                                                     _ out: UnsafeMutablePointer<Double>, _ stride: Int) {
         for i in 0..<n {
             let v = src[i]
             out[i * stride] = v == T.min ? .nan : Double(Int(truncatingIfNeeded: v))
-        }
-    }
-
-    @inline(__always)
-    private static func gather<T: FixedWidthInteger & SignedInteger>(_ src: UnsafePointer<T>, _ rows: UnsafeBufferPointer<Int>,
-                                                                     _ out: UnsafeMutablePointer<Double>, _ stride: Int) {
-        for (i, r) in rows.enumerated() {
-            let v = src[r]
-            out[i * stride] = v == T.min ? .nan : Double(v)
         }
     }
 
@@ -516,15 +436,6 @@ extension CodeColumns.Column {
         case .int16: return .int16(join { if case let .int16(a) = $0 { a } else { [] } })
         case .int32: return .int32(join { if case let .int32(a) = $0 { a } else { [] } })
         case .double: return .double(join { if case let .double(a) = $0 { a } else { [] } })
-        }
-    }
-
-    func gathered(_ indices: [Int]) -> CodeColumns.Column {
-        switch self {
-        case let .int8(a): .int8(indices.map { a[$0] })
-        case let .int16(a): .int16(indices.map { a[$0] })
-        case let .int32(a): .int32(indices.map { a[$0] })
-        case let .double(a): .double(indices.map { a[$0] })
         }
     }
 }
