@@ -11,7 +11,7 @@ import SegmentCore
 /// Two passes over the file's bytes (mapped read-only, see `InputFile`), neither of which builds a
 /// `String` per cell:
 /// 1. a parallel scan counts the data rows and records the byte offset of every `segmentRows`-th
-///    row, so the result can be allocated once at its exact size;
+///    row, so the rows can be shared out in segments whose line numbers are known;
 /// 2. the segments are parsed in parallel, each worker taking an equal share of the rows (`plan`),
 ///    each segment into the worker's buffer of doubles and from there into compact columns
 ///    (`CodeColumns`), which are joined at the end. Peak memory is about twice the compact table
@@ -142,8 +142,8 @@ public struct CSVLoader: Sendable {
         // The first `segmentRows` rows of each worker's share are parsed first, and the text codes
         // found there (sorted) seed every other segment's dictionaries. Codes in the seeds then
         // have the same index in every later segment, and where no segment finds a new code the
-        // indices are already the final ones: the pass that would remap every row runs only over
-        // the first segments.
+        // indices are already the final ones: only the segments whose local indices differ (the
+        // first ones, mostly) have their text columns remapped.
         func parseSegments(_ plans: [[Int]], seeds: [[String]]) {
             let seeds = UncheckedSendable(seeds)
             // Each worker parses a segment into its own buffer of doubles (every cell is written
