@@ -39,28 +39,49 @@ package struct RecodeTables: Sendable {
         }
     }
 
+    /// Each kept column's class (and, where a feature reads it, value) of every code its width
+    /// can hold, for the byte- and short-wide columns of `values` (`CodeColumns.lookupTable`): made
+    /// once per table, not per block of rows (a short column's table has 65,536 entries).
+    package struct Lookups: Sendable {
+        let classes: [[Int32]?]
+        let values: [[Double]?]
+    }
+
+    /// The lookup tables of `values`' kept columns.
+    package func lookups(_ values: CodeColumns) -> Lookups {
+        let readsValue = self.readsValue
+        return withPointers { ptr in
+            Lookups(classes: columns.indices.map { c in values.lookupTable(column: columns[c]) { ptr.classify($0, c) } },
+                    values: columns.indices.map { c in readsValue[c] ? values.lookupTable(column: columns[c]) { $0 } : nil })
+        }
+    }
+
+    /// Which kept columns a feature reads the value of (not only the class).
+    private var readsValue: [Bool] {
+        var reads = [Bool](repeating: false, count: columns.count)
+        for j in kinds.indices where kinds[j] == .value && !isText[source[j]] { reads[source[j]] = true }
+        return reads
+    }
+
     /// Fills `matrix` (rows.count x features) from the given raw rows; returns, per feature, how many
-    /// cells held a code the recipe never saw.
+    /// cells held a code the recipe never saw. `lookups`: `lookups(values)`.
     ///
     /// A tile of rows at a time: each kept column's classes (and values, where a feature reads them)
     /// go into the tile column by column, through a table per code for the byte- and short-wide
     /// columns (one load a cell, no decoding), then each row's features are read from the tile.
-    package func fill(_ matrix: inout Matrix, from values: CodeColumns, rows: [Int], threads: Int) -> [Int] {
+    package func fill(_ matrix: inout Matrix, from values: CodeColumns, rows: [Int], lookups: Lookups, threads: Int) -> [Int] {
         let k = columns.count, f = kinds.count
         let count = rows.count
         let workers = max(1, min(threads, count / 8192 + 1))
         var unknown = [Int](repeating: 0, count: workers * f)
-        // Which kept columns a feature reads the value of (not only the class).
-        var readsValue = [Bool](repeating: false, count: k)
-        for j in 0..<f where kinds[j] == .value && !isText[source[j]] { readsValue[source[j]] = true }
+        let readsValue = self.readsValue
         // The features by kind: (feature, kept column[, table offset or wanted class]).
         let valueFeatures = (0..<f).filter { kinds[$0] == .value && !isText[source[$0]] }.map { ($0, source[$0]) }
         let textValueFeatures = (0..<f).filter { kinds[$0] == .value && isText[source[$0]] }
         let lookupFeatures = (0..<f).filter { kinds[$0] == .lookup }.map { ($0, source[$0], tableOffset[$0]) }
         let dummyFeatures = (0..<f).filter { kinds[$0] == .dummy }.map { ($0, source[$0], want[$0]) }
         withPointers { ptr in
-            let classTables = (0..<k).map { c in values.lookupTable(column: columns[c]) { ptr.classify($0, c) } }
-            let valueTables = (0..<k).map { c in readsValue[c] ? values.lookupTable(column: columns[c]) { $0 } : nil }
+            let classTables = lookups.classes, valueTables = lookups.values
             let ptrBox = UncheckedSendable(ptr)
             matrix.withUnsafeMutableBufferPointer { out in
                 let outBox = UncheckedSendable(out.baseAddress!)

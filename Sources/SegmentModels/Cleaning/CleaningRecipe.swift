@@ -321,7 +321,8 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         var lowRows: [Int] = []
         lowRows.reserveCapacity(n)
         for r in 0..<n where everyRow || Int(perRow[r]) <= rowThreshold { lowRows.append(r) }
-        return PreparedTable(table: table, compiled: compiled, features: features, lowRows: lowRows, missingPerRow: perRow)
+        return PreparedTable(table: table, compiled: compiled, lookups: compiled.lookups(for: table), features: features,
+                             lowRows: lowRows, missingPerRow: perRow)
     }
 
     /// Per column (by schema index, or by position in `columns` when given), the codes present in
@@ -407,6 +408,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
 public struct PreparedTable: Sendable {
     let table: RawTable
     let compiled: CompiledPlan
+    let lookups: RecodeTables.Lookups
     let features: [OutputFeature]
     /// The original row number (0-based) of each cleaned row.
     public let lowRows: [Int]
@@ -430,7 +432,7 @@ public struct PreparedTable: Sendable {
         if matrix.rows != rows.count || matrix.columns != features.count {
             matrix = Matrix(uninitializedRows: rows.count, columns: features.count)
         }
-        return compiled.fill(&matrix, from: table, rows: Array(lowRows[rows]), threads: threads)
+        return compiled.fill(&matrix, from: table, rows: Array(lowRows[rows]), lookups: lookups, threads: threads)
     }
 
     /// Warnings: codes the recipe never saw, per source column (a dummy group counts a row once),

@@ -76,7 +76,10 @@ struct CompiledPlan: Sendable {
 
     /// Fills `matrix` (rows.count x features) from the given raw rows; returns, per feature, how many
     /// cells held a code the recipe never saw.
-    func fill(_ matrix: inout Matrix, from table: RawTable, rows: [Int], threads: Int) -> [Int] {
-        tables.fill(&matrix, from: table.codes, rows: rows, threads: threads)
+    func fill(_ matrix: inout Matrix, from table: RawTable, rows: [Int], lookups: RecodeTables.Lookups, threads: Int) -> [Int] {
+        tables.fill(&matrix, from: table.codes, rows: rows, lookups: lookups, threads: threads)
     }
+
+    /// The per-code tables `fill` reads `table`'s cells through (made once per table).
+    func lookups(for table: RawTable) -> RecodeTables.Lookups { tables.lookups(table.codes) }
 }
