@@ -301,9 +301,7 @@ public struct CodeColumns: Sendable {
         public init(rowMajor values: [Double], rows: Int, columns p: Int) {
             precondition(values.count >= rows * p, "CodeColumns.Chunk: \(values.count) values for \(rows) x \(p)")
             self.rows = rows
-            // One pass in row order for each column's range, then the columns written a tile of
-            // rows at a time (a column at a time over the whole chunk would read a cache line per
-            // value).
+            // One pass in row order for each column's range, which decides its width.
             var lo = [Double](repeating: .infinity, count: p), hi = [Double](repeating: -.infinity, count: p)
             var inexact = [UInt8](repeating: 0, count: p)
             values.withUnsafeBufferPointer { v in

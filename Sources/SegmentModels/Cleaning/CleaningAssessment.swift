@@ -135,7 +135,8 @@ public struct CleaningAssessment: Codable, Sendable {
         let differences = Parallel.map(kept.count, workers: cores, schedule: .dynamic) { k -> GroupDifference in
             let c = kept[k]
             let counted = table.codes.valueCounts(column: c, group: group, groups: 2)
-            var low = CodeHistogram(), high = CodeHistogram()
+            // The present (not missing) values' counts in each group, aligned by value, ascending.
+            var low: [Int] = [], high: [Int] = []
             // An empty cell is missing (`isMissing(.nan)` holds for every column).
             var lowMiss = counted.empty[0], highMiss = counted.empty[1]
             for (i, v) in counted.values.enumerated() {
@@ -143,43 +144,20 @@ public struct CleaningAssessment: Codable, Sendable {
                     lowMiss += counted.counts[0][i]
                     highMiss += counted.counts[1][i]
                 } else {
-                    low.add(v, count: counted.counts[0][i])
-                    high.add(v, count: counted.counts[1][i])
+                    low.append(counted.counts[0][i])
+                    high.append(counted.counts[1][i])
                 }
             }
-            let tv: Double? = high.total >= 30 && low.total >= 30 ? low.totalVariation(high) : nil
-            let lowRows = low.total + lowMiss, highRows = high.total + highMiss
+            let lowPresent = low.reduce(0, +), highPresent = high.reduce(0, +)
+            // Total variation distance between the two groups' distributions of present values.
+            let tv: Double? = highPresent >= 30 && lowPresent >= 30
+                ? zip(low, high).reduce(0.0) { $0 + abs(Double($1.0) / Double(lowPresent) - Double($1.1) / Double(highPresent)) } / 2
+                : nil
+            let lowRows = lowPresent + lowMiss, highRows = highPresent + highMiss
             return GroupDifference(column: table.schema.features[c].name, totalVariation: tv,
                                    missingShareLow: lowRows > 0 ? Double(lowMiss) / Double(lowRows) : 0,
                                    missingShareHigh: highRows > 0 ? Double(highMiss) / Double(highRows) : 0)
         }
         return differences.sorted { ($0.totalVariation ?? -1) > ($1.totalVariation ?? -1) }
-    }
-}
-/// Counts of values: small integers in an array, anything else in a dictionary.
-struct CodeHistogram {
-    static let low = -16, size = 4_112
-    var small = [Int](repeating: 0, count: CodeHistogram.size)
-    var other: [Double: Int] = [:]
-    var total = 0
-
-    /// Counts `v` `count` times.
-    mutating func add(_ v: Double, count: Int = 1) {
-        guard count > 0 else { return }
-        total += count
-        if let i = Int(exactly: v), i >= Self.low, i < Self.low + Self.size { small[i - Self.low] += count } else { other[v, default: 0] += count }
-    }
-
-    func totalVariation(_ o: CodeHistogram) -> Double {
-        var s = 0.0
-        let a = Double(total), b = Double(o.total)
-        for i in 0..<Self.size where small[i] != 0 || o.small[i] != 0 {
-            s += abs(Double(small[i]) / a - Double(o.small[i]) / b)
-        }
-        // In order: a Set's order changes from process to process, and with it the sum's last bits.
-        for k in Set(other.keys).union(o.other.keys).sorted() {
-            s += abs(Double(other[k] ?? 0) / a - Double(o.other[k] ?? 0) / b)
-        }
-        return s / 2
     }
 }
