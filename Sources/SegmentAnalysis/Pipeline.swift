@@ -159,6 +159,9 @@ public struct Pipeline {
     public var threads: Int
     /// Called with a stage name and a fraction done (the sweep reports per k).
     public var progress: ((String, Double) -> Void)?
+    /// The processes of an `mpirun` the k-means iterations are spread over (nil: this one alone).
+    /// Every process runs the whole pipeline; the results are the same bits as one process's.
+    public var processes: (any ProcessGroup)?
 
     public init(config: PipelineConfig, backend: any LinearAlgebraBackend, threads: Int) {
         self.config = config
@@ -312,7 +315,7 @@ public struct Pipeline {
                 let sweep = KSweep(ks: range.lowerBound...upper, nInit: config.sweepNInit, maxIterations: config.maxIterations,
                                    tolerance: config.tolerance, seed: config.seed, threads: threads,
                                    silhouetteSample: config.silhouetteSample, algorithm: config.kmeansAlgorithm,
-                                   start: config.sweepStart)
+                                   start: config.sweepStart, group: processes)
                 (sweepResult, sweepCentres) = try sweep.runKeepingCentres(
                     data, backend: backend, customers: customerData.rows > 0 ? customerData : nil) { done, total in
                     self.progress?("k sweep", Double(done) / Double(total))
@@ -324,7 +327,7 @@ public struct Pipeline {
         guard k <= projected.rows else { throw KMeansError.tooFewRows(rows: projected.rows, clusters: k) }
         progress?("k-means", 0)
         let km = KMeans(clusters: k, nInit: config.nInit, maxIterations: config.maxIterations, tolerance: config.tolerance,
-                        seed: config.seed, threads: threads, algorithm: config.kmeansAlgorithm)
+                        seed: config.seed, threads: threads, algorithm: config.kmeansAlgorithm, group: processes)
         // The sweep's solution at this k is one more start: the final fit is then never worse than
         // the sweep's, whose warm starts often find a lower optimum than fresh seeds.
         let (model, labels, distances) = try km.fitWithDistances(projected, backend: backend,

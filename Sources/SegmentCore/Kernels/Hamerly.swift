@@ -13,16 +13,22 @@ import Foundation
 /// cluster, so an iteration late in a fit reads the two bounds of most rows and little else.
 ///
 /// Chunks are fixed (`DistanceStep.chunkRows`), each chunk is handled by one worker in row order, and the
-/// chunk sums are combined in chunk order: the result does not depend on the thread count.
+/// chunk sums are combined in chunk order: the result does not depend on the thread count. Spread
+/// over a `ProcessGroup`, each process computes the chunks of its share and the chunk sums are
+/// gathered after every assignment step, so every process combines the same sums in the same
+/// order: the result does not depend on the number of processes either.
 /// scikit-learn's `algorithm="elkan"` is the same idea with k lower bounds per row; Hamerly's single
 /// bound suits the low dimension of a PCA-reduced matrix and keeps the state at two numbers per row.
 package enum Hamerly {
     package static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
-                    backend: any LinearAlgebraBackend, threads: Int) throws -> KMeansRun {
+                    backend: any LinearAlgebraBackend, threads: Int, group: (any ProcessGroup)? = nil) throws -> KMeansRun {
         let n = x.rows, d = x.columns, k = start.rows
         let chunkRows = DistanceStep.chunkRows
         let chunks = (n + chunkRows - 1) / chunkRows
-        let workers = max(1, min(threads, chunks))
+        // The chunks this process computes: all of them, or its share of a group's.
+        let spread = group.flatMap { $0.size > 1 ? $0 : nil }
+        let owned = spread?.share(of: chunks) ?? 0..<chunks
+        let workers = max(1, min(threads, owned.count))
         var centers = start
         let labels = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
         let upper = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
@@ -73,8 +79,8 @@ package enum Hamerly {
                                 let cand = UnsafeMutablePointer<Int>.allocate(capacity: chunkRows)
                                 defer { tighten.deallocate(); bounds.deallocate(); cand.deallocate() }
                                 var gathered = Matrix(uninitializedRows: chunkRows, columns: d)
-                                var c = w
-                                while c < chunks {
+                                var c = owned.lowerBound + w
+                                while c < owned.upperBound {
                                     defer { c += workers }
                                     let lo = c * chunkRows, hi = min(n, lo + chunkRows)
                                     var count = 0
@@ -170,6 +176,11 @@ package enum Hamerly {
             }
             if let e = errors.compactMap({ $0 }).first { throw e }
             if finishing { break }
+            if let spread {
+                let anyEmpty = try exchange(spread, chunks: chunks, k: k, d: d, sums: partialSums, counts: partialCounts, moved: &moved)
+                // An empty cluster moves to the rows farthest from their centres: every label is needed.
+                if anyEmpty { try gather(spread, labels, rowsOf: chunks, chunkRows: chunkRows, n: n) }
+            }
 
             // The update step: the chunk sums combined in chunk order.
             var sums = Matrix(rows: k, columns: d)
@@ -215,8 +226,8 @@ package enum Hamerly {
                             let lB = UncheckedSendable(lb.baseAddress!), sB = UncheckedSendable(sb.baseAddress!)
                             let iB = UncheckedSendable(ib.baseAddress!)
                             parallelFor(workers) { w in
-                                var c = w
-                                while c < chunks {
+                                var c = owned.lowerBound + w
+                                while c < owned.upperBound {
                                     var total = 0.0
                                     for i in (c * chunkRows)..<min(n, (c + 1) * chunkRows) {
                                         let a = box.value.labels[i]
@@ -234,9 +245,54 @@ package enum Hamerly {
                 }
             }
         }
+        if let spread {
+            finalLabels = try gather(spread, finalLabels, rowsOf: chunks, chunkRows: chunkRows, n: n)
+            squared = try gather(spread, squared, rowsOf: chunks, chunkRows: chunkRows, n: n)
+            chunkInertia = try gather(spread, chunkInertia, rowsOf: chunks, chunkRows: 1, n: chunks)
+        }
         let inertia = chunkInertia.reduce(0, +)
         return KMeansRun(centers: centers, inertia: inertia, iterations: iterations, converged: converged,
                          relocated: relocated, inertiaHistory: [], labels: finalLabels, squaredDistances: squared)
+    }
+
+    /// Gathers every process's chunk sums, counts and moved rows into the local arrays (each
+    /// process's own are already there). Returns whether a cluster has no rows.
+    static func exchange(_ group: any ProcessGroup, chunks: Int, k: Int, d: Int, sums: UnsafeMutableBufferPointer<Double>,
+                         counts: UnsafeMutableBufferPointer<Int>, moved: inout [Int]) throws -> Bool {
+        let mine = group.share(of: chunks)
+        let ownSums = Array(sums[(mine.lowerBound * k * d)..<(mine.upperBound * k * d)])
+        let ownCounts = Array(counts[(mine.lowerBound * k)..<(mine.upperBound * k)]) + Array(moved[mine])
+        let allSums = try group.allGather(ownSums), allCounts = try group.allGather(ownCounts)
+        for r in 0..<group.size where r != group.rank {
+            let theirs = type(of: group).share(of: chunks, rank: r, size: group.size)
+            _ = UnsafeMutableBufferPointer(rebasing: sums[(theirs.lowerBound * k * d)..<(theirs.upperBound * k * d)])
+                .initialize(from: allSums[r])
+            let c = allCounts[r]
+            _ = UnsafeMutableBufferPointer(rebasing: counts[(theirs.lowerBound * k)..<(theirs.upperBound * k)])
+                .initialize(from: c[0..<(theirs.count * k)])
+            moved.replaceSubrange(theirs, with: c[(theirs.count * k)...])
+        }
+        var perCluster = [Int](repeating: 0, count: k)
+        for c in 0..<chunks { for j in 0..<k { perCluster[j] += counts[c * k + j] } }
+        return perCluster.contains(0)
+    }
+
+    /// Gathers the values of every process's chunks of rows (`chunkRows` each, `n` in all) into
+    /// `values`, which holds this process's own.
+    static func gather<T: BitwiseCopyable>(_ group: any ProcessGroup, _ values: UnsafeMutableBufferPointer<T>,
+                                           rowsOf chunks: Int, chunkRows: Int, n: Int) throws {
+        func rows(_ share: Range<Int>) -> Range<Int> { min(n, share.lowerBound * chunkRows)..<min(n, share.upperBound * chunkRows) }
+        let all = try group.allGather(Array(values[rows(group.share(of: chunks))]))
+        for r in 0..<group.size where r != group.rank {
+            let theirs = rows(type(of: group).share(of: chunks, rank: r, size: group.size))
+            _ = UnsafeMutableBufferPointer(rebasing: values[theirs]).initialize(from: all[r])
+        }
+    }
+
+    static func gather<T: BitwiseCopyable>(_ group: any ProcessGroup, _ values: [T], rowsOf chunks: Int, chunkRows: Int, n: Int) throws -> [T] {
+        var out = values
+        try out.withUnsafeMutableBufferPointer { try gather(group, $0, rowsOf: chunks, chunkRows: chunkRows, n: n) }
+        return out
     }
 
     /// For each centre, half the distance to the nearest other centre (infinite when k = 1).

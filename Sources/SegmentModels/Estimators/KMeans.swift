@@ -26,6 +26,10 @@ public struct KMeans: Sendable {
     public var seed: UInt64
     public var threads: Int
     public var algorithm: Algorithm
+    /// The processes the Hamerly iterations are spread over (nil: this one alone); the result is
+    /// the same bits either way (see `ProcessGroup`). Lloyd's iterations and the seeding run whole
+    /// in every process.
+    public var group: (any ProcessGroup)?
 
     /// How the Lloyd iterations are computed (the result is the same up to rounding).
     public enum Algorithm: String, Codable, Sendable, CaseIterable {
@@ -37,8 +41,9 @@ public struct KMeans: Sendable {
 
     public init(clusters: Int, nInit: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4,
                 seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount,
-                algorithm: Algorithm = .hamerly) {
+                algorithm: Algorithm = .hamerly, group: (any ProcessGroup)? = nil) {
         self.algorithm = algorithm
+        self.group = group
         self.clusters = clusters
         self.nInit = nInit
         self.maxIterations = maxIterations
@@ -160,7 +165,7 @@ public struct KMeans: Sendable {
                 ? try Lloyd.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
                                 backend: single, threads: threads)
                 : try Hamerly.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
-                                  backend: single, threads: threads)
+                                  backend: single, threads: threads, group: group)
             let model = Model(result, bestRun: run)
             if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels, result.squaredDistances) }
             progress?(run + 1, seeded + extraStarts.count)

@@ -32,6 +32,9 @@ public struct KSweep: Sendable {
     /// Seeded k-means++ runs with which the customer-information rule refits the k's it decides
     /// between (see `runKeepingCentres`); 0 reads the sweep's path alone.
     public var refitNInit: Int
+    /// The processes the fits' iterations are spread over (nil: this one alone); the result is the
+    /// same bits either way (see `ProcessGroup`).
+    public var group: (any ProcessGroup)?
 
     /// Where each k's fit starts from (see the type's documentation).
     public enum Start: String, Codable, Sendable, CaseIterable {
@@ -49,7 +52,9 @@ public struct KSweep: Sendable {
 
     public init(ks: ClosedRange<Int> = 2...20, nInit: Int = 1, maxIterations: Int = 300, tolerance: Double = 1e-4,
                 seed: UInt64 = 42, threads: Int = ProcessInfoCompat.activeProcessorCount, silhouetteSample: Int = 2_000,
-                algorithm: KMeans.Algorithm = .hamerly, start: Start = .warm, refitNInit: Int = 3) {
+                algorithm: KMeans.Algorithm = .hamerly, start: Start = .warm, refitNInit: Int = 3,
+                group: (any ProcessGroup)? = nil) {
+        self.group = group
         self.algorithm = algorithm
         self.start = start
         self.refitNInit = refitNInit
@@ -154,7 +159,7 @@ public struct KSweep: Sendable {
         var previous: (centers: Matrix, distances: [Double])?
         for (done, k) in ks.enumerated() {
             let km = KMeans(clusters: k, nInit: nInit, maxIterations: maxIterations, tolerance: tolerance,
-                            seed: seed, threads: threads, algorithm: algorithm)
+                            seed: seed, threads: threads, algorithm: algorithm, group: group)
             let starts: [Matrix]
             if start == .warm, let (centers, distances) = previous {
                 let squared = distances.map { $0 * $0 }
@@ -188,7 +193,7 @@ public struct KSweep: Sendable {
                 for k in todo {
                     let i = k - ks.lowerBound
                     let km = KMeans(clusters: k, nInit: refitNInit, maxIterations: maxIterations, tolerance: tolerance,
-                                    seed: seed &+ 0x5EED &+ UInt64(k), threads: threads, algorithm: algorithm)
+                                    seed: seed &+ 0x5EED &+ UInt64(k), threads: threads, algorithm: algorithm, group: group)
                     let fit = try km.fitWithDistances(x, backend: backend, prepared: prepared, starts: nil,
                                                       extraStarts: [centres[k]!])
                     if fit.model.inertia < points[i].inertia {

@@ -1,0 +1,43 @@
+/// The processes one run is spread over (Open MPI's ranks, through `SegmentMPI`), as the kernels
+/// see them: who this process is, how many there are, and one collective, `allGather`.
+///
+/// A kernel that splits its work over a group gives each rank a contiguous share of fixed blocks
+/// (`share(of:)`), computes the partial results of its own blocks exactly as a single process
+/// would compute them, and gathers every rank's partials; every rank then combines all of them in
+/// block order. The blocks do not depend on the number of processes, so neither do the results:
+/// they are the same bits as a single process's.
+///
+/// Every rank must make the same calls in the same order (collectives match by order); a rank
+/// that fails ends the whole group (`SegmentMPI` aborts it) rather than leaving the others
+/// waiting.
+public protocol ProcessGroup: Sendable {
+    /// This process's rank, 0..<size.
+    var rank: Int { get }
+    var size: Int { get }
+    /// Every rank's bytes, in rank order, on every rank.
+    func allGather(_ bytes: [UInt8]) throws -> [[UInt8]]
+}
+
+extension ProcessGroup {
+    /// The contiguous part of `0..<count` that this rank owns (rank order, sizes differing by at
+    /// most one).
+    public func share(of count: Int) -> Range<Int> { Self.share(of: count, rank: rank, size: size) }
+
+    public static func share(of count: Int, rank: Int, size: Int) -> Range<Int> {
+        (count * rank / size)..<(count * (rank + 1) / size)
+    }
+
+    /// `allGather` of plain values (numbers), in rank order.
+    public func allGather<T: BitwiseCopyable>(_ values: [T]) throws -> [[T]] {
+        let bytes = values.withUnsafeBytes { Array($0) }
+        return try allGather(bytes).map { part in
+            let count = part.count / MemoryLayout<T>.stride
+            return [T](unsafeUninitializedCapacity: count) { buffer, n in
+                part.withUnsafeBytes { raw in
+                    _ = raw.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
+                }
+                n = count
+            }
+        }
+    }
+}

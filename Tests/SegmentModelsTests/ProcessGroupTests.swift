@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import SegmentTestSupport
+@testable import SegmentCore
+@testable import SegmentModels
+
+/// Ranks played by threads of this process: `allGather` returns when every rank has given its part
+/// (what MPI_Allgatherv does across processes).
+final class ThreadRanks: @unchecked Sendable {
+    let size: Int
+    private let condition = NSCondition()
+    private var parts: [[UInt8]?]
+    private var arrived = 0, generation = 0
+    private var gathered: [[UInt8]] = []
+
+    init(size: Int) {
+        self.size = size
+        parts = Array(repeating: nil, count: size)
+    }
+
+    func gather(rank: Int, _ bytes: [UInt8]) -> [[UInt8]] {
+        condition.lock()
+        defer { condition.unlock() }
+        let mine = generation
+        parts[rank] = bytes
+        arrived += 1
+        if arrived == size {
+            gathered = parts.map { $0! }
+            parts = Array(repeating: nil, count: size)
+            arrived = 0
+            generation += 1
+            condition.broadcast()
+        } else {
+            // The next gathering cannot complete before this rank arrives for it: `gathered` stays.
+            while generation == mine { condition.wait() }
+        }
+        return gathered
+    }
+
+    struct Rank: ProcessGroup {
+        let rank: Int
+        let ranks: ThreadRanks
+        var size: Int { ranks.size }
+        func allGather(_ bytes: [UInt8]) throws -> [[UInt8]] { ranks.gather(rank: rank, bytes) }
+    }
+
+    /// Runs `body` once per rank, each on its own thread, and returns the results in rank order.
+    func run<T: Sendable>(_ body: @escaping @Sendable (Rank) throws -> T) throws -> [T] {
+        let results = UncheckedSendable(UnsafeMutableBufferPointer<Result<T, Error>?>.allocate(capacity: size))
+        results.value.initialize(repeating: nil)
+        defer { results.value.deallocate() }
+        let done = DispatchGroup()
+        for r in 0..<size {
+            done.enter()
+            Thread {
+                results.value[r] = Result { try body(Rank(rank: r, ranks: self)) }
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        return try results.value.map { try $0!.get() }
+    }
+}
+
+@Suite("k-means spread over processes")
+struct ProcessGroupTests {
+    @Test("each rank's share: contiguous, in rank order, covering every block once, sizes within one")
+    func shares() {
+        for count in [0, 1, 4, 49, 50] {
+            for size in 1...5 {
+                let parts = (0..<size).map { ThreadRanks.Rank.share(of: count, rank: $0, size: size) }
+                #expect(parts.first?.lowerBound == 0 && parts.last?.upperBound == count)
+                for (a, b) in zip(parts, parts.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+                let sizes = parts.map(\.count)
+                #expect(sizes.max()! - sizes.min()! <= 1)
+            }
+        }
+    }
+
+    /// Each rank is given the rows of its own chunks only (every other row NaN): it can only end
+    /// with the single process's bits if it computes its share alone and takes the rest from the
+    /// gathered chunk sums.
+    @Test("Hamerly over 2 and 3 ranks that hold only their own rows: the single process's labels, distances, centres and inertia, bit for bit",
+          arguments: [2, 3])
+    func hamerlySpread(ranks: Int) throws {
+        // 60,000 overlapping rows: four chunks (an odd split for three ranks), many iterations.
+        let (x, _) = blobs(k: 6, per: 10_000, dims: 5, spread: 6, seed: 21)
+        let start = x.rows(at: [3, 10_007, 20_011, 30_013, 40_017, 50_021])
+        let backend = SwiftBackend(threads: 1)
+        let single = try Hamerly.run(x, centers: start, xnorm: DistanceStep.rowNorms(x, threads: 2), maxIterations: 300,
+                                     tolAbs: 1e-9, backend: backend, threads: 2)
+        #expect(single.iterations >= 8 && single.relocated == 0)
+        let chunks = (x.rows + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows
+        let spread = try ThreadRanks(size: ranks).run { rank in
+            let mine = rank.share(of: chunks)
+            let own = (mine.lowerBound * DistanceStep.chunkRows)..<min(x.rows, mine.upperBound * DistanceStep.chunkRows)
+            var held = x
+            for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
+            return try Hamerly.run(held, centers: start, xnorm: DistanceStep.rowNorms(held, threads: 2), maxIterations: 300,
+                                   tolAbs: 1e-9, backend: backend, threads: 2, group: rank)
+        }
+        for (r, run) in spread.enumerated() {
+            #expect(run.iterations == single.iterations, "rank \(r)")
+            #expect(run.labels == single.labels, "rank \(r)")
+            #expect(run.squaredDistances.map(\.bitPattern) == single.squaredDistances.map(\.bitPattern), "rank \(r)")
+            #expect(run.centers.storage.map(\.bitPattern) == single.centers.storage.map(\.bitPattern), "rank \(r)")
+            #expect(run.inertia.bitPattern == single.inertia.bitPattern, "rank \(r)")
+        }
+    }
+}
