@@ -60,13 +60,14 @@ help:
 	@echo "make clean      remove build products"
 
 # The headers are the test: if a C compiler can see <cblas.h>, <lapacke.h> and <zlib.h> (the zip
-# container of the DIAS .xlsx files, through CompressNIO and ZIPFoundation) and libxml2 is there (Foundation's XML
-# parser), nothing is installed.
-DEB_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev libxml2
+# container of the DIAS .xlsx files, through CompressNIO and ZIPFoundation), libxml2 is there (Foundation's XML
+# parser) and pkg-config finds Open MPI with its mpirun (`mpirun -np N segment run`), nothing is installed.
+DEB_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev libxml2 libopenmpi-dev openmpi-bin pkg-config
 deps:
 	@if printf '#include <cblas.h>\n#include <lapacke.h>\n#include <zlib.h>\n' | cc -E -x c - >/dev/null 2>&1 \
-	    && ldconfig -p 2>/dev/null | grep -q 'libxml2\.so\.2'; then \
-	  echo "deps: OpenBLAS, LAPACKE, zlib and libxml2 present"; \
+	    && ldconfig -p 2>/dev/null | grep -q 'libxml2\.so\.2' \
+	    && pkg-config --exists ompi-c 2>/dev/null && command -v mpirun >/dev/null; then \
+	  echo "deps: OpenBLAS, LAPACKE, zlib, libxml2 and Open MPI present"; \
 	else \
 	  echo "deps: installing $(DEB_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && \

@@ -13,6 +13,8 @@
 //   SegmentReports      HTML/SVG, Markdown, JSON, CSV and .npy writers
 //   SegmentSynthetic    the seeded stand-in generator and the checker (Core and Data only)
 //   SegmentBLAS         the ONLY module that imports COpenBLAS: the OpenBLAS/LAPACKE backend
+//   Modules/CMPI        system library: Open MPI's C interface through a module map (pkg-config ompi-c)
+//   SegmentMPI          the ONLY module that imports CMPI: the processes of an mpirun as a ProcessGroup
 //   segment             the user commands (swift-argument-parser), one file each
 //   segment-bench       the benchmarks, out of the shipped binary
 import PackageDescription
@@ -39,6 +41,12 @@ let package = Package(
             path: "Modules/COpenBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .systemLibrary(
+            name: "CMPI",
+            path: "Modules/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(name: "SegmentCore"),
         .target(name: "SegmentData", dependencies: ["SegmentCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                                                     .product(name: "CompressNIO", package: "compress-nio")]),
@@ -48,10 +56,11 @@ let package = Package(
                 dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis"]),
         .target(name: "SegmentSynthetic", dependencies: ["SegmentCore", "SegmentData"]),
         .target(name: "SegmentBLAS", dependencies: ["SegmentCore", "COpenBLAS"]),
+        .target(name: "SegmentMPI", dependencies: ["SegmentCore", "CMPI"]),
         .executableTarget(
             name: "segment",
             dependencies: ["SegmentCore", "SegmentData", "SegmentModels", "SegmentAnalysis",
-                           "SegmentReports", "SegmentSynthetic", "SegmentBLAS", argumentParser]
+                           "SegmentReports", "SegmentSynthetic", "SegmentBLAS", "SegmentMPI", argumentParser]
         ),
         .executableTarget(
             name: "segment-bench",

@@ -158,9 +158,13 @@ public struct RunInfo: Codable, Sendable {
     public var stageOrder: [String]
     public var totalSeconds: Double
     public var peakMemoryBytes: Int?
+    /// The processes of an `mpirun` the run was spread over (absent for a run on its own); the
+    /// timings and the peak memory are rank 0's.
+    public var processes: Int?
 
     public init(date: String, threads: Int, stageSeconds: [String: Double], stageOrder: [String],
-                totalSeconds: Double, peakMemoryBytes: Int?) {
+                totalSeconds: Double, peakMemoryBytes: Int?, processes: Int? = nil) {
+        self.processes = processes
         self.date = date
         self.threads = threads
         self.stageSeconds = stageSeconds

@@ -48,8 +48,8 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: "Field delimiter of the data files: ';' or ','; default: detected from the header.")
     var delimiter: String?
 
-    @Option(name: .long, help: "Worker threads.")
-    var threads: Int = ProcessInfoCompat.activeProcessorCount
+    @Option(name: .long, help: "Worker threads (default: the machine's cores, shared among the processes of an mpirun on it).")
+    var threads: Int = Processes.defaultThreads
 
     @Option(name: .long, help: "The data layout: auto (told from the header), subset (85 columns) or full (the 366-column capstone files).")
     var layout: LayoutChoice = .auto

@@ -49,11 +49,15 @@ struct Run: ParsableCommand {
     var force = false
 
     func run() throws {
-        try RunOutputs.prepare(output, force: force)
+        // Under mpirun every rank computes and rank 0 alone writes and prints (see Processes).
+        let world = try Processes.joinIfLaunched()
+        let leads = Processes.leads, quiet = self.quiet || !leads
+        if leads { try RunOutputs.prepare(output, force: force) }
         Interrupts.install()
         let config = model.config(cleaning: cleaning)
         let backend = makeBackend(model.backend, threads: self.input.threads)
         var pipeline = Pipeline(config: config, backend: backend, threads: self.input.threads)
+        pipeline.processes = world
         let progress = Progress(enabled: !quiet)
         pipeline.progress = { stage, fraction in progress.update(stage, fraction) }
         let started = DispatchTime.now().uptimeNanoseconds
@@ -73,6 +77,7 @@ struct Run: ParsableCommand {
                                       delimiter: self.input.delimiterByte, keepMatrices: exportMatrices,
                                       sampledSchema: input.layout == .full)
         progress.finish()
+        guard leads else { world?.finish(); return }
         let fingerprints = (FileFingerprint.of(path: population), FileFingerprint.of(path: customers))
         result.fitted.toolVersion = RunSummary.toolVersion
         result.fitted.inputFingerprints = ["population": fingerprints.0, "customers": fingerprints.1].compactMapValues { $0 }
@@ -90,7 +95,8 @@ struct Run: ParsableCommand {
         let total = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let info = RunInfo(date: ISO8601DateFormatter().string(from: Date()), threads: self.input.threads,
                            stageSeconds: Dictionary(result.timings, uniquingKeysWith: +), stageOrder: result.timings.map(\.0),
-                           totalSeconds: total, peakMemoryBytes: ProcessInfoCompat.peakResidentBytes)
+                           totalSeconds: total, peakMemoryBytes: ProcessInfoCompat.peakResidentBytes,
+                           processes: world.map(\.size))
         if let truth {
             // Into summary.json and the reports too, not only the terminal.
             summary.plantedARI = try PlantedTruth.load(truth).adjustedRandIndex(result.population.group)
@@ -131,6 +137,7 @@ struct Run: ParsableCommand {
                                                        Double(ProcessInfoCompat.peakResidentBytes ?? 0) / 1e6).utf8))
         }
         print("report: \(report)")
+        world?.finish()
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SegmentBLAS
 import SegmentCore
+import SegmentMPI
 import SegmentReports
 
 @main
@@ -18,9 +19,12 @@ struct Segment: ParsableCommand {
         OpenBLASRuntime.start()
         do {
             var command = try parseAsRoot()
+            if MPIWorld.launched() && !(command is Run) {
+                throw ValidationError("only `segment run` runs under mpirun; start the other commands on their own")
+            }
             try command.run()
         } catch {
-            exit(withError: AdvisedError.wording(error))
+            Processes.fail(AdvisedError.wording(error), command: Segment.self)
         }
     }
 }

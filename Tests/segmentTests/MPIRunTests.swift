@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import SegmentTestSupport
+@testable import SegmentReports
+
+/// `mpirun -np N segment run`: Open MPI's launcher (openmpi-bin, installed by `make deps`) starting
+/// the built binary N times on this machine.
+@Suite("mpirun: the run spread over processes", .serialized)
+struct MPIRunTests {
+    static let base = processTemporaryFolder("segment-mpi")
+
+    /// The launcher, run as this user may (root needs Open MPI's consent) and with more processes
+    /// than cores allowed.
+    func mpirun(_ processes: Int, _ args: [String]) throws -> Outcome {
+        let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(launcher, "no mpirun: `make deps` installs openmpi-bin"))
+        p.arguments = ["-np", String(processes), "--oversubscribe", segmentBinary()] + args
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test("mpirun -np 2 and -np 3 write every output of the single-process run, byte for byte")
+    func sameBytes() throws {
+        let data = Self.base + "/data"
+        // 60,000 rows: four k-means chunks, split 2/2 and 1/1/2.
+        let gen = try runBinary(["generate", "-o", data, "--population-rows", "60000", "--customer-rows", "12000", "--seed", "5"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        let args = ["run", "--population", data + "/azdias.csv", "--customers", data + "/customers.csv", "--quiet"]
+        let single = try runBinary(args + ["-o", Self.base + "/one"])
+        #expect(single.status == 0, "\(single.stderr)")
+        // run_info.json holds the timings and the date: every other file must be the same bytes.
+        let compared = RunOutputs.files.filter { $0 != "run_info.json" }
+        #expect(compared.contains("summary.json") && compared.contains("population_assignments.csv"))
+        for n in [2, 3] {
+            let out = Self.base + "/np\(n)"
+            let spread = try mpirun(n, args + ["-o", out])
+            #expect(spread.status == 0, "np \(n): \(spread.stderr)")
+            #expect(spread.stdout == single.stdout.replacingOccurrences(of: Self.base + "/one", with: out), "np \(n): rank 0 alone prints")
+            for f in compared {
+                let a = try Data(contentsOf: URL(fileURLWithPath: Self.base + "/one/" + f))
+                let b = try Data(contentsOf: URL(fileURLWithPath: out + "/" + f))
+                #expect(a == b, "np \(n): \(f) differs")
+            }
+            let info = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/run_info.json"))) as? [String: Any]
+            #expect(info?["processes"] as? Int == n)
+        }
+    }
+
+    @Test("a failing run under mpirun: every rank stops, the error names the file, the exit is not 0, nothing is written")
+    func failureStopsEveryRank() throws {
+        let out = Self.base + "/failed"
+        let r = try mpirun(2, ["run", "--population", Self.base + "/absent.csv", "--customers", Self.base + "/absent.csv",
+                               "-o", out, "--quiet"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("absent.csv: cannot open the file"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("the other commands refuse to run under mpirun, before touching anything")
+    func onlyRun() throws {
+        let out = Self.base + "/generated"
+        let r = try mpirun(2, ["generate", "-o", out, "--population-rows", "100", "--customer-rows", "10"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("only `segment run` runs under mpirun"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+}
