@@ -9,6 +9,17 @@ import SegmentCore
 public final class MPIWorld: ProcessGroup, @unchecked Sendable {
     public let rank: Int
     public let size: Int
+    /// What the collectives cost this rank so far: the communication a run spent (run_info.json).
+    public private(set) var traffic = Traffic()
+
+    public struct Traffic: Sendable, Equatable {
+        /// `allGather` calls.
+        public var calls = 0
+        /// Bytes this rank received from all ranks (its own part included).
+        public var bytesGathered = 0
+        /// Wall-clock seconds inside the collectives, waiting for the slowest rank included.
+        public var seconds = 0.0
+    }
 
     /// Whether this process was started by an MPI launcher: Open MPI's `mpirun` sets
     /// `OMPI_COMM_WORLD_SIZE`, a PMIx launcher (`srun --mpi=pmix`) `PMIX_RANK`.
@@ -40,6 +51,11 @@ public final class MPIWorld: ProcessGroup, @unchecked Sendable {
     public func allGather(_ bytes: [UInt8]) throws -> [[UInt8]] {
         guard bytes.count <= Int(Int32.max) else { throw MPIError(call: "MPI_Allgatherv", code: nil,
             detail: "rank \(rank) has \(bytes.count) bytes to send; one message is limited to \(Int32.max)") }
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            traffic.calls += 1
+            traffic.seconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        }
         var mine = Int32(bytes.count)
         var counts = [Int32](repeating: 0, count: size)
         try Self.check(MPI_Allgather(&mine, 1, segment_mpi_int(), &counts, 1, segment_mpi_int(), segment_mpi_comm_world()),
@@ -52,6 +68,7 @@ public final class MPIWorld: ProcessGroup, @unchecked Sendable {
             offsets[r] = Int32(total)
             total += Int(counts[r])
         }
+        traffic.bytesGathered += total
         var all = [UInt8](repeating: 0, count: total)
         try bytes.withUnsafeBytes { send in
             try all.withUnsafeMutableBytes { receive in

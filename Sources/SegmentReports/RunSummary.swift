@@ -161,10 +161,26 @@ public struct RunInfo: Codable, Sendable {
     /// The processes of an `mpirun` the run was spread over (absent for a run on its own); the
     /// timings and the peak memory are rank 0's.
     public var processes: Int?
+    /// Rank 0's communication under `mpirun`: the gathers of the k-means chunk sums and labels.
+    public var communication: Communication?
+
+    public struct Communication: Codable, Sendable {
+        public var gathers: Int
+        public var bytesGathered: Int
+        /// Seconds inside the gathers, waiting for the slowest rank included.
+        public var seconds: Double
+
+        public init(gathers: Int, bytesGathered: Int, seconds: Double) {
+            self.gathers = gathers
+            self.bytesGathered = bytesGathered
+            self.seconds = seconds
+        }
+    }
 
     public init(date: String, threads: Int, stageSeconds: [String: Double], stageOrder: [String],
-                totalSeconds: Double, peakMemoryBytes: Int?, processes: Int? = nil) {
+                totalSeconds: Double, peakMemoryBytes: Int?, processes: Int? = nil, communication: Communication? = nil) {
         self.processes = processes
+        self.communication = communication
         self.date = date
         self.threads = threads
         self.stageSeconds = stageSeconds

@@ -96,7 +96,9 @@ struct Run: ParsableCommand {
         let info = RunInfo(date: ISO8601DateFormatter().string(from: Date()), threads: self.input.threads,
                            stageSeconds: Dictionary(result.timings, uniquingKeysWith: +), stageOrder: result.timings.map(\.0),
                            totalSeconds: total, peakMemoryBytes: ProcessInfoCompat.peakResidentBytes,
-                           processes: world.map(\.size))
+                           processes: world.map(\.size),
+                           communication: world.map { RunInfo.Communication(gathers: $0.traffic.calls, bytesGathered: $0.traffic.bytesGathered,
+                                                                            seconds: $0.traffic.seconds) })
         if let truth {
             // Into summary.json and the reports too, not only the terminal.
             summary.plantedARI = try PlantedTruth.load(truth).adjustedRandIndex(result.population.group)

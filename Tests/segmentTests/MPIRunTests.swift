@@ -53,6 +53,10 @@ struct MPIRunTests {
             }
             let info = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/run_info.json"))) as? [String: Any]
             #expect(info?["processes"] as? Int == n)
+            // Every k-means step gathers the chunk sums: many gathers, and more bytes than one fit's labels.
+            let communication = info?["communication"] as? [String: Any]
+            #expect((communication?["gathers"] as? Int ?? 0) > 20 && (communication?["bytesGathered"] as? Int ?? 0) > 4 * 60_000,
+                    "\(String(describing: communication))")
         }
     }
 
