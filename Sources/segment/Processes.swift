@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SegmentCore
+import SegmentData
 import SegmentMPI
 
 /// `mpirun -np N segment run ...`: the processes an MPI launcher started, seen from the commands.
@@ -32,11 +33,45 @@ enum Processes {
         max(1, ProcessInfoCompat.activeProcessorCount / (MPIWorld.launched() ? MPIWorld.localProcesses() ?? 1 : 1))
     }
 
+    /// Every rank must read the same data with the same settings: otherwise the ranks' gathers would
+    /// not match, or would match and mix two data sets. Each rank's settings and the fingerprints of
+    /// its files (size and sampled hash, `FileFingerprint`) are compared with rank 0's; every rank
+    /// meets the same error. The paths may differ (each machine's own copy of the data).
+    static func checkSameInputs(_ world: MPIWorld, files: [(role: String, path: String)], settings: Data) throws {
+        var mine: [String] = [String(decoding: settings, as: UTF8.self)]
+        for (role, path) in files {
+            guard let print = FileFingerprint.of(path: path) else {
+                throw SameInputsError("rank \(world.rank) of \(world.size): \(path): under mpirun the \(role) must be a regular file that every process reads")
+            }
+            mine += [path, print]
+        }
+        let all = try world.allGather(Array(try JSONEncoder().encode(mine))).map { try JSONDecoder().decode([String].self, from: Data($0)) }
+        let first = all[0]
+        for (r, theirs) in all.enumerated().dropFirst() where theirs != first {
+            if theirs[0] != first[0] {
+                throw SameInputsError("rank \(r) of \(world.size) was given other settings than rank 0: every process of an mpirun needs the same flags")
+            }
+            for (i, (role, _)) in files.enumerated() where theirs[2 + 2 * i] != first[2 + 2 * i] {
+                throw SameInputsError("rank \(r) of \(world.size) reads another \(role) file than rank 0 (\(theirs[1 + 2 * i]): \(theirs[2 + 2 * i]); rank 0's \(first[1 + 2 * i]): \(first[2 + 2 * i])): every process must read the same data")
+            }
+        }
+    }
+
+    /// An error every rank meets alike (from gathered facts): rank 0 alone says it.
+    struct SameInputsError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
     /// A failed command under a launcher: the error with the rank that met it, then every rank ends.
     static func fail(_ error: Error, command: any ParsableCommand.Type) -> Never {
         guard let world, world.size > 1 else { command.exit(withError: error) }
         let message = command.fullMessage(for: error)
-        FileHandle.standardError.write(Data("rank \(world.rank) of \(world.size): \(message)\n".utf8))
+        if !(error is SameInputsError) {
+            FileHandle.standardError.write(Data("rank \(world.rank) of \(world.size): \(message)\n".utf8))
+        } else if world.rank == 0 {
+            FileHandle.standardError.write(Data("\(message)\n".utf8))
+        }
         let code = command.exitCode(for: error).rawValue
         world.abort(exitCode: code == 0 ? 1 : code)
     }

@@ -52,9 +52,9 @@ struct Run: ParsableCommand {
         // Under mpirun every rank computes and rank 0 alone writes and prints (see Processes).
         let world = try Processes.joinIfLaunched()
         let leads = Processes.leads, quiet = self.quiet || !leads
+        let config = model.config(cleaning: cleaning)
         if leads { try RunOutputs.prepare(output, force: force) }
         Interrupts.install()
-        let config = model.config(cleaning: cleaning)
         let backend = makeBackend(model.backend, threads: self.input.threads)
         var pipeline = Pipeline(config: config, backend: backend, threads: self.input.threads)
         pipeline.processes = world
@@ -62,6 +62,14 @@ struct Run: ParsableCommand {
         pipeline.progress = { stage, fraction in progress.update(stage, fraction) }
         let started = DispatchTime.now().uptimeNanoseconds
         let input = try self.input.schema(for: population)
+        if let world, world.size > 1 {
+            let files = [("population", population), ("customers", customers)] + (self.input.features.map { [("feature summary", $0)] } ?? [])
+                + input.metadataFiles.map { ("metadata", $0) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            try Processes.checkSameInputs(world, files: files, settings: try encoder.encode(config)
+                                          + Data("\(model.backend) \(self.input.layout) \(self.input.delimiter ?? "")".utf8))
+        }
         if let decisions = input.decisions, !quiet {
             let placed = decisions.filter { $0.type != nil }.count
             let bySource = Dictionary(grouping: decisions.filter { $0.type != nil }, by: \.source).mapValues(\.count)

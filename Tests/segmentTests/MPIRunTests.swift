@@ -12,10 +12,19 @@ struct MPIRunTests {
     /// The launcher, run as this user may (root needs Open MPI's consent) and with more processes
     /// than cores allowed.
     func mpirun(_ processes: Int, _ args: [String]) throws -> Outcome {
+        try mpirun(["-np", String(processes), "--oversubscribe", segmentBinary()] + args)
+    }
+
+    /// Each rank with its own arguments (MPI's `prog1 args : prog2 args`), one process each.
+    func mpirun(ranks: [[String]]) throws -> Outcome {
+        try mpirun(["--oversubscribe"] + ranks.enumerated().flatMap { i, args in (i > 0 ? [":"] : []) + ["-np", "1", segmentBinary()] + args })
+    }
+
+    func mpirun(_ arguments: [String]) throws -> Outcome {
         let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try #require(launcher, "no mpirun: `make deps` installs openmpi-bin"))
-        p.arguments = ["-np", String(processes), "--oversubscribe", segmentBinary()] + args
+        p.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
@@ -58,6 +67,38 @@ struct MPIRunTests {
             #expect((communication?["gathers"] as? Int ?? 0) > 20 && (communication?["bytesGathered"] as? Int ?? 0) > 4 * 60_000,
                     "\(String(describing: communication))")
         }
+    }
+
+    @Test("every rank must read the same data with the same flags: a copy elsewhere is fine, another file or another flag is a clear error")
+    func sameInputsOnEveryRank() throws {
+        let data = Self.base + "/small", other = Self.base + "/other", copy = Self.base + "/copy"
+        for (folder, seed) in [(data, "7"), (other, "8")] {
+            let gen = try runBinary(["generate", "-o", folder, "--population-rows", "20000", "--customer-rows", "4000", "--seed", seed])
+            #expect(gen.status == 0, "\(gen.stderr)")
+        }
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: data, toPath: copy)
+        func run(_ folder: String, _ out: String, _ extra: [String] = []) -> [String] {
+            ["run", "--population", folder + "/azdias.csv", "--customers", folder + "/customers.csv", "-o", out, "--quiet"] + extra
+        }
+        // Each machine's own copy: the same bytes at another path.
+        let single = try runBinary(run(data, Self.base + "/small-one"))
+        #expect(single.status == 0, "\(single.stderr)")
+        let copies = try mpirun(ranks: [run(data, Self.base + "/small-np2"), run(copy, Self.base + "/small-np2")])
+        #expect(copies.status == 0, "\(copies.stderr)")
+        for f in ["summary.json", "population_assignments.csv"] {
+            #expect(FileManager.default.contents(atPath: Self.base + "/small-one/" + f) == FileManager.default.contents(atPath: Self.base + "/small-np2/" + f), "\(f)")
+        }
+        // Another population file on rank 1.
+        let mixed = try mpirun(ranks: [run(data, Self.base + "/mixed"), run(other, Self.base + "/mixed")])
+        #expect(mixed.status != 0)
+        #expect(mixed.stderr.contains("rank 1 of 2 reads another population file than rank 0 (\(other)/azdias.csv"), "\(mixed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: Self.base + "/mixed"))
+        // Another flag on rank 1.
+        let flags = try mpirun(ranks: [run(data, Self.base + "/flags"), run(data, Self.base + "/flags", ["--k", "4"])])
+        #expect(flags.status != 0)
+        #expect(flags.stderr.contains("rank 1 of 2 was given other settings than rank 0"), "\(flags.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: Self.base + "/flags"))
     }
 
     @Test("a failing run under mpirun: every rank stops, the error names the file, the exit is not 0, nothing is written")
