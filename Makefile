@@ -40,7 +40,7 @@ BENCH_OUT  ?= bench/results.jsonl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_DIR = $(shell $(SWIFT) build -c release $(SWIFTFLAGS) --show-bin-path)
 
-.PHONY: help deps browser-deps build test data run bench bench-notebook bench-full bench-response fidelity torture fuzz fuzz-build install uninstall clean report-shots
+.PHONY: help deps browser-deps build test data run bench bench-notebook bench-scale bench-full bench-response fidelity torture fuzz fuzz-build install uninstall clean report-shots
 
 help:
 	@echo "make deps       install what the build needs if missing (Debian: $(DEB_PACKAGES))"
@@ -50,6 +50,7 @@ help:
 	@echo "                make run LAYOUT=full: the 366-column capstone files in data-full/ (generated if absent)"
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
+	@echo "make bench-scale  $(SCALE_ROWS) rows: segment alone and under mpirun, against scikit-learn's partial_fit estimators (~20 min)"
 	@echo "make bench-full the full capstone layout against pandas + scikit-learn on the same files (~16 GB)"
 	@echo "make bench-response  segment train against LightGBM and scikit-learn on the same features and folds, over seeds $(RESPONSE_SEEDS)"
 	@echo "make report-shots  screenshots of $(OUT)/report.html at 400 and 1400 px in $(OUT)/shots (headless Chromium), with the layout check"
@@ -126,6 +127,20 @@ bench-notebook: build $(DATA)/azdias.csv
 	@$(MAKE) --no-print-directory $(VENV)/bin/python
 	@echo '{"benchmark": "whole workflow against the notebook", "date": "'$$(date -u +%FT%TZ)'", "result": '"$$($(VENV)/bin/python bench/notebook.py \
 	  --segment $(BIN_DIR)/segment --population "$(POPULATION)" --customers "$(CUSTOMERS)" --features "$(or $(FEATURES),$(DATA)/feature_summary.csv)" --threads $(THREADS))"'}' | tee -a $(BENCH_OUT)
+
+# A population beyond the notebook (bench/scale.py): SCALE_ROWS generated once into SCALE_DATA, then
+# segment run in one process, under mpirun -np SCALE_PROCESSES, and the scikit-learn way for data
+# beyond memory (pandas chunks, StandardScaler / IncrementalPCA / MiniBatchKMeans partial_fit), with
+# each side's time, peak memory and inertia. One JSON line appended to $(BENCH_OUT). Long: about
+# 20 minutes and 17 GB of memory at the default 20 M rows (docs/scale.md).
+SCALE_ROWS      ?= 20000000
+SCALE_DATA      ?= .build/scale-$(SCALE_ROWS)
+SCALE_PROCESSES ?= 2
+bench-scale: build
+	@$(MAKE) --no-print-directory $(VENV)/bin/python
+	@[ -f $(SCALE_DATA)/azdias.csv ] || $(BIN_DIR)/segment generate --output $(SCALE_DATA) --seed $(SEED) --population-rows $(SCALE_ROWS)
+	@echo '{"benchmark": "scale", "date": "'$$(date -u +%FT%TZ)'", "rows": $(SCALE_ROWS), "result": '"$$($(VENV)/bin/python bench/scale.py \
+	  --segment $(BIN_DIR)/segment --data $(SCALE_DATA) --processes $(SCALE_PROCESSES))"'}' | tee -a $(BENCH_OUT)
 
 # The full capstone layout side by side (bench/full_layout.py): segment run against a pandas +
 # scikit-learn notebook doing the same steps on the same generated files, then scikit-learn's PCA

@@ -23,6 +23,8 @@ from sklearn.decomposition import PCA
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
+from notebook_steps import derive, read_summary, to_nan
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--segment", required=True, help="the segment binary")
 ap.add_argument("--population", required=True)
@@ -59,49 +61,17 @@ def lap(name):
 
 azdias = pd.read_csv(a.population, sep=";")
 customers = pd.read_csv(a.customers, sep=";")
-feat = pd.read_csv(a.features, sep=";")
 lap("read_csv")
 
-def parse_codes(text):
-    items = [x.strip() for x in str(text).strip("[]").split(",") if x.strip()]
-    return [int(x) if x.lstrip("-").isdigit() else x for x in items]
-codes = {r.attribute: parse_codes(r.missing_or_unknown) for r in feat.itertuples()}
-kinds = dict(zip(feat.attribute, feat.type))
+codes, kinds = read_summary(a.features)
 
-def to_nan(df):
-    for col, cs in codes.items():
-        if col in df and cs:
-            df[col] = df[col].mask(df[col].isin(cs + [str(c) for c in cs]))
-    return df
-
-decade = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 7: 3, 8: 4, 9: 4, 10: 5, 11: 5, 12: 5, 13: 5, 14: 6, 15: 6}
-movement = {1: 1, 2: 0, 3: 1, 4: 0, 5: 1, 6: 0, 7: 0, 8: 1, 9: 0, 10: 1, 11: 0, 12: 1, 13: 0, 14: 1, 15: 0}
 
 def reencode(df):
-    df = df.drop(columns=[c for c in dropped if c in df])
-    if "OST_WEST_KZ" in df:
-        df["OST_WEST_KZ"] = df["OST_WEST_KZ"].map({"W": 1, "O": 0})
-    if "PRAEGENDE_JUGENDJAHRE" in df:
-        df["PRAEGENDE_JUGENDJAHRE_DECADE"] = df["PRAEGENDE_JUGENDJAHRE"].map(decade)
-        df["PRAEGENDE_JUGENDJAHRE_MOVEMENT"] = df["PRAEGENDE_JUGENDJAHRE"].map(movement)
-    if "CAMEO_INTL_2015" in df:
-        v = pd.to_numeric(df["CAMEO_INTL_2015"], errors="coerce")
-        df["CAMEO_INTL_2015_WEALTH"] = v // 10
-        df["CAMEO_INTL_2015_LIFE_STAGE"] = v % 10
-    if "WOHNLAGE" in df:
-        w = df["WOHNLAGE"]
-        df["WOHNLAGE_RURAL"] = w.isin([7, 8]).astype(float).where(w.notna())
-        df["WOHNLAGE_QUALITY"] = w.where(w.between(1, 5))
-    if "PLZ8_BAUMAX" in df:
-        b = df["PLZ8_BAUMAX"]
-        df["PLZ8_BAUMAX_FAMILY"] = b.where(b.between(1, 4))
-        df["PLZ8_BAUMAX_BUSINESS"] = (b == 5).astype(float).where(b.notna())
-    mixed = [c for c in df if kinds.get(c) == "mixed"]
-    df = df.drop(columns=mixed)
+    df = derive(df.drop(columns=[c for c in dropped if c in df]), kinds)
     multi = [c for c in df if kinds.get(c) == "categorical" and df[c].nunique() > 2]
     return pd.get_dummies(df, columns=multi, dtype=float)
 
-azdias = to_nan(azdias)
+azdias = to_nan(azdias, codes)
 lap("codes to NaN")
 row_missing = azdias.drop(columns=[c for c in dropped if c in azdias]).isna().sum(axis=1)
 low = azdias[row_missing <= threshold]
@@ -121,7 +91,7 @@ inertias = [KMeans(n_clusters=j, random_state=42).fit(sample).inertia_ for j in 
 lap("elbow k=2..20")
 km = KMeans(n_clusters=k, n_init=n_init, random_state=42).fit(p)
 lap("final KMeans")
-c = to_nan(customers.drop(columns=[col for col in customers if col not in codes]))
+c = to_nan(customers.drop(columns=[col for col in customers if col not in codes]), codes)
 c_missing = c.drop(columns=[col for col in dropped if col in c]).isna().sum(axis=1)
 c_low = reencode(c[c_missing <= threshold]).reindex(columns=x.columns, fill_value=0)
 c_labels = km.predict(pca.transform(scaler.transform(imputer.transform(c_low))))

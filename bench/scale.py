@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""A population too large for the notebook, side by side (make bench-scale).
+
+1. `segment run` in one process, default flags, every output written: wall clock and peak memory.
+2. The same under `mpirun -np N`: wall clock, rank 0's communication (run_info.json), and
+   whether every output but run_info.json is the same bytes as the single run's.
+3. The scikit-learn way for data beyond memory, on the same files: pandas reads the CSV in chunks
+   (`chunksize`), once per pass, and the estimators that learn in parts do the rest. The passes:
+   - value counts per column, giving the exact medians and the dummy columns;
+   - `StandardScaler.partial_fit`;
+   - `IncrementalPCA(30).partial_fit`;
+   - `MiniBatchKMeans(k).partial_fit` at segment's k;
+   - a last pass for the labels and the inertia.
+   The cleaning is the notebook's (bench/notebook.py): codes to NaN, segment's dropped columns
+   and row threshold (from its summary.json), the same re-encoding, and one-hot columns fixed by
+   the first pass.
+
+Prints one JSON line: each side's seconds and peak memory, and the inertia of each side's
+segments on its own projection.
+"""
+import argparse, json, os, resource, subprocess, tempfile, time, warnings
+
+import numpy as np
+import pandas as pd
+
+# A column with a text code in some chunks only is read as text there; clean() turns it back.
+warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--segment", required=True)
+ap.add_argument("--data", required=True, help="folder with azdias.csv, customers.csv, feature_summary.csv")
+ap.add_argument("--processes", type=int, default=2, help="mpirun -np (0 skips it)")
+ap.add_argument("--chunk-rows", type=int, default=500_000)
+ap.add_argument("--skip-sklearn", action="store_true")
+a = ap.parse_args()
+population, customers, features = (os.path.join(a.data, f) for f in ("azdias.csv", "customers.csv", "feature_summary.csv"))
+out = {"population_bytes": os.path.getsize(population)}
+
+
+def child_peak_mb():
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    args = ["run", "--population", population, "--customers", customers, "--features", features, "-q"]
+    t = time.perf_counter()
+    subprocess.run([a.segment] + args + ["--output", tmp + "/one"], check=True, stdout=subprocess.DEVNULL)
+    out["segment_seconds"] = time.perf_counter() - t
+    out["segment_peak_mb"] = child_peak_mb()
+    summary = json.load(open(tmp + "/one/summary.json"))
+    info = json.load(open(tmp + "/one/run_info.json"))
+    out["segment_stages"] = {k: round(v, 2) for k, v in info["stageSeconds"].items()}
+    out["segment_k"] = summary["kmeans"]["k"]
+    out["segment_inertia"] = summary["kmeans"]["inertia"]
+    out["rows_low_missing"] = summary["cleaning"]["assessment"]["lowMissingRows"]
+    if a.processes > 1:
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        t = time.perf_counter()
+        subprocess.run(["mpirun", "-np", str(a.processes), "--oversubscribe", a.segment] + args + ["--output", tmp + "/many"],
+                       check=True, stdout=subprocess.DEVNULL, env=env)
+        out["mpirun_processes"] = a.processes
+        out["mpirun_seconds"] = time.perf_counter() - t
+        many = json.load(open(tmp + "/many/run_info.json"))
+        out["mpirun_rank0_peak_mb"] = many["peakMemoryBytes"] / 1e6
+        out["mpirun_communication"] = many.get("communication")
+        out["mpirun_stages"] = {k: round(v, 2) for k, v in many["stageSeconds"].items()}
+        out["mpirun_same_bytes"] = all(
+            open(f"{tmp}/one/{f}", "rb").read() == open(f"{tmp}/many/{f}", "rb").read()
+            for f in os.listdir(tmp + "/one") if f != "run_info.json")
+
+if a.skip_sklearn:
+    print(json.dumps(out))
+    raise SystemExit
+
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.decomposition import IncrementalPCA
+from sklearn.preprocessing import StandardScaler
+
+from notebook_steps import derive, read_summary, to_nan
+
+dropped = [d["name"] for d in summary["cleaning"]["droppedColumns"]]
+threshold = summary["cleaning"]["assessment"]["rowThreshold"]
+k = summary["kmeans"]["k"]
+codes, kinds = read_summary(features)
+
+
+def clean(df):
+    """A chunk, as the notebook cleans the whole frame, up to (not including) the one-hot step."""
+    df = to_nan(df, codes)
+    for c in df.columns:
+        # A column whose chunk held a text code ('X') is read as text: its numbers back to numbers.
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            number = pd.to_numeric(df[c], errors="coerce")
+            if number.notna().sum() == df[c].notna().sum():
+                df[c] = number
+    df = df.drop(columns=[c for c in dropped if c in df])
+    return derive(df[df.isna().sum(axis=1) <= threshold], kinds)
+
+
+def chunks():
+    for df in pd.read_csv(population, sep=";", chunksize=a.chunk_rows):
+        yield clean(df)
+
+
+steps = {}
+clock = start = time.perf_counter()
+
+
+def lap(name):
+    global clock
+    now = time.perf_counter()
+    steps[name] = round(now - clock, 2)
+    clock = now
+
+
+# Pass 1: value counts per column: the medians (exact, the values are small codes) and the dummies.
+counts = {}
+for df in chunks():
+    for c in df:
+        vc = df[c].value_counts()
+        counts[c] = vc if c not in counts else counts[c].add(vc, fill_value=0)
+multi = sorted(c for c in counts if kinds.get(c) == "categorical" and len(counts[c]) > 2)
+dummies = {c: sorted(counts[c].index) for c in multi}
+plain = [c for c in counts if c not in multi]
+
+
+def median(vc):
+    vc = vc.sort_index()
+    cum = vc.cumsum().to_numpy()
+    total = cum[-1]
+    lo = vc.index[np.searchsorted(cum, (total + 1) // 2)]
+    hi = vc.index[np.searchsorted(cum, total // 2 + 1)]
+    return (lo + hi) / 2
+
+
+medians = {c: median(counts[c]) for c in plain}
+lap("pass 1: value counts (medians, dummy columns)")
+
+
+def matrix(df):
+    x = df[plain].astype(float).fillna(medians).to_numpy()
+    parts = [x] + [(df[c].to_numpy()[:, None] == np.array(dummies[c])[None, :]).astype(float) for c in multi]
+    return np.hstack(parts)
+
+
+scaler = StandardScaler()
+for df in chunks():
+    scaler.partial_fit(matrix(df))
+lap("pass 2: StandardScaler.partial_fit")
+ipca = IncrementalPCA(n_components=30)
+for df in chunks():
+    ipca.partial_fit(scaler.transform(matrix(df)))
+lap("pass 3: IncrementalPCA.partial_fit")
+mbk = MiniBatchKMeans(n_clusters=k, random_state=42, n_init=3, batch_size=4096)
+for df in chunks():
+    mbk.partial_fit(ipca.transform(scaler.transform(matrix(df))))
+lap("pass 4: MiniBatchKMeans.partial_fit")
+inertia, rows = 0.0, 0
+for df in chunks():
+    p = ipca.transform(scaler.transform(matrix(df)))
+    d = mbk.transform(p).min(axis=1)
+    inertia += float((d * d).sum())
+    rows += len(p)
+lap("pass 5: labels and inertia")
+
+out["sklearn_seconds"] = time.perf_counter() - start
+out["sklearn_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["sklearn_steps"] = steps
+out["sklearn_features"] = len(plain) + sum(len(v) for v in dummies.values())
+out["sklearn_rows"] = rows
+out["sklearn_inertia"] = inertia
+out["speedup"] = out["sklearn_seconds"] / out["segment_seconds"]
+out["inertia_ratio"] = out["segment_inertia"] / inertia
+print(json.dumps(out))
