@@ -22,7 +22,7 @@ struct AdvisedError: Error, CustomStringConvertible {
     let remedy: Remedy
 
     var description: String {
-        let text = (underlying as? CustomStringConvertible)?.description ?? "\(underlying)"
+        let text = "\(underlying)"   // its description, when it has one
         return remedy == .allowReplacing ? "\(text); \(remedy.advice)" : "\(text) (\(remedy.advice))"
     }
 

@@ -8,7 +8,7 @@ import SegmentCore
 struct InputFileTests {
     func temporaryFile(_ bytes: Int) -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("segment-input-\(getpid())-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: UInt8(ascii: "7"), count: bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: UInt8(ascii: "7"), count: bytes)), "cannot create \(path)")
         return path
     }
 

@@ -29,11 +29,13 @@ struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 @discardableResult
 func runBinary(_ args: [String]) throws -> Outcome { try runBinary(path: segmentBinary(), args) }
 
-/// Runs any program (the tool, or a script of the repository) and collects its outcome.
-func runBinary(path: String, _ args: [String]) throws -> Outcome {
+/// Runs any program (the tool, or a script of the repository) and collects its outcome;
+/// `environment` replaces this process's when given.
+func runBinary(path: String, _ args: [String], environment: [String: String]? = nil) throws -> Outcome {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
+    if let environment { p.environment = environment }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

@@ -40,7 +40,7 @@ final class FaultFixture: @unchecked Sendable {
 
     func bytesVariant(_ name: String, _ bytes: [UInt8]) -> String {
         let path = directory + "/\(name).csv"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot create \(path)")
         return path
     }
 }
@@ -346,7 +346,7 @@ struct FaultTests {
         let score = ["score", "--model", out + "/model.json", "--input", f.customers, "-o", scored, "-q"]
         #expect(try runBinary(score).status == 0)
         let before = try Data(contentsOf: URL(fileURLWithPath: scored))
-        FileManager.default.createFile(atPath: scored, contents: Data("mine".utf8))
+        #expect(FileManager.default.createFile(atPath: scored, contents: Data("mine".utf8)))
         let refused = try runBinary(score)
         #expect(refused.status == 1 && refused.stderr.contains("scored-force.csv: exists; use --force to replace it"), "\(refused.stderr)")
         #expect(try String(contentsOfFile: scored, encoding: .utf8) == "mine")

@@ -22,20 +22,11 @@ struct MPIRunTests {
 
     func mpirun(_ arguments: [String]) throws -> Outcome {
         let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(launcher, "no mpirun: `make deps` installs openmpi-bin"))
-        p.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return try runBinary(path: try #require(launcher, "no mpirun: `make deps` installs openmpi-bin"), arguments,
+                             environment: environment)
     }
 
     @Test("mpirun -np 2 and -np 3 write every output of the single-process run, byte for byte")

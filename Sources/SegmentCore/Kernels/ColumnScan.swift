@@ -210,7 +210,7 @@ package enum ColumnScan {
     static func finish(_ partial: Partial) -> Result {
         let p = partial.p, shift = partial.shift
         let blocks = partial.sums.count / max(1, p)
-        let groups = p / 8, tail = groups * 8, hSize = histogramSize, bins = smallMax + 1
+        let groups = p / 8, tail = groups * 8, hSize = histogramSize
         var count = [Double](repeating: 0, count: p), sum = count, sq = count
         for b in 0..<blocks {
             for j in 0..<p {

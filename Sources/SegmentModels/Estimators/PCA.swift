@@ -88,7 +88,7 @@ public struct PCA: Sendable {
 
     /// Fits on `x` (no NaN). Throws when `x` holds a NaN (the eigen-solver reports it).
     public func fit(_ x: Matrix, backend: any LinearAlgebraBackend) throws -> Model {
-        let n = x.rows, p = x.columns
+        let n = x.rows
         guard n >= 2 else {
             throw LinearAlgebraError.shapeMismatch(routine: "PCA", detail: "needs at least 2 rows, got \(n)")
         }
