@@ -19,6 +19,11 @@ import Foundation
 /// order: the result does not depend on the number of processes either.
 /// scikit-learn's `algorithm="elkan"` is the same idea with k lower bounds per row; Hamerly's single
 /// bound suits the low dimension of a PCA-reduced matrix and keeps the state at two numbers per row.
+/// Measured on the default data: Elkan's bounds (kept as floats relative to each centre's total
+/// drift, with and without this bound as a first filter) took twice Hamerly's time for the sweep
+/// and the final fit, and 2.6x at k = 20. The segments overlap, so about 30% of the rows need their
+/// exact distance in every step under either scheme, and walking k bounds per row costs more than
+/// the GEMM it saves. Lloyd is within 1.2x of Hamerly at k = 20: the steps are bound by reading rows.
 package enum Hamerly {
     package static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
                     backend: any LinearAlgebraBackend, threads: Int, group: (any ProcessGroup)? = nil) throws -> KMeansRun {
