@@ -80,10 +80,11 @@ struct ProcessGroupTests {
     /// Each rank is given the rows of its own chunks only (every other row NaN): it can only end
     /// with the single process's bits if it computes its share alone and takes the rest from the
     /// gathered chunk sums.
-    @Test("Hamerly over 2 and 3 ranks that hold only their own rows: the single process's labels, distances, centres and inertia, bit for bit",
-          arguments: [2, 3])
+    @Test("Hamerly over 2, 3 and 5 ranks that hold only their own rows: the single process's labels, distances, centres and inertia, bit for bit",
+          arguments: [2, 3, 5])
     func hamerlySpread(ranks: Int) throws {
-        // 60,000 overlapping rows: four chunks (an odd split for three ranks), many iterations.
+        // 60,000 overlapping rows: four chunks (an odd split for three ranks, and a rank with none
+        // of them for five), many iterations.
         let (x, _) = blobs(k: 6, per: 10_000, dims: 5, spread: 6, seed: 21)
         let start = x.rows(at: [3, 10_007, 20_011, 30_013, 40_017, 50_021])
         let backend = SwiftBackend(threads: 1)
