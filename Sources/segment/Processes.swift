@@ -38,21 +38,28 @@ enum Processes {
     /// its files (size and sampled hash, `FileFingerprint`) are compared with rank 0's; every rank
     /// meets the same error. The paths may differ (each machine's own copy of the data).
     static func checkSameInputs(_ world: MPIWorld, files: [(role: String, path: String)], settings: Data) throws {
-        var mine: [String] = [String(decoding: settings, as: UTF8.self)]
+        /// What one rank was given: its settings, and each file's path and fingerprint.
+        struct Given: Codable, Equatable {
+            var settings: String
+            var paths: [String]
+            var fingerprints: [String]
+        }
+        var mine = Given(settings: String(decoding: settings, as: UTF8.self), paths: [], fingerprints: [])
         for (role, path) in files {
             guard let print = FileFingerprint.of(path: path) else {
                 throw SameInputsError("rank \(world.rank) of \(world.size): \(path): under mpirun the \(role) must be a regular file that every process reads")
             }
-            mine += [path, print]
+            mine.paths.append(path)
+            mine.fingerprints.append(print)
         }
-        let all = try world.allGather(Array(try JSONEncoder().encode(mine))).map { try JSONDecoder().decode([String].self, from: Data($0)) }
+        let all = try world.allGather(Array(try JSONEncoder().encode(mine))).map { try JSONDecoder().decode(Given.self, from: Data($0)) }
         let first = all[0]
-        for (r, theirs) in all.enumerated().dropFirst() where theirs != first {
-            if theirs[0] != first[0] {
+        for (r, theirs) in all.enumerated().dropFirst() {
+            if theirs.settings != first.settings {
                 throw SameInputsError("rank \(r) of \(world.size) was given other settings than rank 0: every process of an mpirun needs the same flags")
             }
-            for (i, (role, _)) in files.enumerated() where theirs[2 + 2 * i] != first[2 + 2 * i] {
-                throw SameInputsError("rank \(r) of \(world.size) reads another \(role) file than rank 0 (\(theirs[1 + 2 * i]): \(theirs[2 + 2 * i]); rank 0's \(first[1 + 2 * i]): \(first[2 + 2 * i])): every process must read the same data")
+            for (i, (role, _)) in files.enumerated() where theirs.fingerprints[i] != first.fingerprints[i] {
+                throw SameInputsError("rank \(r) of \(world.size) reads another \(role) file than rank 0 (\(theirs.paths[i]): \(theirs.fingerprints[i]); rank 0's \(first.paths[i]): \(first.fingerprints[i])): every process must read the same data")
             }
         }
     }
