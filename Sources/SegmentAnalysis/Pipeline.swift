@@ -162,6 +162,11 @@ public struct Pipeline {
     /// The processes of an `mpirun` the k-means iterations are spread over (nil: this one alone).
     /// Every process runs the whole pipeline; the results are the same bits as one process's.
     public var processes: (any ProcessGroup)?
+    /// The bytes the run should keep within (nil: no limit). With a limit, the projected population
+    /// goes to a spill file in `spillDirectory` when it would take more than a quarter of it; every
+    /// later stage reads it from there a block at a time, with the same results to the bit.
+    public var memoryLimit: Int?
+    public var spillDirectory = NSTemporaryDirectory()
 
     public init(config: PipelineConfig, backend: any LinearAlgebraBackend, threads: Int) {
         self.config = config
@@ -189,6 +194,8 @@ public struct Pipeline {
         public var customerSource: String
         public var populationRows: Int
         public var customerRows: Int
+        /// Bytes of the projected population kept in a spill file (nil: held in memory).
+        public var spilledBytes: Int?
         public var ignoredColumns: [String]
         /// The population and the customers on the first two components (the report's map).
         public var pcDensity: PCDensity?
@@ -246,7 +253,7 @@ public struct Pipeline {
             DataError(file: populationSource, column: recipe.features[j].source.column,
                       kind: .other("values too large for the statistics: the column's variance overflows double precision"))
         }
-        let imputer: Imputer.Model, scaler: StandardScaler.Model, pca: PCA.Model, projected: Matrix
+        let imputer: Imputer.Model, scaler: StandardScaler.Model, pca: PCA.Model, projected: RowStore
         var keptCleaned: CleanedData?
         if keepMatrices {
             // The cleaned matrix is an output: made whole, kept (NaN where missing) for export, then
@@ -268,14 +275,16 @@ public struct Pipeline {
             }
             pca = try PCA(components: config.components).fit(cleaned.matrix, backend: backend)
             progress?("clean", 0.95)
-            projected = try pca.transform(cleaned.matrix, backend: backend)
+            projected = try RowStore(pca.transform(cleaned.matrix, backend: backend))
             lap("PCA")
         } else {
             lap("clean population")
             // The default: no whole cleaned matrix, only its row blocks (RowBlockPasses).
             let passes = try RowBlockPasses.run(prepared!, imputer: Imputer(strategy: config.imputation),
                                                 pca: PCA(components: config.components), backend: backend,
-                                                threads: threads, tooLarge: tooLarge)
+                                                threads: threads, spillDirectory: { bytes in
+                                                    memoryLimit.flatMap { bytes > $0 / 4 ? spillDirectory : nil }
+                                                }, tooLarge: tooLarge)
             (imputer, scaler, pca, projected) = (passes.imputer, passes.scaler, passes.pca, passes.projected)
             progress?("clean", 0.95)
             lap("impute, scale and PCA")
@@ -310,7 +319,7 @@ public struct Pipeline {
         if let range = config.sweep {
             let upper = min(range.upperBound, projected.rows)
             if upper >= range.lowerBound {
-                let data = Self.sample(projected, size: config.sweepSample, seed: config.seed)
+                let data = try Self.sample(projected, size: config.sweepSample, seed: config.seed)
                 let customerData = Self.sample(customersProjected, size: config.sweepSample, seed: config.seed)
                 let sweep = KSweep(ks: range.lowerBound...upper, nInit: config.sweepNInit, maxIterations: config.maxIterations,
                                    tolerance: config.tolerance, seed: config.seed, threads: threads,
@@ -349,11 +358,11 @@ public struct Pipeline {
         // The finer, per-person score: customers against the population on the PCA features.
         progress?("customer likeness", 0)
         let logistic = LogisticRegression(threads: threads)
-        let likeness = try logistic.fit(negatives: projected, positives: customersProjected, backend: backend)
+        let likeness = try logistic.fit(negatives: projected, positives: RowStore(customersProjected), backend: backend)
         progress?("customer likeness", 0.2)
         let foldAUCs = try logistic.crossValidatedAUC(negatives: projected, positives: customersProjected,
                                                        seed: config.seed, backend: backend)
-        populationAssign.setLikeness(decisions: likeness.decision(projected), lowRows: lowRows)
+        populationAssign.setLikeness(decisions: try likeness.decision(projected), lowRows: lowRows)
         customersAssign.setLikeness(decisions: likeness.decision(customersProjected), lowRows: customersCleaned.lowRows)
         lap("customer likeness")
         var fitted = FittedPipeline(config: config, recipe: recipe, imputer: imputer, scaler: scaler, pca: pca,
@@ -365,15 +374,18 @@ public struct Pipeline {
                                   uniquingKeysWith: { a, _ in a })
         let profiles = try ClusterProfile.profiles(centers: model.centers, pca: pca, scaler: scaler,
                                                    features: recipe.features, backend: backend, meanings: meanings)
+        let populationMap = try projected.matrix ?? projected.firstColumns(min(2, projected.columns))
         lap("compare and explain")
         return Result(fitted: fitted, assessment: assessment, sweep: sweepResult, chosenK: k,
                       population: populationAssign, customers: customersAssign, comparison: comparison,
                       likenessFoldAUCs: foldAUCs,
                       profiles: profiles, featureNames: recipe.featureNames, timings: timings,
-                      cleanedPopulation: keptCleaned, projectedPopulation: keepMatrices ? projected : nil,
+                      cleanedPopulation: keptCleaned, projectedPopulation: keepMatrices ? projected.matrix : nil,
                       populationSource: populationSource, customerSource: customerSource,
-                      populationRows: populationRows, customerRows: customerRows, ignoredColumns: ignored,
-                      pcDensity: PCDensity.make(population: projected, customers: customersProjected))
+                      populationRows: populationRows, customerRows: customerRows,
+                      spilledBytes: projected.isSpilled ? projected.byteCount : nil, ignoredColumns: ignored,
+                      pcDensity: PCDensity.make(population: populationMap,
+                                                customers: customersProjected))
     }
 }
 
@@ -395,6 +407,13 @@ extension Pipeline {
     static func sample(_ x: Matrix, size: Int?, seed: UInt64) -> Matrix {
         guard let size, size < x.rows else { return x }
         return x.rows(at: seededSample(rows: x.rows, size: size, seed: seed))
+    }
+
+    /// `size` seeded rows of a store (all of them when `size` is nil or not smaller).
+    static func sample(_ x: RowStore, size: Int?, seed: UInt64) throws -> Matrix {
+        if let matrix = x.matrix { return sample(matrix, size: size, seed: seed) }
+        guard let size, size < x.rows else { return try x.rows(0..<x.rows) }
+        return try x.rows(at: seededSample(rows: x.rows, size: size, seed: seed))
     }
 }
 

@@ -31,14 +31,16 @@ enum RowBlockPasses {
         var imputer: Imputer.Model
         var scaler: StandardScaler.Model
         var pca: PCA.Model
-        var projected: Matrix
+        var projected: RowStore
         var unseenCodes: [String: Int]
     }
 
     /// `tooLarge(j)`: the error for feature `j`, whose scaled values (or statistics) are not finite
-    /// or beyond 1e150.
+    /// or beyond 1e150. `spillDirectory(bytes)`: where the projected rows go when they should not be
+    /// held in memory (nil: in memory).
     static func run(_ prepared: PreparedTable, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
-                    threads: Int, blockRows: Int? = nil, tooLarge: (Int) -> Error) throws -> Result {
+                    threads: Int, blockRows: Int? = nil, spillDirectory: (Int) -> String? = { _ in nil },
+                    tooLarge: (Int) -> Error) throws -> Result {
         let n = prepared.lowRows.count, p = prepared.featureCount
         let blockRows = blockRows ?? Self.blockRows(features: p)
         precondition(blockRows > 0 && blockRows % ColumnScan.blockRows == 0, "row blocks must be whole scan blocks")
@@ -75,14 +77,15 @@ enum RowBlockPasses {
             try backend.gram(block, alpha: 1 / Double(n - 1), beta: 1, into: &gram)
         }
         let model = try pca.fit(gram: gram, mean: means!.finish().moments.mean, rows: n, backend: backend)
-        // Pass 3: the projection, block by block, into the one full matrix.
-        var projected = Matrix(uninitializedRows: n, columns: model.count)
+        // Pass 3: the projection, block by block, into the one full matrix (or its spill file).
+        var projected = try RowStore.Builder(rows: n, columns: model.count,
+                                             spillDirectory: spillDirectory(n * model.count * 8))
         for rows in blocks {
             scale(rows)
             let part = try model.transform(block, backend: backend)
-            projected.setRows(rows.lowerBound, from: part)
+            try projected.setRows(rows.lowerBound, from: part)
         }
-        return Result(imputer: imputed, scaler: scaler, pca: model, projected: projected,
+        return Result(imputer: imputed, scaler: scaler, pca: model, projected: projected.finish(),
                       unseenCodes: prepared.unseenCodes(unknown))
     }
 

@@ -163,6 +163,9 @@ public struct RunInfo: Codable, Sendable {
     public var processes: Int?
     /// Rank 0's communication under `mpirun`: the gathers of the k-means chunk sums and labels.
     public var communication: Communication?
+    /// Bytes of the projected population kept in a spill file under `--memory-limit` (absent when
+    /// it was held in memory).
+    public var spilledBytes: Int?
 
     public struct Communication: Codable, Sendable {
         public var gathers: Int
@@ -178,7 +181,9 @@ public struct RunInfo: Codable, Sendable {
     }
 
     public init(date: String, threads: Int, stageSeconds: [String: Double], stageOrder: [String],
-                totalSeconds: Double, peakMemoryBytes: Int?, processes: Int? = nil, communication: Communication? = nil) {
+                totalSeconds: Double, peakMemoryBytes: Int?, processes: Int? = nil, communication: Communication? = nil,
+                spilledBytes: Int? = nil) {
+        self.spilledBytes = spilledBytes
         self.processes = processes
         self.communication = communication
         self.date = date

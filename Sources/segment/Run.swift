@@ -45,8 +45,26 @@ struct Run: ParsableCommand {
     var truth: String?
 
 
+    @Option(name: .long, help: ArgumentHelp("Keep the projected population (rows x components x 8 bytes) in a spill file when it would take more than a quarter of this; every later stage reads it from there, with the same results. Bytes, or with K, M or G (powers of 1024).", valueName: "size"))
+    var memoryLimit: ByteCount?
+
+    @Option(name: .long, help: ArgumentHelp("Where the spill file goes (it is unlinked at once; default: $TMPDIR or /tmp).", valueName: "folder"))
+    var spillDirectory: String?
+
     @Flag(name: .long, help: "Replace a previous report in the output folder.")
     var force = false
+
+    func validate() throws {
+        if memoryLimit != nil && exportMatrices {
+            throw ValidationError("--export-matrices writes the whole cleaned matrix, which --memory-limit is there to avoid holding; give one of them")
+        }
+        if let spillDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: spillDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--spill-directory \(spillDirectory): no such folder")
+            }
+        }
+    }
 
     func run() throws {
         // Under mpirun every rank computes and rank 0 alone writes and prints (see Processes).
@@ -58,6 +76,8 @@ struct Run: ParsableCommand {
         let backend = makeBackend(model.backend, threads: self.input.threads)
         var pipeline = Pipeline(config: config, backend: backend, threads: self.input.threads)
         pipeline.processes = world
+        pipeline.memoryLimit = memoryLimit?.bytes
+        if let spillDirectory { pipeline.spillDirectory = spillDirectory }
         let progress = Progress(enabled: !quiet)
         pipeline.progress = { stage, fraction in progress.update(stage, fraction) }
         let started = DispatchTime.now().uptimeNanoseconds
@@ -106,7 +126,8 @@ struct Run: ParsableCommand {
                            totalSeconds: total, peakMemoryBytes: ProcessInfoCompat.peakResidentBytes,
                            processes: world.map(\.size),
                            communication: world.map { RunInfo.Communication(gathers: $0.traffic.calls, bytesGathered: $0.traffic.bytesGathered,
-                                                                            seconds: $0.traffic.seconds) })
+                                                                            seconds: $0.traffic.seconds) },
+                           spilledBytes: result.spilledBytes)
         if let truth {
             // Into summary.json and the reports too, not only the terminal.
             summary.plantedARI = try PlantedTruth.load(truth).adjustedRandIndex(result.population.group)
@@ -250,6 +271,24 @@ struct ModelFlags: ParsableArguments {
 }
 
 extension BackendKind: ExpressibleByArgument {}
+
+/// A size in bytes, written as bytes or with K, M or G (powers of 1024): `2G`, `512M`.
+struct ByteCount: ExpressibleByArgument, Equatable {
+    var bytes: Int
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [(String, Int)] = [("GIB", 1 << 30), ("MIB", 1 << 20), ("KIB", 1 << 10),
+                                      ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10),
+                                      ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
+        let (number, scale) = units.first { text.hasSuffix($0.0) }.map { (String(text.dropLast($0.0.count)), $0.1) } ?? (text, 1)
+        guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0,
+              value * Double(scale) < 9e18 else { return nil }
+        bytes = Int(value * Double(scale))
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
 extension Imputer.Strategy: ExpressibleByArgument {
     /// scikit-learn's spelling (`most_frequent`) as well as ours.
     public init?(argument: String) {

@@ -81,7 +81,7 @@ struct EstimatorTests {
         let backend = SwiftBackend(threads: 2)
         let lr = LogisticRegression(l2: 1, threads: 2)
         let thinned = try lr.fit(negatives: negatives, positives: positives, backend: backend)
-        let plain = try lr.newton(negatives: negatives, positives: positives, l2: 1, from: [Double](repeating: 0, count: 13),
+        let plain = try lr.newton(negatives: RowStore(negatives), positives: RowStore(positives), l2: 1, from: [Double](repeating: 0, count: 13),
                                   tolerance: lr.tolerance, backend: backend)
         let worst = zip(thinned.coefficients + [thinned.intercept], plain.beta).map { abs($0 - $1) }.max()!
         #expect(worst < 1e-7, "largest difference \(worst)")

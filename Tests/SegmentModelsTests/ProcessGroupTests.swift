@@ -88,7 +88,7 @@ struct ProcessGroupTests {
         let (x, _) = blobs(k: 6, per: 10_000, dims: 5, spread: 6, seed: 21)
         let start = x.rows(at: [3, 10_007, 20_011, 30_013, 40_017, 50_021])
         let backend = SwiftBackend(threads: 1)
-        let single = try Hamerly.run(x, centers: start, xnorm: DistanceStep.rowNorms(x, threads: 2), maxIterations: 300,
+        let single = try Hamerly.run(RowStore(x), centers: start, xnorm: DistanceStep.rowNorms(x, threads: 2), maxIterations: 300,
                                      tolAbs: 1e-9, backend: backend, threads: 2)
         #expect(single.iterations >= 8 && single.relocated == 0)
         let chunks = (x.rows + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows
@@ -97,7 +97,7 @@ struct ProcessGroupTests {
             let own = (mine.lowerBound * DistanceStep.chunkRows)..<min(x.rows, mine.upperBound * DistanceStep.chunkRows)
             var held = x
             for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
-            return try Hamerly.run(held, centers: start, xnorm: DistanceStep.rowNorms(held, threads: 2), maxIterations: 300,
+            return try Hamerly.run(RowStore(held), centers: start, xnorm: DistanceStep.rowNorms(held, threads: 2), maxIterations: 300,
                                    tolAbs: 1e-9, backend: backend, threads: 2, group: rank)
         }
         for (r, run) in spread.enumerated() {

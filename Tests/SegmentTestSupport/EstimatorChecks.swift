@@ -125,7 +125,7 @@ public enum EstimatorChecks {
         var fits: [(model: KMeans.Model, labels: [Int32], distances: [Double])] = []
         for algorithm in KMeans.Algorithm.allCases {
             fits.append(try KMeans(clusters: 3, nInit: 1, algorithm: algorithm)
-                .fitWithDistances(x, backend: backend, prepared: prepared, starts: [start]))
+                .fitWithDistances(RowStore(x), backend: backend, prepared: prepared, starts: [start]))
         }
         #expect(fits[0].model.diagnostics.emptyClustersRelocated >= 1)
         #expect(fits[0].model.diagnostics == fits[1].model.diagnostics)
@@ -149,7 +149,7 @@ public enum EstimatorChecks {
         let closest = (0..<x.rows).map { _ in 50 * g.nextUnit() }
         let candidates = x.rows(100..<105)
         let xnorm = DistanceStep.rowNorms(x, threads: 2)
-        let p = try DistanceStep.potentials(x, closest: closest, candidates: candidates, xnorm: xnorm, backend: backend.withThreads(1), threads: 2)
+        let p = try DistanceStep.potentials(RowStore(x), closest: closest, candidates: candidates, xnorm: xnorm, backend: backend.withThreads(1), threads: 2)
         for m in 0..<5 {
             var direct = 0.0
             for i in 0..<x.rows {

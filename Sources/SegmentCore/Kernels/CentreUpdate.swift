@@ -32,7 +32,7 @@ package enum CentreUpdate {
     /// over `counts`); an empty cluster moves to one of the rows farthest from their centres, ranked
     /// by `farness` (one value per row, larger is farther; only asked for when a cluster is empty).
     /// Returns the new centres and how many clusters were relocated.
-    package static func update(sums: Matrix, counts: [Int], x: Matrix, farness: () -> [Double]) -> (centers: Matrix, relocated: Int) {
+    package static func update(sums: Matrix, counts: [Int], x: RowStore, farness: () throws -> [Double]) throws -> (centers: Matrix, relocated: Int) {
         let k = sums.rows, d = sums.columns
         var next = Matrix(rows: k, columns: d)
         var empty: [Int] = []
@@ -41,10 +41,11 @@ package enum CentreUpdate {
             for t in 0..<d { next[j, t] = sums[j, t] / Double(counts[j]) }
         }
         if !empty.isEmpty {
-            let far = farness()
+            let far = try farness()
             let order = (0..<far.count).sorted { far[$0] > far[$1] || (far[$0] == far[$1] && $0 < $1) }
             for (m, j) in empty.enumerated() where m < order.count {
-                for t in 0..<d { next[j, t] = x[order[m], t] }
+                let row = try x.row(order[m])
+                for t in 0..<d { next[j, t] = row[t] }
             }
         }
         return (next, empty.count)

@@ -23,20 +23,38 @@ package enum DistanceStep {
 
     /// ‖x‖² of every row (even shares of the rows per worker).
     package static func rowNorms(_ x: Matrix, threads: Int) -> [Double] {
+        // (A store in memory reads nothing, so it cannot fail.)
+        try! rowNorms(RowStore(x), threads: threads)
+    }
+
+    /// ‖x‖² of every row of a store (even shares of the rows per worker, each read a chunk at a time).
+    package static func rowNorms(_ x: RowStore, threads: Int) throws -> [Double] {
         let n = x.rows, d = x.columns
         var out = [Double](repeating: 0, count: n)
-        x.withUnsafeBufferPointer { xb in
-            let xB = UncheckedSendable(xb.baseAddress!)
-            out.withUnsafeMutableBufferPointer { ob in
-                let oB = UncheckedSendable(ob.baseAddress!)
-                let workers = max(1, min(threads, n / 8192 + 1))
+        let workers = max(1, min(threads, n / 8192 + 1))
+        var errors = [Error?](repeating: nil, count: workers)
+        out.withUnsafeMutableBufferPointer { ob in
+            let oB = UncheckedSendable(ob.baseAddress!)
+            errors.withUnsafeMutableBufferPointer { eb in
+                let eB = UncheckedSendable(eb.baseAddress!)
                 parallelFor(workers) { w in
-                    for i in (n * w / workers)..<(n * (w + 1) / workers) {
-                        oB.value[i] = RowKernels.squaredNorm(xB.value + i * d, d)
-                    }
+                    var buffer = Matrix(rows: 0, columns: 0)
+                    let share = (n * w / workers)..<(n * (w + 1) / workers)
+                    do {
+                        for lo in stride(from: share.lowerBound, to: share.upperBound, by: chunkRows) {
+                            let hi = min(share.upperBound, lo + chunkRows)
+                            try x.withRows(lo..<hi, buffer: &buffer) { m, first in
+                                m.withUnsafeBufferPointer { xb in
+                                    let rows = xb.baseAddress! + (first - lo) * d
+                                    for i in lo..<hi { oB.value[i] = RowKernels.squaredNorm(rows + i * d, d) }
+                                }
+                            }
+                        }
+                    } catch { eB.value[w] = error }
                 }
             }
         }
+        if let e = errors.compactMap({ $0 }).first { throw e }
         return out
     }
 
@@ -44,8 +62,15 @@ package enum DistanceStep {
     /// per-cluster sums of the assigned rows for the update step.
     package static func assign(_ x: Matrix, centers: Matrix, backend: any LinearAlgebraBackend, threads: Int,
                        accumulate: Bool, xnorm: [Double]? = nil, exact: Bool = true) throws -> Assignment {
+        try assign(RowStore(x), centers: centers, backend: backend, threads: threads, accumulate: accumulate,
+                   xnorm: xnorm, exact: exact)
+    }
+
+    /// `assign` over the rows of a store, each chunk read once.
+    package static func assign(_ x: RowStore, centers: Matrix, backend: any LinearAlgebraBackend, threads: Int,
+                       accumulate: Bool, xnorm: [Double]? = nil, exact: Bool = true) throws -> Assignment {
         let n = x.rows, d = x.columns, k = centers.rows
-        let norms = xnorm ?? rowNorms(x, threads: threads)
+        let norms = try xnorm ?? rowNorms(x, threads: threads)
         let single = backend.withThreads(1)
         let cnorm = squaredNorms(centers)
         let chunks = (n + chunkRows - 1) / chunkRows
@@ -56,62 +81,65 @@ package enum DistanceStep {
         var partialCounts = accumulate ? [Int](repeating: 0, count: chunks * k) : []
         var errors = [Error?](repeating: nil, count: chunks)
         let workers = max(1, min(threads, chunks))
-        x.withUnsafeBufferPointer { xb in
-            let xB = UncheckedSendable(xb.baseAddress!)
-            centers.withUnsafeBufferPointer { cb in
-                let cB = UncheckedSendable(cb.baseAddress!)
-                labels.withUnsafeMutableBufferPointer { lb in
-                    squared.withUnsafeMutableBufferPointer { sb in
-                        exactSq.withUnsafeMutableBufferPointer { eb in
-                            partialSums.withUnsafeMutableBufferPointer { psb in
-                                partialCounts.withUnsafeMutableBufferPointer { pcb in
-                                    errors.withUnsafeMutableBufferPointer { errb in
-                                        let lB = UncheckedSendable(lb.baseAddress!), sB = UncheckedSendable(sb.baseAddress!)
-                                        // An empty array's buffer may still have a (shared) base address: only
-                                        // hand out the pointers whose arrays were sized.
-                                        let eB = UncheckedSendable(exact ? eb.baseAddress : nil)
-                                        let psB = UncheckedSendable(accumulate ? psb.baseAddress : nil)
-                                        let pcB = UncheckedSendable(accumulate ? pcb.baseAddress : nil)
-                                        let errB = UncheckedSendable(errb.baseAddress!)
-                                        parallelFor(workers) { w in
-                                            var dots = Matrix(rows: chunkRows, columns: k)
-                                            var c = w
-                                            while c < chunks {
-                                                let lo = c * chunkRows, hi = min(n, lo + chunkRows)
-                                                if hi - lo != dots.rows { dots = Matrix(rows: hi - lo, columns: k) }
-                                                do {
-                                                    if !SkinnyKernel.product(x, rows: lo..<hi, centers, into: &dots) {
-                                                        try single.gemm(.none, x, rows: lo..<hi, .transpose, centers,
+        centers.withUnsafeBufferPointer { cb in
+            let cB = UncheckedSendable(cb.baseAddress!)
+            labels.withUnsafeMutableBufferPointer { lb in
+                squared.withUnsafeMutableBufferPointer { sb in
+                    exactSq.withUnsafeMutableBufferPointer { eb in
+                        partialSums.withUnsafeMutableBufferPointer { psb in
+                            partialCounts.withUnsafeMutableBufferPointer { pcb in
+                                errors.withUnsafeMutableBufferPointer { errb in
+                                    let lB = UncheckedSendable(lb.baseAddress!), sB = UncheckedSendable(sb.baseAddress!)
+                                    // An empty array's buffer may still have a (shared) base address: only
+                                    // hand out the pointers whose arrays were sized.
+                                    let eB = UncheckedSendable(exact ? eb.baseAddress : nil)
+                                    let psB = UncheckedSendable(accumulate ? psb.baseAddress : nil)
+                                    let pcB = UncheckedSendable(accumulate ? pcb.baseAddress : nil)
+                                    let errB = UncheckedSendable(errb.baseAddress!)
+                                    parallelFor(workers) { w in
+                                        var dots = Matrix(rows: chunkRows, columns: k)
+                                        var buffer = Matrix(rows: 0, columns: 0)
+                                        var c = w
+                                        while c < chunks {
+                                            defer { c += workers }
+                                            let lo = c * chunkRows, hi = min(n, lo + chunkRows)
+                                            if hi - lo != dots.rows { dots = Matrix(rows: hi - lo, columns: k) }
+                                            do {
+                                                try x.withRows(lo..<hi, buffer: &buffer) { xm, first in
+                                                    let rows = first..<(first + hi - lo)
+                                                    if !SkinnyKernel.product(xm, rows: rows, centers, into: &dots) {
+                                                        try single.gemm(.none, xm, rows: rows, .transpose, centers,
                                                                         alpha: 1, beta: 0, into: &dots)
                                                     }
-                                                } catch {
-                                                    errB.value[c] = error
-                                                    c += workers
-                                                    continue
-                                                }
-                                                dots.withUnsafeBufferPointer { db in
-                                                    for i in lo..<hi {
-                                                        let row = db.baseAddress! + (i - lo) * k
-                                                        var bestJ = 0
-                                                        var bestD = Double.infinity
-                                                        for j in 0..<k {
-                                                            let dist = cnorm[j] - 2 * row[j]
-                                                            if dist < bestD { bestD = dist; bestJ = j }
-                                                        }
-                                                        lB.value[i] = Int32(bestJ)
-                                                        sB.value[i] = max(0, bestD + norms[i])
-                                                        if let e = eB.value {
-                                                            e[i] = RowKernels.squaredDistance(xB.value + i * d, cB.value + bestJ * d, d)
-                                                        }
-                                                        if let ps = psB.value, let pc = pcB.value {
-                                                            let dst = ps + (c * k + bestJ) * d
-                                                            let xr = xB.value + i * d
-                                                            for t in 0..<d { dst[t] += xr[t] }
-                                                            pc[c * k + bestJ] += 1
+                                                    xm.withUnsafeBufferPointer { xb in
+                                                        // Row i of the store is at xp + i * d.
+                                                        let xp = xb.baseAddress! + (first - lo) * d
+                                                        dots.withUnsafeBufferPointer { db in
+                                                            for i in lo..<hi {
+                                                                let row = db.baseAddress! + (i - lo) * k
+                                                                var bestJ = 0
+                                                                var bestD = Double.infinity
+                                                                for j in 0..<k {
+                                                                    let dist = cnorm[j] - 2 * row[j]
+                                                                    if dist < bestD { bestD = dist; bestJ = j }
+                                                                }
+                                                                lB.value[i] = Int32(bestJ)
+                                                                sB.value[i] = max(0, bestD + norms[i])
+                                                                if let e = eB.value {
+                                                                    e[i] = RowKernels.squaredDistance(xp + i * d, cB.value + bestJ * d, d)
+                                                                }
+                                                                if let ps = psB.value, let pc = pcB.value {
+                                                                    let dst = ps + (c * k + bestJ) * d
+                                                                    let xr = xp + i * d
+                                                                    for t in 0..<d { dst[t] += xr[t] }
+                                                                    pc[c * k + bestJ] += 1
+                                                                }
+                                                            }
                                                         }
                                                     }
                                                 }
-                                                c += workers
+                                            } catch {
+                                                errB.value[c] = error
                                             }
                                         }
                                     }
@@ -148,7 +176,7 @@ package enum DistanceStep {
 
     /// For each candidate centre, the k-means++ potential Σ min(closest, ‖x − candidate‖²) if it were
     /// added: summed per chunk and then in chunk order (no n x m matrix is kept).
-    package static func potentials(_ x: Matrix, closest: [Double], candidates: Matrix, xnorm: [Double],
+    package static func potentials(_ x: RowStore, closest: [Double], candidates: Matrix, xnorm: [Double],
                            backend: any LinearAlgebraBackend, threads: Int) throws -> [Double] {
         let m = candidates.rows, chunks = (x.rows + chunkRows - 1) / chunkRows
         var partial = [Double](repeating: 0, count: chunks * m)
@@ -165,7 +193,7 @@ package enum DistanceStep {
     }
 
     /// Squared distances of every row to a few points (n x m, row-major), clipped at 0.
-    package static func squaredDistances(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
+    package static func squaredDistances(_ x: RowStore, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
                                  threads: Int) throws -> [Double] {
         let m = points.rows
         var out = [Double](repeating: 0, count: x.rows * m)
@@ -181,7 +209,7 @@ package enum DistanceStep {
     /// The chunked distance step against a few points: one GEMM per chunk (‖x‖² + ‖p‖² − 2 X Pᵀ,
     /// clipped at 0), then `body(chunk, row, squared distances of the row to every point)` for each
     /// row of the chunk in order. Chunks go to the workers round-robin; a chunk is one worker's.
-    package static func forEachChunkDistance(_ x: Matrix, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
+    package static func forEachChunkDistance(_ x: RowStore, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
                                      threads: Int, _ body: (Int, Int, UnsafePointer<Double>) -> Void) throws {
         let n = x.rows, m = points.rows
         let pn = squaredNorms(points)
@@ -194,14 +222,18 @@ package enum DistanceStep {
                 let eB = UncheckedSendable(eb.baseAddress!)
                 parallelFor(workers) { w in
                     var row = [Double](repeating: 0, count: m)
+                    var buffer = Matrix(rows: 0, columns: 0)
                     var c = w
                     while c < chunks {
                         defer { c += workers }
                         let lo = c * chunkRows, hi = min(n, lo + chunkRows)
                         var dots = Matrix(uninitializedRows: hi - lo, columns: m)
                         do {
-                            if !SkinnyKernel.product(x, rows: lo..<hi, points, into: &dots) {
-                                try backend.gemm(.none, x, rows: lo..<hi, .transpose, points, alpha: 1, beta: 0, into: &dots)
+                            try x.withRows(lo..<hi, buffer: &buffer) { xm, first in
+                                let rows = first..<(first + hi - lo)
+                                if !SkinnyKernel.product(xm, rows: rows, points, into: &dots) {
+                                    try backend.gemm(.none, xm, rows: rows, .transpose, points, alpha: 1, beta: 0, into: &dots)
+                                }
                             }
                         } catch {
                             eB.value[c] = error

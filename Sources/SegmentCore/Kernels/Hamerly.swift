@@ -25,7 +25,7 @@ import Foundation
 /// exact distance in every step under either scheme, and walking k bounds per row costs more than
 /// the GEMM it saves. Lloyd is within 1.2x of Hamerly at k = 20: the steps are bound by reading rows.
 package enum Hamerly {
-    package static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
+    package static func run(_ x: RowStore, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
                     backend: any LinearAlgebraBackend, threads: Int, group: (any ProcessGroup)? = nil) throws -> KMeansRun {
         let n = x.rows, d = x.columns, k = start.rows
         let chunkRows = DistanceStep.chunkRows
@@ -68,111 +68,117 @@ package enum Hamerly {
             }
             let cnorm = DistanceStep.squaredNorms(centers)
             let move = delta, current = centers
-            x.withUnsafeBufferPointer { xb in
-                let xB = UncheckedSendable(xb.baseAddress!)
-                current.withUnsafeBufferPointer { cb in
-                    let cB = UncheckedSendable(cb.baseAddress!)
-                    moved.withUnsafeMutableBufferPointer { mb in
-                        errors.withUnsafeMutableBufferPointer { eb in
-                            let mB = UncheckedSendable(mb.baseAddress!), eB = UncheckedSendable(eb.baseAddress!)
-                            parallelFor(workers) { w in
-                                let s = box.value, xp = xB.value, cp = cB.value
-                                // Row numbers and bounds of one chunk, filled without branches so the
-                                // reads of the rows in step 2 can overlap; the candidates' rows gathered.
-                                let tighten = UnsafeMutablePointer<Int>.allocate(capacity: chunkRows)
-                                let bounds = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows)
-                                let cand = UnsafeMutablePointer<Int>.allocate(capacity: chunkRows)
-                                defer { tighten.deallocate(); bounds.deallocate(); cand.deallocate() }
-                                var gathered = Matrix(uninitializedRows: chunkRows, columns: d)
-                                var c = owned.lowerBound + w
-                                while c < owned.upperBound {
-                                    defer { c += workers }
-                                    let lo = c * chunkRows, hi = min(n, lo + chunkRows)
-                                    var count = 0
-                                    // The whole chunk goes through the distance step in the first iteration,
-                                    // and whenever most of its rows fail their bounds (then gathering them
-                                    // costs more than it saves).
-                                    var whole = first
-                                    if !first {
-                                        // 1. Move the bounds with the centres (no row is read); keep the rows
-                                        //    whose upper bound is above max(lower bound, half the gap).
-                                        var nt = 0
-                                        for i in lo..<hi {
-                                            let a = Int(s.labels[i])
-                                            let u = s.upper[i] + move[a]
-                                            let l = s.lower[i] - (a == maxAt ? secondMove : maxMove)
-                                            s.upper[i] = u
-                                            s.lower[i] = l
-                                            let bound = max(half[a], l)
-                                            tighten[nt] = i
-                                            bounds[nt] = bound
-                                            nt += u > bound ? 1 : 0
-                                        }
-                                        whole = 2 * nt > hi - lo
-                                        // 2. Read each of those rows once: copy it to the gather buffer and
-                                        //    tighten its upper bound to the exact distance. The rows still
-                                        //    above the bound stay in the buffer as candidates.
-                                        if !whole { gathered.withUnsafeMutableBufferPointer { g in
-                                            for m in 0..<nt {
-                                                let i = tighten[m]
-                                                let u = RowKernels.copyAndSquaredDistance(xp + i * d, to: g.baseAddress! + count * d,
-                                                                                          cp + Int(s.labels[i]) * d, d).squareRoot()
-                                                s.upper[i] = u
-                                                cand[count] = i
-                                                count += u > bounds[m] ? 1 : 0
-                                            }
-                                        } }
+            current.withUnsafeBufferPointer { cb in
+                let cB = UncheckedSendable(cb.baseAddress!)
+                moved.withUnsafeMutableBufferPointer { mb in
+                    errors.withUnsafeMutableBufferPointer { eb in
+                        let mB = UncheckedSendable(mb.baseAddress!), eB = UncheckedSendable(eb.baseAddress!)
+                        parallelFor(workers) { w in
+                            let s = box.value, cp = cB.value
+                            // Row numbers and bounds of one chunk, filled without branches so the
+                            // reads of the rows in step 2 can overlap; the candidates' rows gathered.
+                            let tighten = UnsafeMutablePointer<Int>.allocate(capacity: chunkRows)
+                            let bounds = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows)
+                            let cand = UnsafeMutablePointer<Int>.allocate(capacity: chunkRows)
+                            defer { tighten.deallocate(); bounds.deallocate(); cand.deallocate() }
+                            var gathered = Matrix(uninitializedRows: chunkRows, columns: d)
+                            // (The chunk's rows, when the store reads them from a file.)
+                            var buffer = Matrix(rows: 0, columns: 0)
+                            var c = owned.lowerBound + w
+                            while c < owned.upperBound {
+                                defer { c += workers }
+                                let lo = c * chunkRows, hi = min(n, lo + chunkRows)
+                                // The whole chunk goes through the distance step in the first iteration,
+                                // and whenever most of its rows fail their bounds (then gathering them
+                                // costs more than it saves).
+                                var whole = first
+                                var nt = 0
+                                if !first {
+                                    // 1. Move the bounds with the centres (no row is read); keep the rows
+                                    //    whose upper bound is above max(lower bound, half the gap).
+                                    for i in lo..<hi {
+                                        let a = Int(s.labels[i])
+                                        let u = s.upper[i] + move[a]
+                                        let l = s.lower[i] - (a == maxAt ? secondMove : maxMove)
+                                        s.upper[i] = u
+                                        s.lower[i] = l
+                                        let bound = max(half[a], l)
+                                        tighten[nt] = i
+                                        bounds[nt] = bound
+                                        nt += u > bound ? 1 : 0
                                     }
-                                    if whole {
-                                        count = 0
-                                        for i in lo..<hi { cand[count] = i; count += 1 }
-                                    }
-                                    mB.value[c] = 0
-                                    if count == 0 { continue }
-                                    // The distance step for the candidates: one GEMM, on the chunk itself or
-                                    // on the gathered rows.
-                                    var dots = Matrix(uninitializedRows: count, columns: k)
-                                    do {
-                                        let (source, rows) = whole ? (x, lo..<hi) : (gathered, 0..<count)
-                                        if !SkinnyKernel.product(source, rows: rows, current, into: &dots) {
-                                            try backend.gemm(.none, source, rows: rows, .transpose, current, alpha: 1, beta: 0, into: &dots)
-                                        }
-                                    } catch {
-                                        eB.value[c] = error
-                                        continue
-                                    }
-                                    let sums = s.sums + c * k * d, counts = s.counts + c * k
-                                    var changed = 0
-                                    gathered.withUnsafeBufferPointer { gb in dots.withUnsafeBufferPointer { db in
-                                        for r in 0..<count {
-                                            let i = cand[r]
-                                            let row = db.baseAddress! + r * k
-                                            var bestJ = 0, bestD = Double.infinity, secondD = Double.infinity
-                                            for j in 0..<k {
-                                                let dist = cnorm[j] - 2 * row[j]
-                                                if dist < bestD { secondD = bestD; bestD = dist; bestJ = j }
-                                                else if dist < secondD { secondD = dist }
-                                            }
-                                            let xr = whole ? xp + i * d : gb.baseAddress! + r * d
-                                            let old = first ? -1 : Int(s.labels[i])
-                                            if bestJ != old {
-                                                if old >= 0 {
-                                                    let from = sums + old * d
-                                                    for t in 0..<d { from[t] -= xr[t] }
-                                                    counts[old] -= 1
-                                                    changed += 1
+                                    whole = 2 * nt > hi - lo
+                                }
+                                mB.value[c] = 0
+                                // No row of the chunk can change cluster: its rows are not read.
+                                if !whole && nt == 0 { continue }
+                                do {
+                                    mB.value[c] = try x.withRows(lo..<hi, buffer: &buffer) { xm, firstRow in
+                                        try xm.withUnsafeBufferPointer { xb in
+                                            // Row i of the store is at xp + i * d.
+                                            let xp = xb.baseAddress! + (firstRow - lo) * d
+                                            var count = 0
+                                            // 2. Read each of those rows once: copy it to the gather buffer and
+                                            //    tighten its upper bound to the exact distance. The rows still
+                                            //    above the bound stay in the buffer as candidates.
+                                            if !whole { gathered.withUnsafeMutableBufferPointer { g in
+                                                for m in 0..<nt {
+                                                    let i = tighten[m]
+                                                    let u = RowKernels.copyAndSquaredDistance(xp + i * d, to: g.baseAddress! + count * d,
+                                                                                              cp + Int(s.labels[i]) * d, d).squareRoot()
+                                                    s.upper[i] = u
+                                                    cand[count] = i
+                                                    count += u > bounds[m] ? 1 : 0
                                                 }
-                                                let to = sums + bestJ * d
-                                                for t in 0..<d { to[t] += xr[t] }
-                                                counts[bestJ] += 1
-                                                s.labels[i] = Int32(bestJ)
+                                            } }
+                                            if whole {
+                                                count = 0
+                                                for i in lo..<hi { cand[count] = i; count += 1 }
                                             }
-                                            // (A gathered row that kept its centre was tightened in step 2.)
-                                            if bestJ != old || whole { s.upper[i] = distance(xr, cp + bestJ * d, d) }
-                                            s.lower[i] = k == 1 ? .infinity : max(0, secondD + xnorm[i]).squareRoot()
+                                            if count == 0 { return 0 }
+                                            // The distance step for the candidates: one GEMM, on the chunk itself or
+                                            // on the gathered rows.
+                                            var dots = Matrix(uninitializedRows: count, columns: k)
+                                            let (source, rows) = whole ? (xm, firstRow..<(firstRow + hi - lo)) : (gathered, 0..<count)
+                                            if !SkinnyKernel.product(source, rows: rows, current, into: &dots) {
+                                                try backend.gemm(.none, source, rows: rows, .transpose, current, alpha: 1, beta: 0, into: &dots)
+                                            }
+                                            let sums = s.sums + c * k * d, counts = s.counts + c * k
+                                            var changed = 0
+                                            gathered.withUnsafeBufferPointer { gb in dots.withUnsafeBufferPointer { db in
+                                                for r in 0..<count {
+                                                    let i = cand[r]
+                                                    let row = db.baseAddress! + r * k
+                                                    var bestJ = 0, bestD = Double.infinity, secondD = Double.infinity
+                                                    for j in 0..<k {
+                                                        let dist = cnorm[j] - 2 * row[j]
+                                                        if dist < bestD { secondD = bestD; bestD = dist; bestJ = j }
+                                                        else if dist < secondD { secondD = dist }
+                                                    }
+                                                    let xr = whole ? xp + i * d : gb.baseAddress! + r * d
+                                                    let old = first ? -1 : Int(s.labels[i])
+                                                    if bestJ != old {
+                                                        if old >= 0 {
+                                                            let from = sums + old * d
+                                                            for t in 0..<d { from[t] -= xr[t] }
+                                                            counts[old] -= 1
+                                                            changed += 1
+                                                        }
+                                                        let to = sums + bestJ * d
+                                                        for t in 0..<d { to[t] += xr[t] }
+                                                        counts[bestJ] += 1
+                                                        s.labels[i] = Int32(bestJ)
+                                                    }
+                                                    // (A gathered row that kept its centre was tightened in step 2.)
+                                                    if bestJ != old || whole { s.upper[i] = distance(xr, cp + bestJ * d, d) }
+                                                    s.lower[i] = k == 1 ? .infinity : max(0, secondD + xnorm[i]).squareRoot()
+                                                }
+                                            } }
+                                            return changed
                                         }
-                                    } }
-                                    mB.value[c] = changed
+                                    }
+                                } catch {
+                                    eB.value[c] = error
                                 }
                             }
                         }
@@ -197,12 +203,21 @@ package enum Hamerly {
                 }
             }
             // (An empty cluster's rows are ranked by exact distance: the bounds cannot rank them.)
-            let (next, empty) = CentreUpdate.update(sums: sums, counts: counts, x: x) {
-                x.withUnsafeBufferPointer { xb in
-                    centers.withUnsafeBufferPointer { cb in
-                        (0..<n).map { i in distance(xb.baseAddress! + i * d, cb.baseAddress! + Int(labels[i]) * d, d) }
+            let (next, empty) = try CentreUpdate.update(sums: sums, counts: counts, x: x) {
+                var far = [Double](repeating: 0, count: n)
+                var buffer = Matrix(rows: 0, columns: 0)
+                try centers.withUnsafeBufferPointer { cb in
+                    for lo in stride(from: 0, to: n, by: chunkRows) {
+                        let hi = min(n, lo + chunkRows)
+                        try x.withRows(lo..<hi, buffer: &buffer) { xm, firstRow in
+                            xm.withUnsafeBufferPointer { xb in
+                                let xp = xb.baseAddress! + (firstRow - lo) * d
+                                for i in lo..<hi { far[i] = distance(xp + i * d, cb.baseAddress! + Int(labels[i]) * d, d) }
+                            }
+                        }
                     }
                 }
+                return far
             }
             relocated += empty
             var shift = 0.0
@@ -222,27 +237,37 @@ package enum Hamerly {
         var finalLabels = [Int32](repeating: 0, count: n)
         var squared = [Double](repeating: 0, count: n)
         var chunkInertia = [Double](repeating: 0, count: chunks)
-        x.withUnsafeBufferPointer { xb in
-            centers.withUnsafeBufferPointer { cb in
-                finalLabels.withUnsafeMutableBufferPointer { lb in
-                    squared.withUnsafeMutableBufferPointer { sb in
-                        chunkInertia.withUnsafeMutableBufferPointer { ib in
-                            let xB = UncheckedSendable(xb.baseAddress!), cB = UncheckedSendable(cb.baseAddress!)
+        var finalErrors = [Error?](repeating: nil, count: workers)
+        centers.withUnsafeBufferPointer { cb in
+            finalLabels.withUnsafeMutableBufferPointer { lb in
+                squared.withUnsafeMutableBufferPointer { sb in
+                    chunkInertia.withUnsafeMutableBufferPointer { ib in
+                        finalErrors.withUnsafeMutableBufferPointer { eb in
+                            let cB = UncheckedSendable(cb.baseAddress!)
                             let lB = UncheckedSendable(lb.baseAddress!), sB = UncheckedSendable(sb.baseAddress!)
-                            let iB = UncheckedSendable(ib.baseAddress!)
+                            let iB = UncheckedSendable(ib.baseAddress!), eB = UncheckedSendable(eb.baseAddress!)
                             parallelFor(workers) { w in
+                                var buffer = Matrix(rows: 0, columns: 0)
                                 var c = owned.lowerBound + w
                                 while c < owned.upperBound {
-                                    var total = 0.0
-                                    for i in (c * chunkRows)..<min(n, (c + 1) * chunkRows) {
-                                        let a = box.value.labels[i]
-                                        let e = RowKernels.squaredDistance(xB.value + i * d, cB.value + Int(a) * d, d)
-                                        lB.value[i] = a
-                                        sB.value[i] = e
-                                        total += e
-                                    }
-                                    iB.value[c] = total
-                                    c += workers
+                                    defer { c += workers }
+                                    let lo = c * chunkRows, hi = min(n, lo + chunkRows)
+                                    do {
+                                        iB.value[c] = try x.withRows(lo..<hi, buffer: &buffer) { xm, firstRow in
+                                            xm.withUnsafeBufferPointer { xb in
+                                                let xp = xb.baseAddress! + (firstRow - lo) * d
+                                                var total = 0.0
+                                                for i in lo..<hi {
+                                                    let a = box.value.labels[i]
+                                                    let e = RowKernels.squaredDistance(xp + i * d, cB.value + Int(a) * d, d)
+                                                    lB.value[i] = a
+                                                    sB.value[i] = e
+                                                    total += e
+                                                }
+                                                return total
+                                            }
+                                        }
+                                    } catch { eB.value[w] = error }
                                 }
                             }
                         }
@@ -250,6 +275,7 @@ package enum Hamerly {
                 }
             }
         }
+        if let e = finalErrors.compactMap({ $0 }).first { throw e }
         if let spread {
             finalLabels = try gather(spread, finalLabels, rowsOf: chunks, chunkRows: chunkRows, n: n)
             squared = try gather(spread, squared, rowsOf: chunks, chunkRows: chunkRows, n: n)

@@ -114,6 +114,13 @@ public struct KMeans: Sendable {
     public func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil,
                                  extraStarts: [Matrix] = [],
                                  progress: ((Int, Int) -> Void)? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
+        try fitWithDistances(RowStore(x), backend: backend, xnorm: given, extraStarts: extraStarts, progress: progress)
+    }
+
+    /// As `fitWithDistances` on a matrix, on rows in memory or spilled to a file (the same bits).
+    public func fitWithDistances(_ x: RowStore, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil,
+                                 extraStarts: [Matrix] = [],
+                                 progress: ((Int, Int) -> Void)? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given), starts: nil,
                              extraStarts: extraStarts, progress: progress)
     }
@@ -125,18 +132,35 @@ public struct KMeans: Sendable {
         var meanVariance: Double
 
         package init(_ x: Matrix, threads: Int, xnorm given: [Double]? = nil) throws {
-            if let at = x.firstNaN {
-                throw LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
+            try self.init(RowStore(x), threads: threads, xnorm: given)
+        }
+
+        package init(_ x: RowStore, threads: Int, xnorm given: [Double]? = nil) throws {
+            func nan(_ at: (row: Int, column: Int)) -> Error {
+                LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
             }
-            let (_, m2) = columnMoments(x, threads: threads)
+            let m2: [Double]
+            if let matrix = x.matrix {
+                if let at = matrix.firstNaN { throw nan(at) }
+                m2 = columnMoments(matrix, threads: threads).m2
+            } else {
+                // The same statistics in parts of whole scan blocks (the same bits as in one pass).
+                var scan: ColumnScan.Partial?
+                try x.forEachBlock(rows: 4 * ColumnScan.blockRows) { rows, block in
+                    if let at = block.firstNaN { throw nan((rows.lowerBound + at.row, at.column)) }
+                    if scan == nil { scan = ColumnScan.Partial(columns: x.columns, histograms: false, shift: ColumnScan.shift(of: block)) }
+                    scan!.scan(block, threads: threads)
+                }
+                m2 = scan?.finish().moments.m2 ?? [Double](repeating: 0, count: x.columns)
+            }
             meanVariance = m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, x.rows))
-            xnorm = given ?? DistanceStep.rowNorms(x, threads: threads)
+            xnorm = try given ?? DistanceStep.rowNorms(x, threads: threads)
         }
     }
 
     /// `starts`: the initial centres of each run (k rows each) instead of k-means++ seeding;
     /// `extraStarts` run after them (or after the `nInit` seeded runs).
-    package func fitWithDistances(_ x: Matrix, backend: any LinearAlgebraBackend, prepared: Prepared,
+    package func fitWithDistances(_ x: RowStore, backend: any LinearAlgebraBackend, prepared: Prepared,
                                   starts: [Matrix]?, extraStarts: [Matrix] = [],
                                   progress: ((Int, Int) -> Void)? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         let n = x.rows
@@ -199,17 +223,17 @@ public enum KMeansError: Error, Equatable, CustomStringConvertible, Sendable {
 /// The chunked distance and update steps shared by fitting, seeding and prediction.
 enum Lloyd {
     /// Greedy k-means++ (Arthur & Vassilvitskii, with scikit-learn's 2 + ln k local trials).
-    package static func plusPlus(_ x: Matrix, k: Int, rng: inout SplitMix64, xnorm: [Double],
+    package static func plusPlus(_ x: RowStore, k: Int, rng: inout SplitMix64, xnorm: [Double],
                          backend: any LinearAlgebraBackend, threads: Int) throws -> Matrix {
-        let n = x.rows, d = x.columns
+        let d = x.columns
         var centers = Matrix(rows: k, columns: d)
-        let first = rng.nextInt(below: n)
-        for t in 0..<d { centers[0, t] = x[first, t] }
-        var closest = try DistanceStep.squaredDistances(x, to: x.rows(first..<(first + 1)), xnorm: xnorm, backend: backend, threads: threads)
+        let first = try x.rows(at: [rng.nextInt(below: x.rows)])
+        for t in 0..<d { centers[0, t] = first[0, t] }
+        var closest = try DistanceStep.squaredDistances(x, to: first, xnorm: xnorm, backend: backend, threads: threads)
         let trials = 2 + Int(log(Double(k)))
         for c in 1..<max(1, k) {
-            let chosen = try plusPlusStep(x, closest: &closest, trials: trials, rng: &rng, xnorm: xnorm, backend: backend, threads: threads)
-            for t in 0..<d { centers[c, t] = x[chosen, t] }
+            let chosen = try x.row(plusPlusStep(x, closest: &closest, trials: trials, rng: &rng, xnorm: xnorm, backend: backend, threads: threads))
+            for t in 0..<d { centers[c, t] = chosen[t] }
         }
         return centers
     }
@@ -217,7 +241,7 @@ enum Lloyd {
     /// One greedy k-means++ step: `trials` candidate rows drawn with probability proportional to
     /// `closest` (each row's squared distance to the nearest centre so far); the one that lowers the
     /// potential most is returned and `closest` updated with it.
-    static func plusPlusStep(_ x: Matrix, closest: inout [Double], trials: Int, rng: inout SplitMix64, xnorm: [Double],
+    static func plusPlusStep(_ x: RowStore, closest: inout [Double], trials: Int, rng: inout SplitMix64, xnorm: [Double],
                              backend: any LinearAlgebraBackend, threads: Int) throws -> Int {
         let n = x.rows, d = x.columns
         var cumulative = [Double](repeating: 0, count: n)
@@ -230,8 +254,7 @@ enum Lloyd {
             while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < r { lo = mid + 1 } else { hi = mid } }
             candidates.append(min(lo, n - 1))
         }
-        var cand = Matrix(rows: trials, columns: d)
-        for (m, idx) in candidates.enumerated() { for t in 0..<d { cand[m, t] = x[idx, t] } }
+        let cand = try x.rows(at: candidates)
         let potential = try DistanceStep.potentials(x, closest: closest, candidates: cand, xnorm: xnorm, backend: backend, threads: threads)
         var bestM = 0
         for m in 1..<max(1, trials) where potential[m] < potential[bestM] { bestM = m }
@@ -240,7 +263,7 @@ enum Lloyd {
         return candidates[bestM]
     }
 
-    static func run(_ x: Matrix, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
+    static func run(_ x: RowStore, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
                     backend: any LinearAlgebraBackend, threads: Int) throws -> KMeansRun {
         let k = start.rows, d = x.columns
         var centers = start
@@ -254,7 +277,7 @@ enum Lloyd {
             let a = try DistanceStep.assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
                                xnorm: xnorm, exact: false)
             history.append(a.inertia)
-            let (next, empty) = CentreUpdate.update(sums: a.sums, counts: a.counts, x: x) { a.squared }
+            let (next, empty) = try CentreUpdate.update(sums: a.sums, counts: a.counts, x: x) { a.squared }
             relocated += empty
             var shift = 0.0
             for j in 0..<k { for t in 0..<d { let s = next[j, t] - centers[j, t]; shift += s * s } }
@@ -277,7 +300,7 @@ extension KMeans {
     @_spi(Benchmarks) public static func seedPlusPlus(_ x: Matrix, k: Int, seed: UInt64, backend: any LinearAlgebraBackend,
                                     threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> Matrix {
         var rng = SplitMix64.stream(seed: seed, 0)
-        return try Lloyd.plusPlus(x, k: k, rng: &rng, xnorm: DistanceStep.rowNorms(x, threads: threads),
+        return try Lloyd.plusPlus(RowStore(x), k: k, rng: &rng, xnorm: DistanceStep.rowNorms(x, threads: threads),
                                   backend: backend.withThreads(1), threads: threads)
     }
 

@@ -138,7 +138,7 @@ public struct KSweep: Sendable {
         let single = backend.withThreads(1)
         let seedings = try (0..<runs).map { run in
             var rng = SplitMix64.stream(seed: seed, UInt64(run))
-            return try Lloyd.plusPlus(x, k: start == .fresh ? ks.upperBound : ks.lowerBound, rng: &rng, xnorm: xnorm,
+            return try Lloyd.plusPlus(RowStore(x), k: start == .fresh ? ks.upperBound : ks.lowerBound, rng: &rng, xnorm: xnorm,
                                       backend: single, threads: threads)
         }
         /// A fit's point: its inertia and the criteria read from its labels.
@@ -166,14 +166,14 @@ public struct KSweep: Sendable {
                 starts = try (0..<runs).map { run in
                     var rng = SplitMix64.stream(seed: seed &+ UInt64(k), UInt64(run))
                     var closest = squared
-                    let row = try Lloyd.plusPlusStep(x, closest: &closest, trials: Self.warmTrials, rng: &rng,
+                    let row = try Lloyd.plusPlusStep(RowStore(x), closest: &closest, trials: Self.warmTrials, rng: &rng,
                                                      xnorm: xnorm, backend: single, threads: threads)
                     return Matrix(rows: k, columns: x.columns, elements: centers.storage + x.row(row))
                 }
             } else {
                 starts = seedings.map { $0.rows(0..<k) }
             }
-            let fit = try km.fitWithDistances(x, backend: backend, prepared: prepared, starts: starts)
+            let fit = try km.fitWithDistances(RowStore(x), backend: backend, prepared: prepared, starts: starts)
             previous = (fit.model.centers, fit.distances)
             centres[k] = fit.model.centers
             points.append(try measure(k, fit))
@@ -194,7 +194,7 @@ public struct KSweep: Sendable {
                     let i = k - ks.lowerBound
                     let km = KMeans(clusters: k, nInit: refitNInit, maxIterations: maxIterations, tolerance: tolerance,
                                     seed: seed &+ 0x5EED &+ UInt64(k), threads: threads, algorithm: algorithm, group: group)
-                    let fit = try km.fitWithDistances(x, backend: backend, prepared: prepared, starts: nil,
+                    let fit = try km.fitWithDistances(RowStore(x), backend: backend, prepared: prepared, starts: nil,
                                                       extraStarts: [centres[k]!])
                     if fit.model.inertia < points[i].inertia {
                         points[i] = try measure(k, fit)

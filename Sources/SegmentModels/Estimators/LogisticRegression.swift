@@ -35,16 +35,37 @@ public struct LogisticRegression: Sendable {
 
         /// `x · coefficients + intercept` per row, over `threads` row blocks.
         public func decision(_ x: Matrix, threads: Int = ProcessInfoCompat.activeProcessorCount) -> [Double] {
+            decision(x, rows: 0..<x.rows, threads: threads)
+        }
+
+        /// `decision` of rows `rows` of `x`.
+        public func decision(_ x: Matrix, rows: Range<Int>, threads: Int = ProcessInfoCompat.activeProcessorCount) -> [Double] {
             precondition(x.columns == coefficients.count, "LogisticRegression: \(x.columns) columns for \(coefficients.count) coefficients")
-            let values = x.storage, p = x.columns
-            return RowBlocks(rows: x.rows, threads: threads).fill(repeating: 0.0) { block, out in
+            let values = x.storage, p = x.columns, first = rows.lowerBound
+            return RowBlocks(rows: rows.count, threads: threads).fill(repeating: 0.0) { block, out in
                 let cells = values.span
-                for (i, r) in block.enumerated() {
+                for (i, b) in block.enumerated() {
+                    let r = first + b
                     var s = intercept
                     for j in 0..<p { s += cells[r * p + j] * coefficients[j] }
                     out[i] = s
                 }
             }
+        }
+
+        /// `decision` of every row of a store, read a block at a time.
+        public func decision(_ x: RowStore, threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> [Double] {
+            if let matrix = x.matrix { return decision(matrix, threads: threads) }
+            var out: [Double] = []
+            out.reserveCapacity(x.rows)
+            var buffer = Matrix(rows: 0, columns: 0)
+            for start in stride(from: 0, to: x.rows, by: 65_536) {
+                let range = start..<min(x.rows, start + 65_536)
+                out += try x.withRows(range, buffer: &buffer) { m, first in
+                    decision(m, rows: first..<(first + range.count), threads: threads)
+                }
+            }
+            return out
         }
     }
 
@@ -63,11 +84,18 @@ public struct LogisticRegression: Sendable {
     /// Fits customers (`positives`) against the population (`negatives`), the two classes weighted
     /// equally (each class's weights add up to half the rows).
     public func fit(negatives: Matrix, positives: Matrix, backend: any LinearAlgebraBackend) throws -> Model {
+        try fit(negatives: RowStore(negatives), positives: RowStore(positives), backend: backend)
+    }
+
+    /// As `fit` on matrices, on rows in memory or spilled to a file (the same bits).
+    public func fit(negatives: RowStore, positives: RowStore, backend: any LinearAlgebraBackend) throws -> Model {
         let p = negatives.columns, d = p + 1
         guard positives.columns == p else { throw FitError.shape(rows: positives.columns, labels: p) }
         guard negatives.rows > 0, positives.rows > 0 else { throw FitError.oneClass }
-        try backend.checkFinite(negatives, routine: "logistic regression input")
-        try backend.checkFinite(positives, routine: "logistic regression input")
+        for store in [negatives, positives] {
+            if let matrix = store.matrix { try backend.checkFinite(matrix, routine: "logistic regression input"); continue }
+            try store.forEachBlock(rows: 65_536) { _, block in try backend.checkFinite(block, routine: "logistic regression input") }
+        }
         // A start from an eighth of the larger class (every eighth row; the smaller class whole),
         // solved loosely: Newton from zero spends most of its Hessians (8 on the mail-out's
         // 42,962 x 449) far from the optimum, where a much smaller Hessian serves as well; from the
@@ -80,8 +108,8 @@ public struct LogisticRegression: Sendable {
         var startIterations = 0
         let larger = max(negatives.rows, positives.rows)
         if larger >= Self.warmStartRows {
-            let thin = { (m: Matrix) in m.rows == larger ? m.rows(at: Array(stride(from: 0, to: m.rows, by: 8))) : m }
-            let (sn, sp) = (thin(negatives), thin(positives))
+            let thin = { (m: RowStore) in m.rows == larger ? RowStore(try m.everyRow(8)) : m }
+            let (sn, sp) = try (thin(negatives), thin(positives))
             // The same penalty on an eighth of the data: a more regularised problem, whose optimum lies
             // between zero and the full one. (Scaling the penalty down with the rows aims closer, but
             // on a cross-validation fold of the mail-out, 340 positives and 449 features, that
@@ -112,7 +140,7 @@ public struct LogisticRegression: Sendable {
     static let warmStartTolerance = 1e-3
 
     /// Newton's method from `beta` (coefficients, then the intercept) on the weighted loss.
-    func newton(negatives: Matrix, positives: Matrix, l2: Double, from start: [Double], tolerance: Double,
+    func newton(negatives: RowStore, positives: RowStore, l2: Double, from start: [Double], tolerance: Double,
                 backend: any LinearAlgebraBackend) throws -> (beta: [Double], iterations: Int, converged: Bool) {
         let p = negatives.columns, d = p + 1
         let n = Double(negatives.rows + positives.rows)
@@ -131,6 +159,7 @@ public struct LogisticRegression: Sendable {
         var factor: CholeskyFactor?
         var previousStep = Double.infinity
         var scaled = Matrix(rows: 0, columns: d)
+        var buffer = Matrix(rows: 0, columns: 0)
         for _ in 0..<maxIterations {
             iterations += 1
             let refresh = factor == nil
@@ -142,46 +171,50 @@ public struct LogisticRegression: Sendable {
             var hessian = Matrix(rows: refresh ? d : 0, columns: refresh ? d : 0)
             for part in parts {
                 let n = part.x.rows
-                let eta = model.decision(part.x, threads: threads)
-                var residual = [Double](repeating: 0, count: n), root = residual
-                for r in 0..<n {
-                    let prob = 1 / (1 + exp(-eta[r]))
-                    residual[r] = part.weight * (prob - part.label)
-                    root[r] = (part.weight * prob * (1 - prob)).squareRoot()
-                }
-                // Xᵀ r over fixed chunks of rows in parallel, the chunks' sums added in chunk order:
-                // the same bits whatever the thread count (a threaded GEMV splits the sum by threads).
-                let chunk = 4_096, chunks = (n + chunk - 1) / chunk
-                let cells = part.x.storage
-                let partial = Parallel.map(chunks, workers: threads) { c -> [Double] in
-                    var g = [Double](repeating: 0, count: d)
-                    let x = cells.span
-                    for r in (c * chunk)..<min(n, (c + 1) * chunk) {
-                        let e = residual[r], from = r * p
-                        for j in 0..<p { g[j] += e * x[from + j] }
-                        g[p] += e
-                    }
-                    return g
-                }
-                for g in partial { for j in 0..<d { gradient[j] += g[j] } }
-                guard refresh else { continue }
+                // Block by block (the part's own matrix when in memory, else read into `buffer`):
+                // the rows' values, the gradient's chunk sums and the Hessian's blocks are each
+                // taken in row order, so the bits do not depend on where the rows are.
                 var start = 0
                 while start < n {
                     let end = min(n, start + blockRows)
-                    // One buffer for every full block (a fresh 60 MB block each time was page
-                    // faults more than arithmetic); the last, shorter block gets its own.
-                    if scaled.rows != end - start { scaled = Matrix(rows: end - start, columns: d) }
-                    let cells = part.x.storage, offset = start
-                    RowBlocks(rows: end - start, threads: threads).fill(&scaled) { block, out in
-                        let x = cells.span
-                        for (i, r) in block.enumerated() {
-                            let row = offset + r
-                            let w = root[row], from = row * p, to = i * d
-                            for j in 0..<p { out[to + j] = w * x[from + j] }
-                            out[to + p] = w
+                    try part.x.withRows(start..<end, buffer: &buffer) { xm, first in
+                        let rows = end - start
+                        let eta = model.decision(xm, rows: first..<(first + rows), threads: threads)
+                        var residual = [Double](repeating: 0, count: rows), root = residual
+                        for r in 0..<rows {
+                            let prob = 1 / (1 + exp(-eta[r]))
+                            residual[r] = part.weight * (prob - part.label)
+                            root[r] = (part.weight * prob * (1 - prob)).squareRoot()
                         }
+                        // Xᵀ r over fixed chunks of rows in parallel, the chunks' sums added in chunk order:
+                        // the same bits whatever the thread count (a threaded GEMV splits the sum by threads).
+                        let chunk = 4_096, chunks = (rows + chunk - 1) / chunk
+                        let cells = xm.storage
+                        let partial = Parallel.map(chunks, workers: threads) { c -> [Double] in
+                            var g = [Double](repeating: 0, count: d)
+                            let x = cells.span
+                            for r in (c * chunk)..<min(rows, (c + 1) * chunk) {
+                                let e = residual[r], from = (first + r) * p
+                                for j in 0..<p { g[j] += e * x[from + j] }
+                                g[p] += e
+                            }
+                            return g
+                        }
+                        for g in partial { for j in 0..<d { gradient[j] += g[j] } }
+                        guard refresh else { return }
+                        // One buffer for every full block (a fresh 60 MB block each time was page
+                        // faults more than arithmetic); the last, shorter block gets its own.
+                        if scaled.rows != rows { scaled = Matrix(rows: rows, columns: d) }
+                        RowBlocks(rows: rows, threads: threads).fill(&scaled) { block, out in
+                            let x = cells.span
+                            for (i, r) in block.enumerated() {
+                                let w = root[r], from = (first + r) * p, to = i * d
+                                for j in 0..<p { out[to + j] = w * x[from + j] }
+                                out[to + p] = w
+                            }
+                        }
+                        try backend.gram(scaled, alpha: 1, beta: 1, into: &hessian)
                     }
-                    try backend.gram(scaled, alpha: 1, beta: 1, into: &hessian)
                     start = end
                 }
             }
@@ -224,7 +257,14 @@ public struct LogisticRegression: Sendable {
     /// `sample` rows of each class: one AUC per fold.
     public func crossValidatedAUC(negatives: Matrix, positives: Matrix, folds: Int = 5, sample: Int = 100_000,
                                   seed: UInt64, backend: any LinearAlgebraBackend) throws -> [Double] {
-        let neg = negatives.rows(at: seededSample(rows: negatives.rows, size: min(sample, negatives.rows), seed: seed))
+        try crossValidatedAUC(negatives: RowStore(negatives), positives: positives, folds: folds, sample: sample,
+                              seed: seed, backend: backend)
+    }
+
+    /// As `crossValidatedAUC` on matrices, with the negatives in memory or spilled to a file.
+    public func crossValidatedAUC(negatives: RowStore, positives: Matrix, folds: Int = 5, sample: Int = 100_000,
+                                  seed: UInt64, backend: any LinearAlgebraBackend) throws -> [Double] {
+        let neg = try negatives.rows(at: seededSample(rows: negatives.rows, size: min(sample, negatives.rows), seed: seed))
         let pos = positives.rows(at: seededSample(rows: positives.rows, size: min(sample, positives.rows), seed: seed &+ 1))
         var rng = SplitMix64.stream(seed: seed, 0xF01D)
         let negFold = (0..<neg.rows).map { _ in rng.nextInt(below: folds) }

@@ -1,0 +1,213 @@
+import Foundation
+
+/// The rows of an n x d matrix of `Double`s, held in memory or in a spill file on disk, and read a
+/// run of rows at a time.
+///
+/// The projected population (rows x components, 240 B a row at 30 components) is the largest thing
+/// a run keeps whole: 4.3 GB at 20 M people. Everything that reads it afterwards — the k-means
+/// seeding and iterations, the customer-likeness model, the map — goes over it in runs of rows in
+/// a fixed order, so the same arithmetic can take its rows from a file instead: each run is read
+/// (`pread`) into a buffer the caller keeps, and the bits are the same as from memory. The file is
+/// unlinked as soon as it is made, so nothing is left behind, whatever ends the process.
+///
+/// Written by hand: a spill is two system calls (`pwrite`, `pread`) on one descriptor, and no
+/// package here offers typed row storage in a file.
+public struct RowStore: Sendable {
+    public let rows: Int
+    public let columns: Int
+    let memory: Matrix?
+    let spill: SpillFile?
+
+    /// The rows of a matrix in memory.
+    public init(_ matrix: Matrix) {
+        rows = matrix.rows
+        columns = matrix.columns
+        memory = matrix
+        spill = nil
+    }
+
+    init(spill: SpillFile, rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+        self.memory = nil
+        self.spill = spill
+    }
+
+    /// The whole matrix, when it is held in memory.
+    public var matrix: Matrix? { memory }
+    /// Whether the rows are in a spill file.
+    public var isSpilled: Bool { spill != nil }
+    /// The bytes of the rows, wherever they are.
+    public var byteCount: Int { rows * columns * 8 }
+
+    /// `body(matrix, first)` where rows `range` of the store are rows `first..<first + range.count` of
+    /// `matrix`: the store's own matrix when it is in memory (no copy), else `buffer`, which is grown
+    /// to at least `range.count` rows when shorter and into which the rows are read.
+    package func withRows<R>(_ range: Range<Int>, buffer: inout Matrix, _ body: (Matrix, Int) throws -> R) throws -> R {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "RowStore: rows \(range) of \(rows)")
+        if let memory { return try body(memory, range.lowerBound) }
+        if buffer.rows < range.count || buffer.columns != columns {
+            buffer = Matrix(uninitializedRows: range.count, columns: columns)
+        }
+        try buffer.withUnsafeMutableBufferPointer { b in
+            try spill!.read(into: UnsafeMutableRawBufferPointer(b).baseAddress!,
+                            bytes: range.count * columns * 8, at: range.lowerBound * columns * 8)
+        }
+        return try body(buffer, 0)
+    }
+
+    /// Rows `range` as a matrix of their own.
+    public func rows(_ range: Range<Int>) throws -> Matrix {
+        if let memory { return memory.rows(range) }
+        var buffer = Matrix(uninitializedRows: range.count, columns: columns)
+        _ = try withRows(range, buffer: &buffer) { _, _ in }
+        return buffer
+    }
+
+    /// The rows at `indices`, in that order (a sample).
+    public func rows(at indices: [Int]) throws -> Matrix {
+        if let memory { return memory.rows(at: indices) }
+        var out = Matrix(uninitializedRows: indices.count, columns: columns)
+        let width = columns * 8
+        try out.withUnsafeMutableBufferPointer { b in
+            let base = UnsafeMutableRawBufferPointer(b).baseAddress!
+            for (m, i) in indices.enumerated() {
+                precondition(i >= 0 && i < rows, "RowStore: row \(i) of \(rows)")
+                try spill!.read(into: base + m * width, bytes: width, at: i * width)
+            }
+        }
+        return out
+    }
+
+    /// Row `i`.
+    public func row(_ i: Int) throws -> [Double] { try rows(at: [i]).storage }
+
+    /// Rows 0, `step`, 2 `step`, ... (a thinned copy).
+    public func everyRow(_ step: Int) throws -> Matrix {
+        precondition(step >= 1, "RowStore.everyRow: step \(step)")
+        let picked = Array(stride(from: 0, to: rows, by: step))
+        if let memory { return memory.rows(at: picked) }
+        var out = Matrix(uninitializedRows: picked.count, columns: columns)
+        var next = 0
+        try forEachBlock(rows: step * 8_192) { range, block in
+            for r in stride(from: range.lowerBound, to: range.upperBound, by: step) {
+                for t in 0..<columns { out[next, t] = block[r - range.lowerBound, t] }
+                next += 1
+            }
+        }
+        return out
+    }
+
+    /// The first `count` columns of every row.
+    public func firstColumns(_ count: Int) throws -> Matrix {
+        precondition(count >= 0 && count <= columns, "RowStore.firstColumns: \(count) of \(columns)")
+        var out = Matrix(uninitializedRows: rows, columns: count)
+        try forEachBlock(rows: 65_536) { range, block in
+            for r in range { for t in 0..<count { out[r, t] = block[r - range.lowerBound, t] } }
+        }
+        return out
+    }
+
+    /// `body(rows, block)` for consecutive blocks of `blockRows` rows in row order, `block` holding
+    /// just those rows (one buffer reused for every full block of a spilled store).
+    public func forEachBlock(rows blockRows: Int, _ body: (Range<Int>, Matrix) throws -> Void) throws {
+        var buffer = Matrix(rows: 0, columns: 0)
+        for start in stride(from: 0, to: rows, by: max(1, blockRows)) {
+            let range = start..<min(rows, start + blockRows)
+            if let memory { try body(range, memory.rows(range)); continue }
+            if buffer.rows != range.count { buffer = Matrix(uninitializedRows: range.count, columns: columns) }
+            _ = try withRows(range, buffer: &buffer) { _, _ in }
+            try body(range, buffer)
+        }
+    }
+
+    /// A store filled a run of rows at a time: in memory, or in a new spill file in `directory`.
+    public struct Builder {
+        public let rows: Int
+        public let columns: Int
+        var memory: Matrix?
+        let spill: SpillFile?
+
+        public init(rows: Int, columns: Int, spillDirectory: String?) throws {
+            self.rows = rows
+            self.columns = columns
+            if let spillDirectory {
+                spill = try SpillFile(directory: spillDirectory, bytes: rows * columns * 8)
+                memory = nil
+            } else {
+                spill = nil
+                memory = Matrix(uninitializedRows: rows, columns: columns)
+            }
+        }
+
+        /// Rows `first..<first + part.rows` from `part`.
+        public mutating func setRows(_ first: Int, from part: Matrix) throws {
+            precondition(part.columns == columns && first + part.rows <= rows, "RowStore.Builder: rows out of range")
+            if memory != nil { memory!.setRows(first, from: part); return }
+            try part.withUnsafeBufferPointer { b in
+                try spill!.write(UnsafeRawBufferPointer(b).baseAddress!, bytes: part.count * 8, at: first * columns * 8)
+            }
+        }
+
+        public func finish() -> RowStore {
+            if let memory { return RowStore(memory) }
+            return RowStore(spill: spill!, rows: rows, columns: columns)
+        }
+    }
+}
+
+/// A spill file could not be made, written or read.
+public struct SpillError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var directory: String
+    public var message: String
+    public var description: String { "spill file in \(directory): \(message)" }
+}
+
+/// An unlinked temporary file, read and written at offsets; closed when the last store using it goes.
+final class SpillFile: @unchecked Sendable {
+    let directory: String
+    private let descriptor: Int32
+
+    init(directory: String, bytes: Int) throws {
+        self.directory = directory
+        var template = Array((directory as NSString).appendingPathComponent(".segment-spill-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw SpillError(directory: directory, message: Self.reason()) }
+        // Gone from the directory at once: the space is freed when the descriptor closes, however
+        // the process ends.
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        descriptor = fd
+        // The space is taken up front, so a full disk is found before any work is written.
+        let status = posix_fallocate(fd, 0, off_t(bytes))
+        if status != 0 && status != EOPNOTSUPP && status != EINVAL {
+            close(fd)
+            throw SpillError(directory: directory, message: "cannot reserve \(bytes) bytes: \(String(cString: strerror(status)).lowercased())")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    func write(_ source: UnsafeRawPointer, bytes: Int, at offset: Int) throws {
+        var done = 0
+        while done < bytes {
+            let n = pwrite(descriptor, source + done, bytes - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw SpillError(directory: directory, message: "cannot write: \(Self.reason())") }
+            done += n
+        }
+    }
+
+    func read(into target: UnsafeMutableRawPointer, bytes: Int, at offset: Int) throws {
+        var done = 0
+        while done < bytes {
+            let n = pread(descriptor, target + done, bytes - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw SpillError(directory: directory, message: n == 0 ? "cannot read: the file is shorter than written" : "cannot read: \(Self.reason())")
+            }
+            done += n
+        }
+    }
+
+    private static func reason() -> String { String(cString: strerror(errno)).lowercased() }
+}
