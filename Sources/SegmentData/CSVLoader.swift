@@ -14,8 +14,9 @@ import SegmentCore
 ///    row, so the rows can be shared out in segments whose line numbers are known;
 /// 2. the segments are parsed in parallel, each worker taking an equal share of the rows (`plan`),
 ///    each segment into the worker's buffer of doubles and from there into compact columns
-///    (`CodeColumns`), which are joined at the end. Peak memory is about twice the compact table
-///    plus a segment's doubles per worker; the mapped file's pages are dropped as they are parsed.
+///    (`CodeColumns`), which are joined at the end, each column's parts released as soon as it is
+///    joined. Peak memory is about the compact table plus a column and a segment's doubles per
+///    worker; the mapped file's pages are dropped as they are parsed.
 ///
 /// Format: a header row; `;` or `,` as delimiter (detected from the header, or given); cells are
 /// integers, decimals (`2.0`), empty (missing), or text codes, optionally in double quotes (`""`
@@ -192,7 +193,9 @@ public struct CSVLoader: Sendable {
                 chunks[s]!.remap(column: col, map)
             }
         }
-        let codes = CodeColumns(chunks: chunks.map { $0! }, threads: threads)
+        var parts = chunks.map { $0! }
+        chunks = []
+        let codes = CodeColumns(consuming: &parts, threads: threads)
         return RawTable(source: name, schema: schema, codes: codes, dictionaries: dictionaries,
                         ignoredColumns: ignored, bytes: index.bytes)
     }

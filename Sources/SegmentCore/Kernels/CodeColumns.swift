@@ -72,12 +72,46 @@ public struct CodeColumns: Sendable {
     /// The table made of `chunks`, in order (each a run of rows, as the loader's segments are); a
     /// column's width is the widest any chunk needed for it.
     public init(chunks: [Chunk], threads: Int) {
+        var chunks = chunks
+        self.init(consuming: &chunks, threads: threads)
+    }
+
+    /// As `init(chunks:threads:)`, taking the chunks over (`chunks` is left empty). The columns are
+    /// joined a group at a time; each column's parts are released as soon as it is joined, and
+    /// their pages handed back to the system after each group (a part is a small heap block, 16 KB
+    /// for a byte-wide column of a 16,384-row segment, whose pages stay with the process when freed
+    /// until the heap is trimmed). Making the table then holds about one table's cells and a group
+    /// of joined columns, not the chunks and the table side by side: at 20 M rows of the subset the
+    /// load's peak was 3.6 GB, twice the 1.8 GB table.
+    public init(consuming chunks: inout [Chunk], threads: Int) {
         let p = chunks.first?.storage.count ?? 0
         precondition(chunks.allSatisfy { $0.storage.count == p }, "CodeColumns: chunks of different widths")
         rows = chunks.reduce(0) { $0 + $1.rows }
-        storage = Parallel.map(p, workers: threads, schedule: .dynamic) { c in
-            let parts = chunks.map { $0.storage[c] }
-            return Column.joined(parts, width: parts.map(\.width).max() ?? .int8)
+        let parts = (0..<p).map { c in ColumnParts(chunks.map { $0.storage[c] }) }
+        chunks = []
+        // Eight groups: a trim walks the heap once (milliseconds), and an eighth of the table is
+        // the most held twice.
+        let groups = Swift.min(p, 8)
+        var joined: [Column] = []
+        joined.reserveCapacity(p)
+        for g in 0..<groups {
+            let columns = (p * g / groups)..<(p * (g + 1) / groups)
+            joined += Parallel.map(columns.count, workers: threads, schedule: .dynamic) { i in
+                let pieces = parts[columns.lowerBound + i].take()
+                return Column.joined(pieces, width: pieces.map(\.width).max() ?? .int8)
+            }
+            FreedMemory.trim()
+        }
+        storage = joined
+    }
+
+    /// One column's parts, handed to the one worker that joins them and lets them go.
+    private final class ColumnParts: @unchecked Sendable {
+        private var parts: [Column]
+        init(_ parts: [Column]) { self.parts = parts }
+        func take() -> [Column] {
+            defer { parts = [] }
+            return parts
         }
     }
 
