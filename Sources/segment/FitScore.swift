@@ -110,14 +110,20 @@ struct Score: ParsableCommand {
         let assignments = try fitted.assign(table, backend: makeBackend(backend, threads: threads), threads: threads)
         progress.update("write", 0)
         defer { progress.finish() }
-        let csv = fitted.comparison != nil
-            ? AssignmentsCSV.render(assignments, comparison: fitted.comparison, threads: threads)
-            : AssignmentsCSV.render(assignments, allRowsCustomerShares: fitted.customerShares
-                ?? [Double](repeating: .nan, count: fitted.kmeans.k + 1), threads: threads)
+        // Streamed a block of rows per worker at a time (see AssignmentsCSV.stream).
+        func stream(_ sink: ([UInt8]) throws -> Void) throws {
+            if fitted.comparison != nil {
+                try AssignmentsCSV.stream(assignments, comparison: fitted.comparison, threads: threads, to: sink)
+            } else {
+                try AssignmentsCSV.stream(assignments, allRowsCustomerShares: fitted.customerShares
+                    ?? [Double](repeating: .nan, count: fitted.kmeans.k + 1), threads: threads, to: sink)
+            }
+        }
         if let output {
-            try AtomicFile.write(csv, to: output)
+            let file = try AtomicFile(path: output)
+            do { try stream { try file.write($0) }; try file.commit() } catch { file.abandon(); throw error }
         } else {
-            FileHandle.standardOutput.write(Data(csv))
+            try stream { FileHandle.standardOutput.write(Data($0)) }
         }
         for (c, n) in assignments.unseenCodes.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("warning: \(n) row(s) have a \(c) code the population never had\n".utf8))
