@@ -2,9 +2,11 @@
 """A population too large for the notebook, side by side (make bench-scale).
 
 1. `segment run` in one process, default flags, every output written: wall clock and peak memory.
-2. The same under `mpirun -np N`: wall clock, rank 0's communication (run_info.json), and
+2. The same with `--memory-limit` (2G by default): wall clock, peak memory, the bytes spilled, and
+   whether every output but run_info.json is the same bytes as the in-memory run's.
+3. The same under `mpirun -np N`: wall clock, rank 0's communication (run_info.json), and
    whether every output but run_info.json is the same bytes as the single run's.
-3. The scikit-learn way for data beyond memory, on the same files: pandas reads the CSV in chunks
+4. The scikit-learn way for data beyond memory, on the same files: pandas reads the CSV in chunks
    (`chunksize`), once per pass, and the estimators that learn in parts do the rest. The passes:
    - value counts per column, giving the exact medians and the dummy columns;
    - `StandardScaler.partial_fit`;
@@ -15,10 +17,13 @@
    and row threshold (from its summary.json), the same re-encoding, and one-hot columns fixed by
    the first pass.
 
+5. With --spark, Spark MLlib in local mode (bench/spark_scale.py): the same cleaning in DataFrame
+   expressions, Imputer, one-hot, StandardScaler, PCA(30) and KMeans at segment's k.
+
 Prints one JSON line: each side's seconds and peak memory, and the inertia of each side's
 segments on its own projection.
 """
-import argparse, json, os, resource, subprocess, tempfile, time, warnings
+import argparse, json, os, resource, subprocess, sys, tempfile, time, warnings
 
 import numpy as np
 import pandas as pd
@@ -31,28 +36,56 @@ ap.add_argument("--segment", required=True)
 ap.add_argument("--data", required=True, help="folder with azdias.csv, customers.csv, feature_summary.csv")
 ap.add_argument("--processes", type=int, default=2, help="mpirun -np (0 skips it)")
 ap.add_argument("--chunk-rows", type=int, default=500_000)
+ap.add_argument("--memory-limit", default="2G", help="segment run --memory-limit for the second run ('' skips it)")
 ap.add_argument("--skip-sklearn", action="store_true")
+ap.add_argument("--spark", action="store_true", help="also Spark MLlib in local mode (pyspark)")
+ap.add_argument("--spark-driver-memory", default="16g")
 a = ap.parse_args()
 population, customers, features = (os.path.join(a.data, f) for f in ("azdias.csv", "customers.csv", "feature_summary.csv"))
 out = {"population_bytes": os.path.getsize(population)}
 
 
-def child_peak_mb():
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def peak_of(command, **kwargs):
+    """Runs a command under GNU time: its seconds and its peak resident memory (MB)."""
+    with tempfile.NamedTemporaryFile("r") as log:
+        t = time.perf_counter()
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", log.name] + command, check=True, stdout=subprocess.DEVNULL, **kwargs)
+        seconds = time.perf_counter() - t
+        return seconds, int(log.read().split()[-1]) / 1024
+
+
+def same_bytes(a, b):
+    return all(open(f"{a}/{f}", "rb").read() == open(f"{b}/{f}", "rb").read() for f in os.listdir(a) if f != "run_info.json")
 
 
 with tempfile.TemporaryDirectory() as tmp:
     args = ["run", "--population", population, "--customers", customers, "--features", features, "-q"]
-    t = time.perf_counter()
-    subprocess.run([a.segment] + args + ["--output", tmp + "/one"], check=True, stdout=subprocess.DEVNULL)
-    out["segment_seconds"] = time.perf_counter() - t
-    out["segment_peak_mb"] = child_peak_mb()
+    out["segment_seconds"], out["segment_peak_mb"] = peak_of([a.segment] + args + ["--output", tmp + "/one"])
     summary = json.load(open(tmp + "/one/summary.json"))
     info = json.load(open(tmp + "/one/run_info.json"))
     out["segment_stages"] = {k: round(v, 2) for k, v in info["stageSeconds"].items()}
     out["segment_k"] = summary["kmeans"]["k"]
     out["segment_inertia"] = summary["kmeans"]["inertia"]
     out["rows_low_missing"] = summary["cleaning"]["assessment"]["lowMissingRows"]
+    rows = summary["inputs"]["populationRows"]
+    out["segment_us_per_row"] = out["segment_seconds"] / rows * 1e6
+    if a.memory_limit:
+        out["limited_memory_limit"] = a.memory_limit
+        out["limited_seconds"], out["limited_peak_mb"] = peak_of(
+            [a.segment] + args + ["--output", tmp + "/limited", "--memory-limit", a.memory_limit, "--spill-directory", tmp])
+        limited = json.load(open(tmp + "/limited/run_info.json"))
+        out["limited_spilled_bytes"] = limited.get("spilledBytes")
+        out["limited_stages"] = {k: round(v, 2) for k, v in limited["stageSeconds"].items()}
+        out["limited_same_bytes"] = same_bytes(tmp + "/one", tmp + "/limited")
+        out["limited_us_per_row"] = out["limited_seconds"] / rows * 1e6
+    if a.spark:
+        spark = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "spark_scale.py"),
+                                "--population", population, "--features", features, "--summary", tmp + "/one/summary.json",
+                                "--driver-memory", a.spark_driver_memory, "--local-dir", tmp],
+                               check=True, capture_output=True, text=True)
+        out.update(json.loads(spark.stdout.strip().splitlines()[-1]))
+        out["spark_speedup"] = out["spark_seconds"] / out["segment_seconds"]
+        out["spark_inertia_ratio"] = out["segment_inertia"] / out["spark_inertia"]
     if a.processes > 1:
         env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
         t = time.perf_counter()
@@ -64,9 +97,7 @@ with tempfile.TemporaryDirectory() as tmp:
         out["mpirun_rank0_peak_mb"] = many["peakMemoryBytes"] / 1e6
         out["mpirun_communication"] = many.get("communication")
         out["mpirun_stages"] = {k: round(v, 2) for k, v in many["stageSeconds"].items()}
-        out["mpirun_same_bytes"] = all(
-            open(f"{tmp}/one/{f}", "rb").read() == open(f"{tmp}/many/{f}", "rb").read()
-            for f in os.listdir(tmp + "/one") if f != "run_info.json")
+        out["mpirun_same_bytes"] = same_bytes(tmp + "/one", tmp + "/many")
 
 if a.skip_sklearn:
     print(json.dumps(out))
