@@ -45,3 +45,21 @@ def derive(df, kinds):
         df["PLZ8_BAUMAX_FAMILY"] = b.where(b.between(1, 4))
         df["PLZ8_BAUMAX_BUSINESS"] = (b == 5).astype(float).where(b.notna())
     return df.drop(columns=[c for c in df if kinds.get(c) == "mixed"])
+
+
+class Laps:
+    """Seconds per named step (`laps("name")` at the end of each), and since the start."""
+
+    def __init__(self):
+        import time
+        self._now = time.perf_counter
+        self.steps = {}
+        self.start = self.clock = self._now()
+
+    def __call__(self, name):
+        now = self._now()
+        self.steps[name] = round(now - self.clock, 2)
+        self.clock = now
+
+    def total(self):
+        return self._now() - self.start

@@ -107,7 +107,7 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import IncrementalPCA
 from sklearn.preprocessing import StandardScaler
 
-from notebook_steps import derive, read_summary, to_nan
+from notebook_steps import Laps, derive, read_summary, to_nan
 
 dropped = [d["name"] for d in summary["cleaning"]["droppedColumns"]]
 threshold = summary["cleaning"]["assessment"]["rowThreshold"]
@@ -133,15 +133,7 @@ def chunks():
         yield clean(df)
 
 
-steps = {}
-clock = start = time.perf_counter()
-
-
-def lap(name):
-    global clock
-    now = time.perf_counter()
-    steps[name] = round(now - clock, 2)
-    clock = now
+lap = Laps()
 
 
 # Pass 1: value counts per column: the medians (exact, the values are small codes) and the dummies.
@@ -194,9 +186,9 @@ for df in chunks():
     rows += len(p)
 lap("pass 5: labels and inertia")
 
-out["sklearn_seconds"] = time.perf_counter() - start
+out["sklearn_seconds"] = lap.total()
 out["sklearn_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-out["sklearn_steps"] = steps
+out["sklearn_steps"] = lap.steps
 out["sklearn_features"] = len(plain) + sum(len(v) for v in dummies.values())
 out["sklearn_rows"] = rows
 out["sklearn_inertia"] = inertia

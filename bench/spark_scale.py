@@ -16,10 +16,10 @@ Prints one JSON line: seconds per step and in all, the peak memory of the Spark 
 this Python driver, rows, features, and the k-means training cost (the inertia, on Spark's own
 projection).
 """
-import argparse, json, os, resource, sys, time
+import argparse, json, os, resource, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from notebook_steps import DECADE, MOVEMENT, read_summary  # noqa: E402
+from notebook_steps import DECADE, MOVEMENT, Laps, read_summary  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--population", required=True)
@@ -54,15 +54,7 @@ if a.local_dir:
 spark = builder.getOrCreate()
 spark.sparkContext.setLogLevel("ERROR")
 
-steps = {}
-start = clock = time.perf_counter()
-
-
-def lap(name):
-    global clock
-    now = time.perf_counter()
-    steps[name] = round(now - clock, 2)
-    clock = now
+lap = Laps()
 
 
 def jvm_peak_mb():
@@ -152,17 +144,16 @@ stages += [VectorAssembler(inputCols=[c + "_i" for c in plain] + [c + "_oh" for 
            PCA(k=30, inputCol="scaled", outputCol="pca")]
 prep = Pipeline(stages=stages).fit(df)
 projected = prep.transform(df).select("pca")
-features = len(projected.schema["pca"].metadata.get("ml_attr", {}).get("attrs", {}).get("numeric", [])) or None
 lap("Imputer, StringIndexer, OneHotEncoder, StandardScaler, PCA: fit")
 kmeans = KMeans(k=k, seed=42, maxIter=a.max_iter, tol=1e-4, featuresCol="pca").fit(projected)
 lap("KMeans: fit")
-total = time.perf_counter() - start
+total = lap.total()
 jvm = jvm_peak_mb()
-width = prep.stages[-2].mean.size if hasattr(prep.stages[-2], "mean") else None
+width = prep.stages[-2].mean.size  # the StandardScaler: one mean per assembled feature
 print(json.dumps({
     "spark_version": spark.version,
     "spark_seconds": total,
-    "spark_steps": steps,
+    "spark_steps": lap.steps,
     "spark_jvm_peak_mb": jvm,
     "spark_python_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "spark_rows": rows,
