@@ -145,6 +145,10 @@ struct Run: ParsableCommand {
             let kept = result.fitted.pca.components.columns
             print("note: --components \(wanted) asks for more components than the \(kept) features left after cleaning; all \(kept) were kept")
         }
+        if let limit = memoryLimit?.bytes, let peak = ProcessInfoCompat.peakResidentBytes, peak > limit {
+            // Said, not hidden: the limit governs the projected rows only so far.
+            print("note: the run's peak memory, \(ByteCount.text(peak)), went over --memory-limit (\(ByteCount.text(limit))): only the projected population is kept out of memory so far; the population's compact codes (about 90 bytes a row) and per-row results are held (docs/scale.md)")
+        }
         print("\(result.chosenK) segments" + (result.sweep.map { " (the k sweep suggests \($0.suggestedK))" } ?? ""))
         for t in summary.segments.targets {
             print(String(format: "  target segment %d: customers %.1fx as common (%.1f-%.1f), %.1f%% of the population", t.cluster,
@@ -288,6 +292,12 @@ struct ByteCount: ExpressibleByArgument, Equatable {
     }
 
     static var defaultCompletionKind: CompletionKind { .default }
+
+    /// `bytes` in the flag's units: `2.15 GiB`, `340 MiB`.
+    static func text(_ bytes: Int) -> String {
+        bytes >= 1 << 30 ? String(format: "%.2f GiB", Double(bytes) / Double(1 << 30))
+            : String(format: "%.0f MiB", Double(bytes) / Double(1 << 20))
+    }
 }
 extension Imputer.Strategy: ExpressibleByArgument {
     /// scikit-learn's spelling (`most_frequent`) as well as ours.

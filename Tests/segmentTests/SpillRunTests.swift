@@ -25,7 +25,11 @@ struct SpillRunTests {
         // 1 MB: the projected rows (~36,000 x 30 x 8 bytes, 8.6 MB) are far above a quarter of it.
         let spilled = try runBinary(args + ["-o", Self.base + "/spilled", "--memory-limit", "1M", "--spill-directory", spill])
         #expect(spilled.status == 0, "\(spilled.stderr)")
-        #expect(spilled.stdout == memory.stdout.replacingOccurrences(of: Self.base + "/memory", with: Self.base + "/spilled"))
+        // The same lines, and a note that 1 MB was not kept to (the run holds the codes).
+        let note = spilled.stdout.split(separator: "\n").first { $0.hasPrefix("note: the run's peak memory") }
+        #expect(note?.contains("went over --memory-limit (1 MiB)") == true, "\(spilled.stdout)")
+        #expect(spilled.stdout.split(separator: "\n").filter { !$0.hasPrefix("note: the run's peak memory") }
+                == memory.stdout.replacingOccurrences(of: Self.base + "/memory", with: Self.base + "/spilled").split(separator: "\n"))
         for f in RunOutputs.files where f != "run_info.json" {
             let a = try Data(contentsOf: URL(fileURLWithPath: Self.base + "/memory/" + f))
             let b = try Data(contentsOf: URL(fileURLWithPath: Self.base + "/spilled/" + f))
@@ -40,6 +44,7 @@ struct SpillRunTests {
         let roomy = try runBinary(args + ["-o", Self.base + "/roomy", "--memory-limit", "8G"])
         #expect(roomy.status == 0, "\(roomy.stderr)")
         #expect(try runInfo(Self.base + "/roomy")["spilledBytes"] == nil)
+        #expect(!roomy.stdout.contains("note: the run's peak memory"))
     }
 
     @Test("a bad --memory-limit, a missing --spill-directory, or --export-matrices with a limit: exit 64 naming the flag",
