@@ -16,7 +16,9 @@ import Foundation
 /// chunk sums are combined in chunk order: the result does not depend on the thread count. Spread
 /// over a `ProcessGroup`, each process computes the chunks of its share and the chunk sums are
 /// gathered after every assignment step, so every process combines the same sums in the same
-/// order: the result does not depend on the number of processes either.
+/// order: the result does not depend on the number of processes either. The rows come from a
+/// `RowStore`, in memory or read a chunk at a time from a spill file (`--memory-limit`); a chunk
+/// none of whose rows can change cluster is not read at all.
 /// scikit-learn's `algorithm="elkan"` is the same idea with k lower bounds per row; Hamerly's single
 /// bound suits the low dimension of a PCA-reduced matrix and keeps the state at two numbers per row.
 /// Measured on the default data: Elkan's bounds (kept as floats relative to each centre's total
