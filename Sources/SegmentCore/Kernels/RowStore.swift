@@ -49,18 +49,23 @@ public struct RowStore: Sendable {
         if buffer.rows < range.count || buffer.columns != columns {
             buffer = Matrix(uninitializedRows: range.count, columns: columns)
         }
+        try read(range, into: &buffer)
+        return try body(buffer, 0)
+    }
+
+    /// Reads rows `range` of the spill file into the first rows of `buffer` (which holds them).
+    private func read(_ range: Range<Int>, into buffer: inout Matrix) throws {
         try buffer.withUnsafeMutableBufferPointer { b in
             try spill!.read(into: UnsafeMutableRawBufferPointer(b).baseAddress!,
                             bytes: range.count * columns * 8, at: range.lowerBound * columns * 8)
         }
-        return try body(buffer, 0)
     }
 
     /// Rows `range` as a matrix of their own.
     public func rows(_ range: Range<Int>) throws -> Matrix {
         if let memory { return memory.rows(range) }
         var buffer = Matrix(uninitializedRows: range.count, columns: columns)
-        _ = try withRows(range, buffer: &buffer) { _, _ in }
+        try read(range, into: &buffer)
         return buffer
     }
 
@@ -116,7 +121,7 @@ public struct RowStore: Sendable {
             let range = start..<min(rows, start + blockRows)
             if let memory { try body(range, memory.rows(range)); continue }
             if buffer.rows != range.count { buffer = Matrix(uninitializedRows: range.count, columns: columns) }
-            _ = try withRows(range, buffer: &buffer) { _, _ in }
+            try read(range, into: &buffer)
             try body(range, buffer)
         }
     }
