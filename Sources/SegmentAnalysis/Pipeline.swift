@@ -164,7 +164,9 @@ public struct Pipeline {
     public var processes: (any ProcessGroup)?
     /// The bytes the run should keep within (nil: no limit). With a limit, the projected population
     /// goes to a spill file in `spillDirectory` when it would take more than a quarter of it; every
-    /// later stage reads it from there a block at a time, with the same results to the bit.
+    /// later stage reads it from there a block at a time, with the same results to the bit. A file
+    /// read by `run(population:customers:schema:...)` keeps its compact codes in a spill file by the
+    /// same rule (`CSVLoader.spillDirectory`).
     public var memoryLimit: Int?
     public var spillDirectory = NSTemporaryDirectory()
 
@@ -194,7 +196,8 @@ public struct Pipeline {
         public var customerSource: String
         public var populationRows: Int
         public var customerRows: Int
-        /// Bytes of the projected population kept in a spill file (nil: held in memory).
+        /// Bytes kept in spill files: the projected population's, and the compact codes' of either
+        /// file read with a spill (nil: everything held in memory).
         public var spilledBytes: Int?
         public var ignoredColumns: [String]
         /// The population and the customers on the first two components (the report's map).
@@ -208,6 +211,9 @@ public struct Pipeline {
     public func run(population populationPath: String, customers customersPath: String, schema: FeatureSchema,
                     delimiter: UInt8? = nil, keepMatrices: Bool = false, sampledSchema: Bool = false) throws -> Result {
         var loader = CSVLoader(schema: schema, delimiter: delimiter, threads: threads)
+        // The compact codes spill by the same rule as the projected rows (`memoryLimit`).
+        let memoryLimit = memoryLimit, spillDirectory = spillDirectory
+        loader.spillDirectory = { bytes in memoryLimit.flatMap { bytes > $0 / 4 ? spillDirectory : nil } }
         let widen = sampledSchema
         return try run(population: {
             let table = widen ? try loader.loadWidening(path: populationPath) : try loader.load(path: populationPath)
@@ -235,6 +241,7 @@ public struct Pipeline {
         lap("load population")
         let populationSource = populationRaw!.source
         let populationRows = populationRaw!.rowCount
+        var spilled = populationRaw!.codes.isSpilled ? populationRaw!.codes.byteCount : 0
         let ignored = populationRaw!.ignoredColumns
         let populationIDs = populationRaw!.personIDs()
         progress?("clean", 0)
@@ -301,6 +308,7 @@ public struct Pipeline {
             let raw = try customers()
             customerIDs = raw.personIDs()
             customerRows = raw.rowCount
+            if raw.codes.isSpilled { spilled += raw.codes.byteCount }
             customerSource = raw.source
             customersCleaned = try recipe.apply(raw, threads: threads)
         }
@@ -375,6 +383,7 @@ public struct Pipeline {
         let profiles = try ClusterProfile.profiles(centers: model.centers, pca: pca, scaler: scaler,
                                                    features: recipe.features, backend: backend, meanings: meanings)
         let populationMap = try projected.matrix ?? projected.firstColumns(min(2, projected.columns))
+        if projected.isSpilled { spilled += projected.byteCount }
         lap("compare and explain")
         return Result(fitted: fitted, assessment: assessment, sweep: sweepResult, chosenK: k,
                       population: populationAssign, customers: customersAssign, comparison: comparison,
@@ -383,7 +392,7 @@ public struct Pipeline {
                       cleanedPopulation: keptCleaned, projectedPopulation: keepMatrices ? projected.matrix : nil,
                       populationSource: populationSource, customerSource: customerSource,
                       populationRows: populationRows, customerRows: customerRows,
-                      spilledBytes: projected.isSpilled ? projected.byteCount : nil, ignoredColumns: ignored,
+                      spilledBytes: spilled > 0 ? spilled : nil, ignoredColumns: ignored,
                       pcDensity: PCDensity.make(population: populationMap,
                                                 customers: customersProjected))
     }

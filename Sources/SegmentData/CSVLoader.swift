@@ -40,6 +40,10 @@ public struct CSVLoader: Sendable {
     /// Whether plain rows go through the fast parser (the tests and the fuzzer compare it with the
     /// exact one).
     @_spi(Testing) public var fastPath = true
+    /// Where the table's cells go instead of memory, given the least they will take (a byte a
+    /// cell): a folder for a spill file (`CodeColumns.ChunkSpill`: each segment's codes are written
+    /// as soon as they are parsed, and the table is read from the file), or nil to hold them.
+    public var spillDirectory: @Sendable (Int) -> String? = { _ in nil }
 
     public init(schema: FeatureSchema, delimiter: UInt8? = nil, threads: Int = ProcessInfoCompat.activeProcessorCount) {
         self.schema = schema
@@ -139,6 +143,10 @@ public struct CSVLoader: Sendable {
         let textColumns = (0..<p).filter { isText[$0] }
         var results = [SegmentResult?](repeating: nil, count: segments.count)
         var chunks = [CodeColumns.Chunk?](repeating: nil, count: segments.count)
+        // Or, when the table goes to a spill file, where each segment's codes were written.
+        let spill = try spillDirectory(index.rows * p).map { try CodeColumns.ChunkSpill(directory: $0, workers: workers) }
+        var spilled = [CodeColumns.SpilledChunk?](repeating: nil, count: segments.count)
+        var spillFailure: Error?
 
         // The first `segmentRows` rows of each worker's share are parsed first, and the text codes
         // found there (sorted) seed every other segment's dictionaries. Codes in the seeds then
@@ -151,7 +159,7 @@ public struct CSVLoader: Sendable {
             // by the parser: a row with a missing field is an error), then stores it compactly.
             let parsed = Parallel.map(plans.count, workers: plans.count) { w in
                 var buffer: [Double] = []
-                return plans[w].map { s -> (SegmentResult, CodeColumns.Chunk?) in
+                return plans[w].map { s -> (SegmentResult, CodeColumns.Chunk?, Result<CodeColumns.SpilledChunk, Error>?) in
                     let seg = segments[s]
                     if buffer.count < seg.rows * p { buffer = [Double](repeating: 0, count: seg.rows * p) }
                     var result = SegmentResult(dictionaries: seeds.value.map { LocalDictionary(seeds: $0) })
@@ -163,11 +171,20 @@ public struct CSVLoader: Sendable {
                     // Read once: its pages need not stay beside the table.
                     file.release(offset: seg.offset, length: seg.length)
                     let chunk = result.error == nil ? CodeColumns.Chunk(rowMajor: buffer, rows: seg.rows, columns: p) : nil
-                    return (result, chunk)
+                    if let spill, let chunk { return (result, nil, Result { try spill.write(chunk, worker: w) }) }
+                    return (result, chunk, nil)
                 }
             }
             for (w, plan) in plans.enumerated() {
-                for (i, s) in plan.enumerated() { (results[s], chunks[s]) = parsed[w][i] }
+                for (i, s) in plan.enumerated() {
+                    let written: Result<CodeColumns.SpilledChunk, Error>?
+                    (results[s], chunks[s], written) = parsed[w][i]
+                    switch written {
+                    case let .success(part): spilled[s] = part
+                    case let .failure(error): spillFailure = spillFailure ?? error
+                    case nil: break
+                    }
+                }
             }
         }
         parseSegments(first, seeds: Array(repeating: [], count: p))
@@ -177,6 +194,7 @@ public struct CSVLoader: Sendable {
         let seeds = (0..<p).map { col in Set(first.joined().flatMap { results[$0]!.dictionaries[col].strings }).sorted() }
         parseSegments(rest, seeds: seeds)
         for r in results { if let e = r?.error { throw e } }
+        if let spillFailure { throw spillFailure }
 
         // Each text column's dictionary: its distinct codes, sorted. Segment-local indices are
         // remapped where they differ from the final ones.
@@ -190,12 +208,17 @@ public struct CSVLoader: Sendable {
             for s in segments.indices {
                 let map = results[s]!.dictionaries[col].strings.map { global[$0]! }
                 if map.indices.allSatisfy({ map[$0] == $0 }) { continue }
-                chunks[s]!.remap(column: col, map)
+                if spill != nil { spilled[s]!.remap(column: col, map) } else { chunks[s]!.remap(column: col, map) }
             }
         }
-        var parts = chunks.map { $0! }
-        chunks = []
-        let codes = CodeColumns(consuming: &parts, threads: threads)
+        let codes: CodeColumns
+        if let spill {
+            codes = try CodeColumns(joining: spilled.map { $0! }, from: spill, directory: spill.directory, threads: threads)
+        } else {
+            var parts = chunks.map { $0! }
+            chunks = []
+            codes = CodeColumns(consuming: &parts, threads: threads)
+        }
         return RawTable(source: name, schema: schema, codes: codes, dictionaries: dictionaries,
                         ignoredColumns: ignored, bytes: index.bytes)
     }

@@ -45,10 +45,10 @@ struct Run: ParsableCommand {
     var truth: String?
 
 
-    @Option(name: .long, help: ArgumentHelp("Keep the projected population (rows x components x 8 bytes) in a spill file when it would take more than a quarter of this; every later stage reads it from there, with the same results. Bytes, or with K, M or G (powers of 1024). Default: the machine's memory.", valueName: "size"))
+    @Option(name: .long, help: ArgumentHelp("Keep the compact codes read from each file (at least a byte a cell) and the projected population (rows x components x 8 bytes) in spill files when they would take more than a quarter of this; every later stage reads them from there, with the same results. Bytes, or with K, M or G (powers of 1024). Default: the machine's memory.", valueName: "size"))
     var memoryLimit: ByteCount?
 
-    @Option(name: .long, help: ArgumentHelp("Where the spill file goes (it is unlinked at once; default: $TMPDIR or /tmp).", valueName: "folder"))
+    @Option(name: .long, help: ArgumentHelp("Where the spill files go (each is unlinked at once; default: $TMPDIR or /tmp).", valueName: "folder"))
     var spillDirectory: String?
 
     @Flag(name: .long, help: "Replace a previous report in the output folder.")
@@ -149,8 +149,8 @@ struct Run: ParsableCommand {
             print("note: --components \(wanted) asks for more components than the \(kept) features left after cleaning; all \(kept) were kept")
         }
         if let limit = memoryLimit?.bytes, let peak = ProcessInfoCompat.peakResidentBytes, peak > limit {
-            // Said, not hidden: the limit governs the projected rows only so far.
-            print("note: the run's peak memory, \(ByteCount.text(peak)), went over --memory-limit (\(ByteCount.text(limit))): only the projected population is kept out of memory so far; the population's compact codes (about 90 bytes a row) and per-row results are held (docs/scale.md)")
+            // Said, not hidden: the limit governs the codes and the projected rows, not the rest.
+            print("note: the run's peak memory, \(ByteCount.text(peak)), went over --memory-limit (\(ByteCount.text(limit))): the codes and the projected population are kept out of memory, but the per-row results (row numbers, labels, distances and k-means bounds, about 60 bytes a row) and the working buffers (about 200 MB) are held (docs/scale.md)")
         }
         print("\(result.chosenK) segments" + (result.sweep.map { " (the k sweep suggests \($0.suggestedK))" } ?? ""))
         for t in summary.segments.targets {

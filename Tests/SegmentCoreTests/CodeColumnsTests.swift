@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 @testable import SegmentCore
+import SegmentTestSupport
 
 @Suite("Compact code columns")
 struct CodeColumnsTests {
@@ -130,5 +132,77 @@ struct CodeColumnsTests {
         }
         let perRow = codes.countPerRow(columns: [0, 1, 0], threads: 2) { _, v in v.isNaN }
         #expect((0..<n).allSatisfy { Int(perRow[$0]) == 2 * (m[$0, 0].isNaN ? 1 : 0) + (m[$0, 1].isNaN ? 1 : 0) })
+    }
+
+    /// Everything the readers say about a table, as text that holds every value's bits.
+    static func readings(_ codes: CodeColumns) -> String {
+        let n = codes.rows, p = codes.columns
+        var out = "\(n) x \(p) \(codes.widths)\n"
+        for c in 0..<p {
+            out += "cells \((0..<n).map { codes[$0, c].bitPattern })\n"
+            let counted = codes.valueCounts(column: c, group: (0..<n).map { UInt8($0 % 3 == 0 ? 1 : 0) }, groups: 2)
+            out += "counts \(counted.values.map(\.bitPattern)) \(counted.counts) \(counted.empty)\n"
+            out += "bits \(codes.bits(column: c) { $0.isNaN || $0 > 2 })\n"
+            out += "mapped \(codes.mapped(column: c) { $0.isNaN ? -1 : Int($0.magnitude) % 1000 })\n"
+            let f: (Double) -> Int32 = { $0.isNaN ? -1 : Int32(truncatingIfNeeded: Int($0.magnitude) % 1000) }
+            let list = [n - 1, 2, 2, 0]
+            var viaTable = [Int32](repeating: 0, count: list.count)
+            list.withUnsafeBufferPointer { rows in
+                viaTable.withUnsafeMutableBufferPointer { o in
+                    codes.map(column: c, rows: rows, range: 0..<0, table: codes.lookupTable(column: c, f), stride: 1,
+                              into: o.baseAddress!, f)
+                }
+            }
+            out += "listed \(viaTable)\n"
+        }
+        out += "per row \(codes.countPerRow(columns: Array((0..<p).reversed()), threads: 2) { k, v in v.isNaN ? k % 2 == 0 : Int(v.magnitude) % 3 == k % 3 })\n"
+        var tile = [Double](repeating: 0, count: n * p)
+        codes.decode(rows: 0..<n, into: &tile)
+        out += "decoded \(tile.map(\.bitPattern))\n"
+        return out
+    }
+
+    @Test("chunks written to a spill file make the same table as chunks held, for every reader, and leave no file behind")
+    func spilledChunks() throws {
+        // Rows of every width, cut into chunks whose own widths differ (the first is all Int8-wide
+        // where it can be), and a dictionary column remapped in the last chunk to indices that
+        // widen it.
+        var columns = Self.columns
+        columns.append([0, 1, 0, 2, 1, 0, 1])
+        let m = Self.rowMajor(columns)
+        let p = m.columns
+        let cuts = [0..<2, 2..<3, 3..<7]
+        func chunk(_ rows: Range<Int>) -> CodeColumns.Chunk {
+            CodeColumns.Chunk(rowMajor: Array(m.storage[(rows.lowerBound * p)..<(rows.upperBound * p)]), rows: rows.count, columns: p)
+        }
+        var held = cuts.map(chunk)
+        held[2].remap(column: p - 1, [7, 40_000, 3])
+        let inMemory = CodeColumns(chunks: held, threads: 2)
+
+        let folder = processTemporaryFolder("segment-codes-spill")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let spill = try CodeColumns.ChunkSpill(directory: folder, workers: 2)
+        // Written out of order, as workers finish: the file's layout must not matter.
+        var written = [CodeColumns.SpilledChunk?](repeating: nil, count: cuts.count)
+        for i in [2, 0, 1] { written[i] = try spill.write(chunk(cuts[i]), worker: i % 2) }
+        written[2]!.remap(column: p - 1, [7, 40_000, 3])
+        let spilled = try CodeColumns(joining: written.map { $0! }, from: spill, directory: folder, threads: 2)
+
+        #expect(!inMemory.isSpilled && spilled.isSpilled)
+        #expect(spilled.widths == inMemory.widths)
+        #expect(spilled.widths.last == .int32)
+        #expect((3..<7).map { spilled[$0, p - 1] } == [3, 40_000, 7, 40_000])
+        let expected = Self.readings(inMemory)
+        #expect(Self.readings(spilled) == expected)
+        // Pages handed back are read again from the file, the same.
+        spilled.release(rows: 0..<spilled.rows)
+        for c in 0..<p { spilled.release(column: c) }
+        #expect(Self.readings(spilled) == expected)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+
+    @Test("a spill folder that is not there is an error naming it")
+    func spillFolderMissing() {
+        #expect(throws: SpillError.self) { _ = try CodeColumns.ChunkSpill(directory: "/nonexistent/segment-spill", workers: 1) }
     }
 }

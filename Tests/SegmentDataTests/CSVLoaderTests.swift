@@ -199,10 +199,11 @@ struct CSVLoaderTests {
 
     /// The table as comparable text: every value's bits (so -0 and the NaN payload count) and the
     /// dictionaries; or the error's message.
-    static func outcome(_ text: String, fast: Bool, threads: Int, segmentRows: Int) -> String {
+    static func outcome(_ text: String, fast: Bool, threads: Int, segmentRows: Int, spill: String? = nil) -> String {
         var loader = CSVLoader(schema: tinySchema, threads: threads)
         loader.segmentRows = segmentRows
         loader.fastPath = fast
+        loader.spillDirectory = { _ in spill }
         do {
             let t = try loader.load(bytes: Array(text.utf8), name: "t.csv")
             return "\(t.rowMajorValues().storage.map(\.bitPattern)) \(t.dictionaries.sorted { $0.key < $1.key }.map(\.value))"
@@ -271,6 +272,29 @@ struct CSVLoaderTests {
                 #expect(t.text(row: i, column: 2) == (i < 50 ? "5C" : (i % 7 == 0 ? "0A" : (i % 11 == 0 ? "9E" : "5C"))))
             }
         }
+    }
+
+    @Test("codes spilled as they are parsed make the same table, later text codes and wider values included")
+    func spilledCodes() throws {
+        let folder = processTemporaryFolder("segment-loader-spill")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var lines = ["A;B;CAMEO_DEU_2015"]
+        for i in 0..<300 {
+            let a = i == 250 ? "70000" : (i % 13 == 0 ? "" : "\(i % 5)")
+            let text = i < 50 ? "5C" : (i % 7 == 0 ? "0A" : (i % 11 == 0 ? "9E" : "5C"))
+            lines.append("\(a);\(i % 9 == 0 ? "1.5" : "2");\(text)")
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        for (threads, segmentRows) in [(1, 100_000), (2, 10), (3, 1)] {
+            let held = Self.outcome(text, fast: true, threads: threads, segmentRows: segmentRows)
+            let spilled = Self.outcome(text, fast: true, threads: threads, segmentRows: segmentRows, spill: folder)
+            #expect(held.hasPrefix("[") && held.contains("0A"), "\(held)")
+            #expect(spilled == held, "\(threads) threads, segments of \(segmentRows)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+        // A spill folder that is not there is an error naming it, before any row is parsed.
+        #expect(Self.outcome(text, fast: true, threads: 2, segmentRows: 10, spill: "/nonexistent/spill")
+                    .contains("/nonexistent/spill"))
     }
 
     @Test("a pipe, which cannot be mapped, is read all the same")

@@ -36,9 +36,17 @@ public struct CodeColumns: Sendable {
 
     enum Column: Sendable {
         case int8([Int8]), int16([Int16]), int32([Int32]), double([Double])
+        /// Cells in a spill file, read where they lie (`init(joining:from:directory:threads:)`).
+        case mapped(Mapped)
 
         var width: Width {
-            switch self { case .int8: .int8; case .int16: .int16; case .int32: .int32; case .double: .double }
+            switch self {
+            case .int8: .int8
+            case .int16: .int16
+            case .int32: .int32
+            case .double: .double
+            case let .mapped(m): m.width
+            }
         }
 
         @inline(__always)
@@ -48,6 +56,66 @@ public struct CodeColumns: Sendable {
             case let .int16(a): a[i] == .min ? .nan : Double(a[i])
             case let .int32(a): a[i] == .min ? .nan : Double(a[i])
             case let .double(a): a[i]
+            case let .mapped(m): Cells.cell(m.base, m.width, i)
+            }
+        }
+
+        /// `body` of the column's cells, wherever they are held.
+        @inline(__always)
+        func withCells<R>(_ body: (Cells) throws -> R) rethrows -> R {
+            switch self {
+            case let .int8(a): return try a.withUnsafeBufferPointer { try body(.int8($0)) }
+            case let .int16(a): return try a.withUnsafeBufferPointer { try body(.int16($0)) }
+            case let .int32(a): return try a.withUnsafeBufferPointer { try body(.int32($0)) }
+            case let .double(a): return try a.withUnsafeBufferPointer { try body(.double($0)) }
+            case let .mapped(m): return try body(Cells(m.base, m.width, count: m.count))
+            }
+        }
+    }
+
+    /// A column's cells in a mapped spill file: `count` cells of `width` at `offset` in `file`
+    /// (mapped at `base`), which the column keeps open.
+    struct Mapped: @unchecked Sendable {
+        let width: Width
+        let count: Int
+        let offset: Int
+        let base: UnsafeRawPointer
+        let file: SpillFile
+    }
+
+    /// A column's cells as a typed buffer, however they are held.
+    enum Cells {
+        case int8(UnsafeBufferPointer<Int8>), int16(UnsafeBufferPointer<Int16>)
+        case int32(UnsafeBufferPointer<Int32>), double(UnsafeBufferPointer<Double>)
+
+        init(_ base: UnsafeRawPointer, _ width: Width, count: Int) {
+            switch width {
+            case .int8: self = .int8(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Int8.self), count: count))
+            case .int16: self = .int16(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Int16.self), count: count))
+            case .int32: self = .int32(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Int32.self), count: count))
+            case .double: self = .double(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: count))
+            }
+        }
+
+        /// Cell `i` of `width`-wide cells at `base`, as a `Double` (NaN when empty).
+        @inline(__always)
+        static func cell(_ base: UnsafeRawPointer, _ width: Width, _ i: Int) -> Double {
+            switch width {
+            case .int8: let v = base.load(fromByteOffset: i, as: Int8.self); return v == .min ? .nan : Double(v)
+            case .int16: let v = base.load(fromByteOffset: 2 * i, as: Int16.self); return v == .min ? .nan : Double(v)
+            case .int32: let v = base.load(fromByteOffset: 4 * i, as: Int32.self); return v == .min ? .nan : Double(v)
+            case .double: return base.load(fromByteOffset: 8 * i, as: Double.self)
+            }
+        }
+
+        /// Stores `v` (which `width` holds) as cell `i` of `width`-wide cells at `base`.
+        @inline(__always)
+        static func store(_ v: Double, _ base: UnsafeMutableRawPointer, _ width: Width, _ i: Int) {
+            switch width {
+            case .int8: base.storeBytes(of: v.isNaN ? Int8.min : Int8(v), toByteOffset: i, as: Int8.self)
+            case .int16: base.storeBytes(of: v.isNaN ? Int16.min : Int16(v), toByteOffset: 2 * i, as: Int16.self)
+            case .int32: base.storeBytes(of: v.isNaN ? Int32.min : Int32(v), toByteOffset: 4 * i, as: Int32.self)
+            case .double: base.storeBytes(of: v, toByteOffset: 8 * i, as: Double.self)
             }
         }
     }
@@ -115,6 +183,148 @@ public struct CodeColumns: Sendable {
         }
     }
 
+    // MARK: - spilled cells
+
+    /// Whether the cells are in a spill file (`init(joining:from:directory:threads:)`).
+    public var isSpilled: Bool {
+        storage.contains { if case .mapped = $0 { true } else { false } }
+    }
+
+    /// Hands back the resident pages of rows `range` of every spilled column (nothing for cells in
+    /// memory). The readers that go over many rows call it as they finish each run of them, so a
+    /// spilled table's pages do not pile up in the process's memory as it is read.
+    package func release(rows range: Range<Int>) {
+        for column in storage {
+            if case let .mapped(m) = column {
+                m.file.release(offset: m.offset + range.lowerBound * m.width.bytes, bytes: range.count * m.width.bytes)
+            }
+        }
+    }
+
+    /// As `release(rows:)`, for the whole of column `c`.
+    package func release(column c: Int) {
+        if case let .mapped(m) = storage[c] { m.file.release(offset: m.offset, bytes: m.count * m.width.bytes) }
+    }
+
+    /// Chunks written to unlinked files in `directory` as the loader makes them, so a table
+    /// larger than memory is never held: `write` each chunk, then make the table from what it
+    /// returned (`init(joining:from:directory:threads:)`). Each worker writes a file of its own:
+    /// writes to one file from several threads wait for each other (the file system locks the
+    /// file for each), and took the 20 M-row load from 12 s to 32 s.
+    public final class ChunkSpill: Sendable {
+        let files: [SpillFile]
+
+        /// Files for `workers` writers in `directory`.
+        public init(directory: String, workers: Int) throws {
+            files = try (0..<Swift.max(1, workers)).map { _ in try SpillFile(directory: directory, bytes: 0) }
+        }
+
+        /// The folder the files are in.
+        public var directory: String { files[0].directory }
+
+        /// Writes `chunk` to worker `worker`'s file and returns where it went.
+        public func write(_ chunk: Chunk, worker: Int) throws -> SpilledChunk {
+            let file = files[worker]
+            let widths = chunk.storage.map(\.width)
+            var offset = file.reserve(chunk.rows * widths.reduce(0) { $0 + $1.bytes })
+            var offsets: [Int] = []
+            for column in chunk.storage {
+                offsets.append(offset)
+                try column.withCells { cells in
+                    switch cells {
+                    case let .int8(a): try file.write(a.baseAddress!, bytes: a.count, at: offset)
+                    case let .int16(a): try file.write(a.baseAddress!, bytes: 2 * a.count, at: offset)
+                    case let .int32(a): try file.write(a.baseAddress!, bytes: 4 * a.count, at: offset)
+                    case let .double(a): try file.write(a.baseAddress!, bytes: 8 * a.count, at: offset)
+                    }
+                }
+                offset += chunk.rows * column.width.bytes
+            }
+            return SpilledChunk(rows: chunk.rows, file: worker, widths: widths, offsets: offsets)
+        }
+    }
+
+    /// A chunk in a `ChunkSpill`: its rows, which file holds it, and each column's width and
+    /// place there.
+    public struct SpilledChunk: Sendable {
+        public let rows: Int
+        let file: Int
+        let widths: [Width]
+        let offsets: [Int]
+        var remaps: [Int: [Int]] = [:]
+
+        /// As `Chunk.remap(column:_:)`, applied when the table is made.
+        public mutating func remap(column c: Int, _ map: [Int]) {
+            precondition(remaps[c] == nil, "CodeColumns.SpilledChunk: column \(c) remapped twice")
+            remaps[c] = map
+        }
+
+        /// Column `c`'s width once remapped.
+        func width(_ c: Int) -> Width {
+            guard let map = remaps[c] else { return widths[c] }
+            return Swift.max(widths[c], map.map { Width.of(Double($0)) }.max() ?? .int8)
+        }
+    }
+
+    /// The table made of the spilled `chunks`, in order, written column by column to new unlinked
+    /// files in `directory` (one per worker, every `threads`-th column in each) and read from
+    /// there, mapped. A column's width is the widest any chunk needed for it, as in
+    /// `init(chunks:threads:)`, and the cells are the same. Each column starts on a page of its
+    /// own. A chunk's part is read, widened or remapped where it must be, and written at a time,
+    /// so making the table holds a few parts, not the table.
+    public init(joining chunks: [SpilledChunk], from spill: ChunkSpill, directory: String, threads: Int) throws {
+        let p = chunks.first?.widths.count ?? 0
+        precondition(chunks.allSatisfy { $0.widths.count == p }, "CodeColumns: chunks of different widths")
+        let total = chunks.reduce(0) { $0 + $1.rows }
+        rows = total
+        let widths = (0..<p).map { c in chunks.map { $0.width(c) }.max() ?? .int8 }
+        let workers = Swift.max(1, Swift.min(threads, p))
+        let page = 4_096
+        // Worker w writes columns w, w + workers, ... to its own file.
+        var offsets = [Int](repeating: 0, count: p), sizes = [Int](repeating: 0, count: workers)
+        for c in 0..<p {
+            offsets[c] = sizes[c % workers]
+            sizes[c % workers] = (offsets[c] + total * widths[c].bytes + page - 1) / page * page
+        }
+        let files = try sizes.map { try SpillFile(directory: directory, bytes: $0) }
+        let largest = chunks.map(\.rows).max() ?? 0
+        let failures = Parallel.map(workers, workers: workers) { w -> Error? in
+            let part = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, largest * 8), alignment: 8)
+            let out = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, largest * 8), alignment: 8)
+            defer { part.deallocate(); out.deallocate() }
+            do {
+                for c in stride(from: w, to: p, by: workers) {
+                    let width = widths[c]
+                    var row = 0
+                    for chunk in chunks {
+                        let from = chunk.widths[c]
+                        try spill.files[chunk.file].read(into: part, bytes: chunk.rows * from.bytes, at: chunk.offsets[c])
+                        var cells = UnsafeRawPointer(part)
+                        if from != width || chunk.remaps[c] != nil {
+                            let map = chunk.remaps[c]
+                            for i in 0..<chunk.rows {
+                                let v = Cells.cell(part, from, i)
+                                Cells.store(v.isNaN || map == nil ? v : Double(map![Int(v)]), out, width, i)
+                            }
+                            cells = UnsafeRawPointer(out)
+                        }
+                        try files[w].write(cells, bytes: chunk.rows * width.bytes, at: offsets[c] + row * width.bytes)
+                        row += chunk.rows
+                    }
+                }
+            } catch {
+                return error
+            }
+            return nil
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        let bases = try zip(files, sizes).map { try $0.map(bytes: $1) }
+        storage = (0..<p).map { c in
+            let w = c % workers
+            return .mapped(Mapped(width: widths[c], count: total, offset: offsets[c], base: bases[w] + offsets[c], file: files[w]))
+        }
+    }
+
     // MARK: - decoding into tiles
 
     /// Rows `rows` of every column, as `Double`s in row-major order, into `tile` (which must hold
@@ -127,16 +337,17 @@ public struct CodeColumns: Sendable {
         tile.withUnsafeMutableBufferPointer { out in
             let o = out.baseAddress!
             for c in 0..<p {
-                switch storage[c] {
-                case let .int8(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o + c, p) }
-                case let .int16(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o + c, p) }
-                case let .int32(a): a.withUnsafeBufferPointer { Self.widen($0.baseAddress! + first, n, o + c, p) }
-                case let .double(a): a.withUnsafeBufferPointer { s in
-                    for i in 0..<n { o[c + i * p] = s[first + i] }
-                }
+                storage[c].withCells { cells in
+                    switch cells {
+                    case let .int8(a): Self.widen(a.baseAddress! + first, n, o + c, p)
+                    case let .int16(a): Self.widen(a.baseAddress! + first, n, o + c, p)
+                    case let .int32(a): Self.widen(a.baseAddress! + first, n, o + c, p)
+                    case let .double(s): for i in 0..<n { o[c + i * p] = s[first + i] }
+                    }
                 }
             }
         }
+        release(rows: range)
     }
 
     @inline(__always)
@@ -154,7 +365,7 @@ public struct CodeColumns: Sendable {
     /// stored code minus the type's smallest value (index 0, the empty marker, holds `f(.nan)`);
     /// nil for a wider column. Lets a reader classify a cell with one load instead of decoding it.
     package func lookupTable<T>(column c: Int, _ f: (Double) -> T) -> [T]? {
-        switch storage[c] {
+        switch storage[c].width {
         case .int8: return (0..<256).map { $0 == 0 ? f(.nan) : f(Double($0 - 128)) }
         case .int16: return (0..<65_536).map { $0 == 0 ? f(.nan) : f(Double($0 - 32_768)) }
         case .int32, .double: return nil
@@ -168,27 +379,27 @@ public struct CodeColumns: Sendable {
     package func map<T>(column c: Int, rows list: UnsafeBufferPointer<Int>?, range: Range<Int>, table: [T]?,
                         stride: Int, into out: UnsafeMutablePointer<T>, _ f: (Double) -> T) {
         @inline(__always)
-        func run<S: FixedWidthInteger & SignedInteger>(_ a: [S], _ t: UnsafePointer<T>) {
-            a.withUnsafeBufferPointer { a in
-                let base = a.baseAddress!
-                if let list {
-                    for (i, r) in list.enumerated() { (out + i * stride).initialize(to: t[Int(base[r]) &- Int(S.min)]) }
-                } else {
-                    var i = 0
-                    for r in range { (out + i * stride).initialize(to: t[Int(base[r]) &- Int(S.min)]); i += 1 }
-                }
-            }
-        }
-        switch storage[c] {
-        case let .int8(a) where table != nil: table!.withUnsafeBufferPointer { run(a, $0.baseAddress!) }
-        case let .int16(a) where table != nil: table!.withUnsafeBufferPointer { run(a, $0.baseAddress!) }
-        default:
-            let column = storage[c]
+        func run<S: FixedWidthInteger & SignedInteger>(_ a: UnsafeBufferPointer<S>, _ t: UnsafePointer<T>) {
+            let base = a.baseAddress!
             if let list {
-                for (i, r) in list.enumerated() { (out + i * stride).initialize(to: f(column[r])) }
+                for (i, r) in list.enumerated() { (out + i * stride).initialize(to: t[Int(base[r]) &- Int(S.min)]) }
             } else {
                 var i = 0
-                for r in range { (out + i * stride).initialize(to: f(column[r])); i += 1 }
+                for r in range { (out + i * stride).initialize(to: t[Int(base[r]) &- Int(S.min)]); i += 1 }
+            }
+        }
+        let column = storage[c]
+        column.withCells { cells in
+            switch cells {
+            case let .int8(a) where table != nil: table!.withUnsafeBufferPointer { run(a, $0.baseAddress!) }
+            case let .int16(a) where table != nil: table!.withUnsafeBufferPointer { run(a, $0.baseAddress!) }
+            default:
+                if let list {
+                    for (i, r) in list.enumerated() { (out + i * stride).initialize(to: f(column[r])) }
+                } else {
+                    var i = 0
+                    for r in range { (out + i * stride).initialize(to: f(column[r])); i += 1 }
+                }
             }
         }
     }
@@ -197,6 +408,7 @@ public struct CodeColumns: Sendable {
     /// or `Int16` column.
     public func mapped<T>(column c: Int, _ f: (Double) -> T) -> [T] {
         let table = lookupTable(column: c, f)
+        defer { release(column: c) }
         return [T](unsafeUninitializedCapacity: rows) { buffer, count in
             map(column: c, rows: nil, range: 0..<rows, table: table, stride: 1, into: buffer.baseAddress!, f)
             count = rows
@@ -224,26 +436,30 @@ public struct CodeColumns: Sendable {
             }
             return (values, out, (0..<groups).map { counts[$0 * width] })
         }
-        func count<T: FixedWidthInteger & SignedInteger>(_ a: [T], width: Int) -> [Int] {
+        func count<T: FixedWidthInteger & SignedInteger>(_ a: UnsafeBufferPointer<T>, width: Int) -> [Int] {
             var counts = [Int](repeating: 0, count: width * groups)
             counts.withUnsafeMutableBufferPointer { h in
-                a.withUnsafeBufferPointer { a in
-                    if let group {
-                        group.withUnsafeBufferPointer { g in
-                            for r in 0..<a.count { h[Int(g[r]) * width + (Int(a[r]) &- Int(T.min))] &+= 1 }
-                        }
-                    } else {
-                        for v in a { h[Int(v) &- Int(T.min)] &+= 1 }
+                if let group {
+                    group.withUnsafeBufferPointer { g in
+                        for r in 0..<a.count { h[Int(g[r]) * width + (Int(a[r]) &- Int(T.min))] &+= 1 }
                     }
+                } else {
+                    for v in a { h[Int(v) &- Int(T.min)] &+= 1 }
                 }
             }
             return counts
         }
-        switch storage[c] {
-        case let .int8(a): return fromCounts(count(a, width: 256), width: 256)
-        case let .int16(a): return fromCounts(count(a, width: 65_536), width: 65_536)
-        case .int32, .double:
-            let column = storage[c]
+        defer { release(column: c) }
+        let column = storage[c]
+        let counted: [Int]? = column.withCells { cells in
+            switch cells {
+            case let .int8(a): count(a, width: 256)
+            case let .int16(a): count(a, width: 65_536)
+            case .int32, .double: nil
+            }
+        }
+        if let counted { return fromCounts(counted, width: column.width == .int8 ? 256 : 65_536) }
+        do {
             var empty = [Int](repeating: 0, count: groups)
             var pairs: [(value: Double, group: Int)] = []
             pairs.reserveCapacity(rows)
@@ -268,6 +484,7 @@ public struct CodeColumns: Sendable {
     /// `r / 64`. `flag` is evaluated once per code of an `Int8` or `Int16` column.
     public func bits(column c: Int, _ flag: (Double) -> Bool) -> [UInt64] {
         let table = lookupTable(column: c) { flag($0) ? UInt8(1) : 0 }
+        defer { release(column: c) }
         var words = [UInt64](repeating: 0, count: (rows + 63) / 64)
         var flags = [UInt8](repeating: 0, count: 4_096)
         var start = 0
@@ -306,6 +523,7 @@ public struct CodeColumns: Sendable {
                 let tile = 4_096
                 var scratch = [UInt16](repeating: 0, count: tile)
                 var start = block.lowerBound
+                var read = start   // rows whose spilled pages are not yet handed back
                 while start < block.upperBound {
                     let end = Swift.min(block.upperBound, start + tile)
                     scratch.withUnsafeMutableBufferPointer { flags in
@@ -318,6 +536,10 @@ public struct CodeColumns: Sendable {
                         }
                     }
                     start = end
+                    if end - read >= 16 * tile || end == block.upperBound {
+                        release(rows: read..<end)
+                        read = end
+                    }
                 }
             }
         }
@@ -446,6 +668,7 @@ extension CodeColumns.Column {
         case let .int16(a): a.count
         case let .int32(a): a.count
         case let .double(a): a.count
+        case let .mapped(m): m.count
         }
     }
 
@@ -456,6 +679,7 @@ extension CodeColumns.Column {
 
     /// The columns `parts`, one after another, in `width`.
     static func joined(_ parts: [CodeColumns.Column], width: CodeColumns.Width) -> CodeColumns.Column {
+        precondition(!parts.contains { if case .mapped = $0 { true } else { false } }, "CodeColumns: joining mapped parts")
         let total = parts.reduce(0) { $0 + $1.count }
         func join<T>(_ array: (CodeColumns.Column) -> [T]) -> [T] {
             var out: [T] = []

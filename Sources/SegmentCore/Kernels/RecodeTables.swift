@@ -136,6 +136,8 @@ package struct RecodeTables: Sendable {
                 }
             }
         }
+        // A spilled table's pages of these rows are done with.
+        if values.isSpilled, let lo = rows.min(), let hi = rows.max() { values.release(rows: lo..<(hi + 1)) }
         return (0..<f).map { j in (0..<workers).reduce(0) { $0 + unknown[$1 * f + j] } }
     }
 
