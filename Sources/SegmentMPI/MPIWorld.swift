@@ -19,7 +19,23 @@ public final class MPIWorld: ProcessGroup, @unchecked Sendable {
         public var bytesGathered = 0
         /// Wall-clock seconds inside the collectives, waiting for the slowest rank included.
         public var seconds = 0.0
+        /// The same, for each purpose the gathers were made for.
+        public var byPurpose: [GatherPurpose: Totals] = [:]
+
+        public struct Totals: Sendable, Equatable {
+            public var calls = 0
+            public var bytesGathered = 0
+            public var seconds = 0.0
+        }
     }
+
+    /// The most bytes one `MPI_Allgatherv` moves in all: its counts and offsets are 32-bit, so a
+    /// larger gather (the labels and distances of a few hundred million rows) goes in rounds.
+    /// `SEGMENT_MPI_ROUND_BYTES` lowers it, so the tests can make every gather take rounds.
+    static let roundBytes: Int = {
+        let given = ProcessInfo.processInfo.environment["SEGMENT_MPI_ROUND_BYTES"].flatMap(Int.init)
+        return Swift.max(64, Swift.min(given ?? (1 << 30), 1 << 30))
+    }()
 
     /// Whether this process was started by an MPI launcher: Open MPI's `mpirun` sets
     /// `OMPI_COMM_WORLD_SIZE`, a PMIx launcher (`srun --mpi=pmix`) `PMIX_RANK`.
@@ -48,35 +64,57 @@ public final class MPIWorld: ProcessGroup, @unchecked Sendable {
     }
 
     /// Every rank's bytes in rank order (`MPI_Allgather` of the lengths, then `MPI_Allgatherv`).
-    public func allGather(_ bytes: [UInt8]) throws -> [[UInt8]] {
-        guard bytes.count <= Int(Int32.max) else { throw MPIError(call: "MPI_Allgatherv", code: nil,
-            detail: "rank \(rank) has \(bytes.count) bytes to send; one message is limited to \(Int32.max)") }
+    public func allGather(_ bytes: [UInt8]) throws -> [[UInt8]] { try allGather(bytes, for: .setup) }
+
+    /// Every rank's bytes in rank order: `MPI_Allgather` of the lengths, then `MPI_Allgatherv` in
+    /// as many rounds as it takes to move at most `roundBytes` each (in each round, every rank
+    /// sends the next `roundBytes / size` bytes of its part, or what is left of it).
+    public func allGather(_ bytes: [UInt8], for purpose: GatherPurpose) throws -> [[UInt8]] {
         let started = DispatchTime.now().uptimeNanoseconds
+        var received = 0
         defer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             traffic.calls += 1
-            traffic.seconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            traffic.seconds += seconds
+            traffic.bytesGathered += received
+            traffic.byPurpose[purpose, default: .init()].calls += 1
+            traffic.byPurpose[purpose, default: .init()].seconds += seconds
+            traffic.byPurpose[purpose, default: .init()].bytesGathered += received
         }
-        var mine = Int32(bytes.count)
-        var counts = [Int32](repeating: 0, count: size)
-        try Self.check(MPI_Allgather(&mine, 1, segment_mpi_int(), &counts, 1, segment_mpi_int(), segment_mpi_comm_world()),
+        // The lengths, as 64-bit numbers: one rank's part may be over 2 GB.
+        var mine = Int64(bytes.count)
+        var lengths = [Int64](repeating: 0, count: size)
+        try Self.check(MPI_Allgather(&mine, 8, segment_mpi_byte(), &lengths, 8, segment_mpi_byte(), segment_mpi_comm_world()),
                        "MPI_Allgather")
-        var offsets = [Int32](repeating: 0, count: size)
-        var total = 0
-        for r in 0..<size {
-            guard total <= Int(Int32.max) else { throw MPIError(call: "MPI_Allgatherv", code: nil,
-                detail: "the ranks' parts add up to more than \(Int32.max) bytes") }
-            offsets[r] = Int32(total)
-            total += Int(counts[r])
-        }
-        traffic.bytesGathered += total
-        var all = [UInt8](repeating: 0, count: total)
-        try bytes.withUnsafeBytes { send in
-            try all.withUnsafeMutableBytes { receive in
-                try Self.check(MPI_Allgatherv(send.baseAddress, mine, segment_mpi_byte(), receive.baseAddress, &counts, &offsets,
-                                              segment_mpi_byte(), segment_mpi_comm_world()), "MPI_Allgatherv")
+        let perRank = Swift.max(1, Self.roundBytes / size)
+        let rounds = Int((lengths.max() ?? 0) + Int64(perRank) - 1) / perRank
+        var parts = lengths.map { [UInt8](repeating: 0, count: Int($0)) }
+        var buffer: [UInt8] = []
+        for round in 0..<Swift.max(1, rounds) {
+            let first = round * perRank
+            var counts = [Int32](repeating: 0, count: size), offsets = counts
+            var total = 0
+            for r in 0..<size {
+                offsets[r] = Int32(total)
+                counts[r] = Int32(Swift.max(0, Swift.min(perRank, Int(lengths[r]) - first)))
+                total += Int(counts[r])
             }
+            if buffer.count < total { buffer = [UInt8](repeating: 0, count: total) }
+            let sending = counts[rank]
+            try bytes.withUnsafeBytes { send in
+                try buffer.withUnsafeMutableBytes { receive in
+                    try Self.check(MPI_Allgatherv(sending > 0 ? send.baseAddress! + first : send.baseAddress, sending,
+                                                  segment_mpi_byte(), receive.baseAddress, &counts, &offsets,
+                                                  segment_mpi_byte(), segment_mpi_comm_world()), "MPI_Allgatherv")
+                }
+            }
+            for r in 0..<size where counts[r] > 0 {
+                parts[r].replaceSubrange(first..<(first + Int(counts[r])),
+                                         with: buffer[Int(offsets[r])..<(Int(offsets[r]) + Int(counts[r]))])
+            }
+            received += total
         }
-        return (0..<size).map { r in Array(all[Int(offsets[r])..<(Int(offsets[r]) + Int(counts[r]))]) }
+        return parts
     }
 
     /// Waits for every rank, then leaves (`MPI_Finalize`): the last call of a run that succeeded.

@@ -161,10 +161,12 @@ public struct RunInfo: Codable, Sendable {
     /// The processes of an `mpirun` the run was spread over (absent for a run on its own); the
     /// timings and the peak memory are rank 0's.
     public var processes: Int?
-    /// Rank 0's communication under `mpirun`: the gathers of the k-means chunk sums and labels.
+    /// Rank 0's communication under `mpirun`: the gathers of the k-means chunk sums and labels,
+    /// in all and per purpose.
     public var communication: Communication?
-    /// Bytes of the projected population kept in a spill file under `--memory-limit` (absent when
-    /// it was held in memory).
+    /// Bytes kept in spill files under `--memory-limit`: the compact codes of each file read and
+    /// the projected population, where they would have taken more than a quarter of the limit
+    /// (absent when everything was held in memory).
     public var spilledBytes: Int?
 
     public struct Communication: Codable, Sendable {
@@ -172,11 +174,27 @@ public struct RunInfo: Codable, Sendable {
         public var bytesGathered: Int
         /// Seconds inside the gathers, waiting for the slowest rank included.
         public var seconds: Double
+        /// The same three, for each purpose (`GatherPurpose`: "k-means steps", one gather per
+        /// step of every fit, the sweep's included; "fit results"; "setup").
+        public var byPurpose: [String: Part]?
 
-        public init(gathers: Int, bytesGathered: Int, seconds: Double) {
+        public struct Part: Codable, Sendable {
+            public var gathers: Int
+            public var bytesGathered: Int
+            public var seconds: Double
+
+            public init(gathers: Int, bytesGathered: Int, seconds: Double) {
+                self.gathers = gathers
+                self.bytesGathered = bytesGathered
+                self.seconds = seconds
+            }
+        }
+
+        public init(gathers: Int, bytesGathered: Int, seconds: Double, byPurpose: [String: Part]? = nil) {
             self.gathers = gathers
             self.bytesGathered = bytesGathered
             self.seconds = seconds
+            self.byPurpose = byPurpose
         }
     }
 

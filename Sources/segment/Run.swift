@@ -128,8 +128,14 @@ struct Run: ParsableCommand {
                            stageSeconds: Dictionary(result.timings, uniquingKeysWith: +), stageOrder: result.timings.map(\.0),
                            totalSeconds: total, peakMemoryBytes: ProcessInfoCompat.peakResidentBytes,
                            processes: world.map(\.size),
-                           communication: world.map { RunInfo.Communication(gathers: $0.traffic.calls, bytesGathered: $0.traffic.bytesGathered,
-                                                                            seconds: $0.traffic.seconds) },
+                           communication: world.map { w in
+                               RunInfo.Communication(gathers: w.traffic.calls, bytesGathered: w.traffic.bytesGathered,
+                                                     seconds: w.traffic.seconds,
+                                                     byPurpose: Dictionary(uniqueKeysWithValues: w.traffic.byPurpose.map { purpose, t in
+                                                         (purpose.rawValue, RunInfo.Communication.Part(gathers: t.calls, bytesGathered: t.bytesGathered,
+                                                                                                      seconds: t.seconds))
+                                                     }))
+                           },
                            spilledBytes: result.spilledBytes)
         if let truth {
             // Into summary.json and the reports too, not only the terminal.

@@ -11,8 +11,8 @@ struct MPIRunTests {
 
     /// The launcher, run as this user may (root needs Open MPI's consent) and with more processes
     /// than cores allowed.
-    func mpirun(_ processes: Int, _ args: [String]) throws -> Outcome {
-        try mpirun(["-np", String(processes), "--oversubscribe", segmentBinary()] + args)
+    func mpirun(_ processes: Int, _ args: [String], environment: [String: String] = [:]) throws -> Outcome {
+        try mpirun(["-np", String(processes), "--oversubscribe", segmentBinary()] + args, environment: environment)
     }
 
     /// Each rank with its own arguments (MPI's `prog1 args : prog2 args`), one process each.
@@ -20,9 +20,9 @@ struct MPIRunTests {
         try mpirun(["--oversubscribe"] + ranks.enumerated().flatMap { i, args in (i > 0 ? [":"] : []) + ["-np", "1", segmentBinary()] + args })
     }
 
-    func mpirun(_ arguments: [String]) throws -> Outcome {
+    func mpirun(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Outcome {
         let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         return try runBinary(path: try #require(launcher, "no mpirun: `make deps` installs openmpi-bin"), arguments,
@@ -41,11 +41,16 @@ struct MPIRunTests {
         // run_info.json holds the timings and the date: every other file must be the same bytes.
         let compared = RunOutputs.files.filter { $0 != "run_info.json" }
         #expect(compared.contains("summary.json") && compared.contains("population_assignments.csv"))
-        for n in [2, 3] {
-            let out = Self.base + "/np\(n)"
-            let spread = try mpirun(n, args + ["-o", out])
+        // The third: three ranks, each spilling its codes and projected rows (--memory-limit), and
+        // every gather cut into rounds of at most 256 bytes (as a gather over 1 GB is).
+        for (n, limited) in [(2, false), (3, false), (3, true)] {
+            let out = Self.base + "/np\(n)" + (limited ? "-limited" : "")
+            let spread = try mpirun(n, args + ["-o", out] + (limited ? ["--memory-limit", "1M"] : []),
+                                    environment: limited ? ["SEGMENT_MPI_ROUND_BYTES": "256"] : [:])
             #expect(spread.status == 0, "np \(n): \(spread.stderr)")
-            #expect(spread.stdout == single.stdout.replacingOccurrences(of: Self.base + "/one", with: out), "np \(n): rank 0 alone prints")
+            #expect(spread.stdout.split(separator: "\n").filter { !$0.hasPrefix("note: the run's peak memory") }
+                        == single.stdout.replacingOccurrences(of: Self.base + "/one", with: out).split(separator: "\n"),
+                    "np \(n): rank 0 alone prints")
             for f in compared {
                 let a = try Data(contentsOf: URL(fileURLWithPath: Self.base + "/one/" + f))
                 let b = try Data(contentsOf: URL(fileURLWithPath: out + "/" + f))
@@ -57,6 +62,15 @@ struct MPIRunTests {
             let communication = info?["communication"] as? [String: Any]
             #expect((communication?["gathers"] as? Int ?? 0) > 20 && (communication?["bytesGathered"] as? Int ?? 0) > 4 * 60_000,
                     "\(String(describing: communication))")
+            // Told apart by purpose, adding up to the totals: one setup gather (the settings and
+            // fingerprints), one per k-means step, and a few per fit for its results.
+            let parts = communication?["byPurpose"] as? [String: [String: Any]] ?? [:]
+            #expect(Set(parts.keys) == ["setup", "k-means steps", "fit results"], "\(parts)")
+            #expect(parts["setup"]?["gathers"] as? Int == 1)
+            #expect((parts["k-means steps"]?["gathers"] as? Int ?? 0) > 10)
+            for key in ["gathers", "bytesGathered"] {
+                #expect(parts.values.reduce(0) { $0 + ($1[key] as? Int ?? 0) } == communication?[key] as? Int, "\(key)")
+            }
         }
     }
 

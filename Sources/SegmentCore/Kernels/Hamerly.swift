@@ -289,18 +289,22 @@ package enum Hamerly {
     }
 
     /// Gathers every process's chunk sums, counts and moved rows into the local arrays (each
-    /// process's own are already there). Returns whether a cluster has no rows.
+    /// process's own are already there), in one gather per step. Returns whether a cluster has
+    /// no rows.
     static func exchange(_ group: any ProcessGroup, chunks: Int, k: Int, d: Int, sums: UnsafeMutableBufferPointer<Double>,
                          counts: UnsafeMutableBufferPointer<Int>, moved: inout [Int]) throws -> Bool {
         let mine = group.share(of: chunks)
-        let ownSums = Array(sums[(mine.lowerBound * k * d)..<(mine.upperBound * k * d)])
-        let ownCounts = Array(counts[(mine.lowerBound * k)..<(mine.upperBound * k)]) + Array(moved[mine])
-        let allSums = try group.allGather(ownSums), allCounts = try group.allGather(ownCounts)
+        // The sums' bits, then the counts and moved rows, as one message (Int and Double are
+        // both 8 bytes).
+        let ownSums = Array(sums[(mine.lowerBound * k * d)..<(mine.upperBound * k * d)]).map(\.bitPattern)
+        let ownCounts = (Array(counts[(mine.lowerBound * k)..<(mine.upperBound * k)]) + Array(moved[mine])).map { UInt64(bitPattern: Int64($0)) }
+        let all = try group.allGather(ownSums + ownCounts, for: .kmeansStep)
         for r in 0..<group.size where r != group.rank {
             let theirs = type(of: group).share(of: chunks, rank: r, size: group.size)
+            let split = theirs.count * k * d
             _ = UnsafeMutableBufferPointer(rebasing: sums[(theirs.lowerBound * k * d)..<(theirs.upperBound * k * d)])
-                .initialize(from: allSums[r])
-            let c = allCounts[r]
+                .initialize(from: all[r][..<split].map(Double.init(bitPattern:)))
+            let c = all[r][split...].map { Int(Int64(bitPattern: $0)) }
             _ = UnsafeMutableBufferPointer(rebasing: counts[(theirs.lowerBound * k)..<(theirs.upperBound * k)])
                 .initialize(from: c[0..<(theirs.count * k)])
             moved.replaceSubrange(theirs, with: c[(theirs.count * k)...])
@@ -315,7 +319,7 @@ package enum Hamerly {
     static func gather<T: BitwiseCopyable>(_ group: any ProcessGroup, _ values: UnsafeMutableBufferPointer<T>,
                                            rowsOf chunks: Int, chunkRows: Int, n: Int) throws {
         func rows(_ share: Range<Int>) -> Range<Int> { min(n, share.lowerBound * chunkRows)..<min(n, share.upperBound * chunkRows) }
-        let all = try group.allGather(Array(values[rows(group.share(of: chunks))]))
+        let all = try group.allGather(Array(values[rows(group.share(of: chunks))]), for: .fitResults)
         for r in 0..<group.size where r != group.rank {
             let theirs = rows(type(of: group).share(of: chunks, rank: r, size: group.size))
             _ = UnsafeMutableBufferPointer(rebasing: values[theirs]).initialize(from: all[r])

@@ -16,9 +16,24 @@ public protocol ProcessGroup: Sendable {
     var size: Int { get }
     /// Every rank's bytes, in rank order, on every rank.
     func allGather(_ bytes: [UInt8]) throws -> [[UInt8]]
+    /// As `allGather(_:)`, saying what the gather is for, so that a group that counts its
+    /// traffic can tell the costs apart.
+    func allGather(_ bytes: [UInt8], for purpose: GatherPurpose) throws -> [[UInt8]]
+}
+
+/// What a gather is for (run_info.json's `communication` is counted per purpose).
+public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
+    /// One k-means step's chunk sums, counts and moved rows (one gather per step).
+    case kmeansStep = "k-means steps"
+    /// The labels, distances and per-chunk inertia at the end of a k-means fit.
+    case fitResults = "fit results"
+    /// Anything else: the ranks' settings and input fingerprints, once per run.
+    case setup
 }
 
 extension ProcessGroup {
+    public func allGather(_ bytes: [UInt8], for purpose: GatherPurpose) throws -> [[UInt8]] { try allGather(bytes) }
+
     /// The contiguous part of `0..<count` that this rank owns (rank order, sizes differing by at
     /// most one).
     public func share(of count: Int) -> Range<Int> { Self.share(of: count, rank: rank, size: size) }
@@ -28,9 +43,9 @@ extension ProcessGroup {
     }
 
     /// `allGather` of plain values (numbers), in rank order.
-    public func allGather<T: BitwiseCopyable>(_ values: [T]) throws -> [[T]] {
+    public func allGather<T: BitwiseCopyable>(_ values: [T], for purpose: GatherPurpose = .setup) throws -> [[T]] {
         let bytes = values.withUnsafeBytes { Array($0) }
-        return try allGather(bytes).map { part in
+        return try allGather(bytes, for: purpose).map { part in
             let count = part.count / MemoryLayout<T>.stride
             return [T](unsafeUninitializedCapacity: count) { buffer, n in
                 part.withUnsafeBytes { raw in
