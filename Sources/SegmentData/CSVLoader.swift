@@ -16,7 +16,9 @@ import SegmentCore
 ///    each segment into the worker's buffer of doubles and from there into compact columns
 ///    (`CodeColumns`), which are joined at the end, each column's parts released as soon as it is
 ///    joined. Peak memory is about the compact table plus a column and a segment's doubles per
-///    worker; the mapped file's pages are dropped as they are parsed.
+///    worker; the mapped file's pages are dropped as they are parsed. With `spillDirectory`, each
+///    segment's compact columns are written to a spill file as soon as they are made, and the
+///    table is read from files, mapped: the load then holds a few segments, not the table.
 ///
 /// Format: a header row; `;` or `,` as delimiter (detected from the header, or given); cells are
 /// integers, decimals (`2.0`), empty (missing), or text codes, optionally in double quotes (`""`
@@ -41,8 +43,9 @@ public struct CSVLoader: Sendable {
     /// exact one).
     @_spi(Testing) public var fastPath = true
     /// Where the table's cells go instead of memory, given the least they will take (a byte a
-    /// cell): a folder for a spill file (`CodeColumns.ChunkSpill`: each segment's codes are written
-    /// as soon as they are parsed, and the table is read from the file), or nil to hold them.
+    /// cell): a folder for spill files (`CodeColumns.ChunkSpill`: each worker writes its segments'
+    /// codes as soon as they are parsed, and the table is joined into files it is read from,
+    /// mapped), or nil to hold them.
     public var spillDirectory: @Sendable (Int) -> String? = { _ in nil }
 
     public init(schema: FeatureSchema, delimiter: UInt8? = nil, threads: Int = ProcessInfoCompat.activeProcessorCount) {
