@@ -243,7 +243,7 @@ enum Lloyd {
     /// potential most is returned and `closest` updated with it.
     static func plusPlusStep(_ x: RowStore, closest: inout [Double], trials: Int, rng: inout SplitMix64, xnorm: [Double],
                              backend: any LinearAlgebraBackend, threads: Int) throws -> Int {
-        let n = x.rows, d = x.columns
+        let n = x.rows
         var cumulative = [Double](repeating: 0, count: n)
         var acc = 0.0
         for i in 0..<n { acc += closest[i]; cumulative[i] = acc }
