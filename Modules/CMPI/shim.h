@@ -7,5 +7,4 @@
 #include <mpi.h>
 static inline MPI_Comm segment_mpi_comm_world(void) { return MPI_COMM_WORLD; }
 static inline MPI_Datatype segment_mpi_byte(void) { return MPI_BYTE; }
-static inline MPI_Datatype segment_mpi_int(void) { return MPI_INT; }
 #endif

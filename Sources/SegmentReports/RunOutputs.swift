@@ -47,11 +47,9 @@ public enum RunOutputs {
             // The population's assignments (about 60 MB, 1.4 GB at 20 M rows) are written first,
             // formatted in row blocks on `threads` workers and streamed to the file a block per
             // worker at a time; then the other files are written by one task each.
-            let population = try AtomicFile(path: folder.path("population_assignments.csv"))
-            do {
-                try AssignmentsCSV.stream(result.population, comparison: result.comparison, threads: threads) { try population.write($0) }
-                try population.commit()
-            } catch { population.abandon(); throw error }
+            try AtomicFile.write(to: folder.path("population_assignments.csv")) { file in
+                try AssignmentsCSV.stream(result.population, comparison: result.comparison, threads: threads) { try file.write($0) }
+            }
             let tasks: [() throws -> Void] = [
                 { try write("customers_assignments.csv", AssignmentsCSV.render(result.customers, comparison: result.comparison, threads: 1)) },
                 { try write("model.json", try SegmentJSON.fileBytes(result.fitted)) },

@@ -120,8 +120,7 @@ struct Score: ParsableCommand {
             }
         }
         if let output {
-            let file = try AtomicFile(path: output)
-            do { try stream { try file.write($0) }; try file.commit() } catch { file.abandon(); throw error }
+            try AtomicFile.write(to: output) { file in try stream { try file.write($0) } }
         } else {
             try stream { FileHandle.standardOutput.write(Data($0)) }
         }

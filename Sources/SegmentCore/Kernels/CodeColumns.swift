@@ -97,6 +97,16 @@ public struct CodeColumns: Sendable {
             }
         }
 
+        /// The cells' bytes, as stored.
+        var bytes: UnsafeRawBufferPointer {
+            switch self {
+            case let .int8(a): UnsafeRawBufferPointer(a)
+            case let .int16(a): UnsafeRawBufferPointer(a)
+            case let .int32(a): UnsafeRawBufferPointer(a)
+            case let .double(a): UnsafeRawBufferPointer(a)
+            }
+        }
+
         /// Cell `i` of `width`-wide cells at `base`, as a `Double` (NaN when empty).
         @inline(__always)
         static func cell(_ base: UnsafeRawPointer, _ width: Width, _ i: Int) -> Double {
@@ -231,12 +241,8 @@ public struct CodeColumns: Sendable {
             for column in chunk.storage {
                 offsets.append(offset)
                 try column.withCells { cells in
-                    switch cells {
-                    case let .int8(a): try file.write(a.baseAddress!, bytes: a.count, at: offset)
-                    case let .int16(a): try file.write(a.baseAddress!, bytes: 2 * a.count, at: offset)
-                    case let .int32(a): try file.write(a.baseAddress!, bytes: 4 * a.count, at: offset)
-                    case let .double(a): try file.write(a.baseAddress!, bytes: 8 * a.count, at: offset)
-                    }
+                    let bytes = cells.bytes
+                    try file.write(bytes.baseAddress!, bytes: bytes.count, at: offset)
                 }
                 offset += chunk.rows * column.width.bytes
             }
@@ -459,25 +465,23 @@ public struct CodeColumns: Sendable {
             }
         }
         if let counted { return fromCounts(counted, width: column.width == .int8 ? 256 : 65_536) }
-        do {
-            var empty = [Int](repeating: 0, count: groups)
-            var pairs: [(value: Double, group: Int)] = []
-            pairs.reserveCapacity(rows)
-            for r in 0..<rows {
-                let v = column[r], g = group.map { Int($0[r]) } ?? 0
-                if v.isNaN { empty[g] += 1 } else { pairs.append((v == 0 ? 0 : v, g)) }
-            }
-            pairs.sort { $0.value < $1.value }
-            var values: [Double] = [], counts = [[Int]](repeating: [], count: groups)
-            for (v, g) in pairs {
-                if values.last != v {
-                    values.append(v)
-                    for h in 0..<groups { counts[h].append(0) }
-                }
-                counts[g][counts[g].count - 1] += 1
-            }
-            return (values, counts, empty)
+        var empty = [Int](repeating: 0, count: groups)
+        var pairs: [(value: Double, group: Int)] = []
+        pairs.reserveCapacity(rows)
+        for r in 0..<rows {
+            let v = column[r], g = group.map { Int($0[r]) } ?? 0
+            if v.isNaN { empty[g] += 1 } else { pairs.append((v == 0 ? 0 : v, g)) }
         }
+        pairs.sort { $0.value < $1.value }
+        var values: [Double] = [], counts = [[Int]](repeating: [], count: groups)
+        for (v, g) in pairs {
+            if values.last != v {
+                values.append(v)
+                for h in 0..<groups { counts[h].append(0) }
+            }
+            counts[g][counts[g].count - 1] += 1
+        }
+        return (values, counts, empty)
     }
 
     /// The rows of column `c` whose cell `flag` holds for, as bits: row `r` is bit `r % 64` of word

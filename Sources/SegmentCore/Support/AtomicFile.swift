@@ -112,8 +112,14 @@ public final class AtomicFile {
 
     /// Writes a whole file atomically.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try write(to: path) { try $0.write(bytes) }
+    }
+
+    /// The file at `path`, written by `body` (in as many pieces as it likes) and put in place when
+    /// it returns; abandoned, leaving any old file as it was, when it throws.
+    public static func write(to path: String, _ body: (AtomicFile) throws -> Void) throws {
         let f = try AtomicFile(path: path)
-        do { try f.write(bytes); try f.commit() } catch { f.abandon(); throw error }
+        do { try body(f); try f.commit() } catch { f.abandon(); throw error }
     }
 
     public static func write(_ text: String, to path: String) throws {
