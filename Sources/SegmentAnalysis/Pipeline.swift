@@ -214,6 +214,8 @@ public struct Pipeline {
         // The compact codes spill by the same rule as the projected rows (`memoryLimit`).
         let memoryLimit = memoryLimit, spillDirectory = spillDirectory
         loader.spillDirectory = { bytes in memoryLimit.flatMap { bytes > $0 / 4 ? spillDirectory : nil } }
+        // Under mpirun, each process parses its own byte range of each file.
+        loader.group = processes
         let widen = sampledSchema
         return try run(population: {
             let table = widen ? try loader.loadWidening(path: populationPath) : try loader.load(path: populationPath)

@@ -47,6 +47,25 @@ public struct CSVLoader: Sendable {
     /// codes as soon as they are parsed, and the table is joined into files it is read from,
     /// mapped), or nil to hold them.
     public var spillDirectory: @Sendable (Int) -> String? = { _ in nil }
+    /// The processes of an `mpirun` (nil, or one process: this one reads the whole file). Each rank
+    /// counts and parses only its own byte range of the file: a contiguous run of the ~8 MiB
+    /// chunks the file is cut into at line starts, found alike by every rank. The ranks then
+    /// gather their row counts (to number the lines), their first error (every rank throws the
+    /// first in the file), their text codes (every rank builds the same dictionaries) and their
+    /// compact chunks, so that every rank joins the same table, to the bit, as one process reading
+    /// the whole file. Every rank must load the same files in the same order.
+    public var group: (any ProcessGroup)?
+    /// Bytes per chunk of the file (the units of the ranks' byte ranges). The files' results do not
+    /// depend on it; `SEGMENT_CSV_CHUNK_BYTES` lowers it, so the tests can split a small file.
+    public var chunkBytes = CSVLoader.defaultChunkBytes
+
+    static let defaultChunkBytes: Int = {
+        let given = ProcessInfo.processInfo.environment["SEGMENT_CSV_CHUNK_BYTES"].flatMap(Int.init)
+        return Swift.max(4_096, Swift.min(given ?? (1 << 23), 1 << 23))
+    }()
+
+    /// The group when it has other ranks than this one.
+    var ranks: (any ProcessGroup)? { group.flatMap { $0.size > 1 ? $0 : nil } }
 
     public init(schema: FeatureSchema, delimiter: UInt8? = nil, threads: Int = ProcessInfoCompat.activeProcessorCount) {
         self.schema = schema
@@ -136,9 +155,12 @@ public struct CSVLoader: Sendable {
 
         let p = schema.count
         let isText = schema.features.map(\.isText)
-        let workers = min(threads, index.rows)
-        let (segments, first, rest) = try Self.plan(index.segments, rows: index.rows, workers: workers, firstRows: segmentRows,
-                                               base: file.base, name: name)
+        // This process's rows (all of them, unless the ranks of a group share the file out).
+        let own = index.own
+        let workers = min(threads, own.count)
+        let (segments, first, rest) = workers == 0 ? ([], [], []) :
+            try Self.plan(index.segments.map { var s = $0; s.firstRow -= own.lowerBound; return s },
+                          rows: own.count, workers: workers, firstRows: segmentRows, base: file.base, name: name)
         let parser = RowParser(file: name, header: header, fileToSchema: fileToSchema, isText: isText,
                                delimiter: delim, columns: p, fastPath: fastPath)
         let bytes = UncheckedSendable(file.base)
@@ -190,22 +212,43 @@ public struct CSVLoader: Sendable {
                 }
             }
         }
-        parseSegments(first, seeds: Array(repeating: [], count: p))
-        // The first error in file order wins, whichever worker found it: an error in a later
-        // worker's first rows waits until the rows before it are parsed.
-        for s in first[0] { if let e = results[s]?.error { throw e } }
-        let seeds = (0..<p).map { col in Set(first.joined().flatMap { results[$0]!.dictionaries[col].strings }).sorted() }
-        parseSegments(rest, seeds: seeds)
-        for r in results { if let e = r?.error { throw e } }
-        if let spillFailure { throw spillFailure }
+        var seeds = [[String]](repeating: [], count: p)
+        do {
+            if workers > 0 {
+                parseSegments(first, seeds: seeds)
+                // The first error in file order wins, whichever worker found it: an error in a later
+                // worker's first rows waits until the rows before it are parsed.
+                for s in first[0] { if let e = results[s]?.error { throw e } }
+                seeds = (0..<p).map { col in Set(first.joined().flatMap { results[$0]!.dictionaries[col].strings }).sorted() }
+                parseSegments(rest, seeds: seeds)
+                for r in results { if let e = r?.error { throw e } }
+                if let spillFailure { throw spillFailure }
+            }
+        } catch {
+            // Every rank must meet the same error, the first in the file (whichever rank found it).
+            guard let ranks else { throw error }
+            try Self.agree(on: error, ranks: ranks, name: name)
+        }
+        if let ranks { try Self.agree(on: nil, ranks: ranks, name: name) }
 
-        // Each text column's dictionary: its distinct codes, sorted. Segment-local indices are
-        // remapped where they differ from the final ones.
-        var dictionaries: [Int: [String]] = [:]
-        for col in textColumns {
+        // Each text column's dictionary: its distinct codes, sorted (every rank's, when the ranks
+        // share the file out). Segment-local indices are remapped where they differ from the
+        // final ones.
+        var found: [[String]] = textColumns.map { col in
             var all = Set(seeds[col])
             for s in rest.joined() { all.formUnion(results[s]!.dictionaries[col].strings[seeds[col].count...]) }
-            let sorted = all.count == seeds[col].count ? seeds[col] : all.sorted()
+            return all.count == seeds[col].count ? seeds[col] : all.sorted()
+        }
+        // And, when they do, how many segments each rank parsed.
+        var segmentCounts = [segments.count]
+        if let ranks {
+            let gathered = try Self.gather(Found(segments: segments.count, codes: found), ranks: ranks)
+            segmentCounts = gathered.map(\.segments)
+            found = textColumns.indices.map { i in Set(gathered.flatMap { $0.codes[i] }).sorted() }
+        }
+        var dictionaries: [Int: [String]] = [:]
+        for (i, col) in textColumns.enumerated() {
+            let sorted = found[i]
             dictionaries[col] = sorted
             let global = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, $0) })
             for s in segments.indices {
@@ -213,6 +256,23 @@ public struct CSVLoader: Sendable {
                 if map.indices.allSatisfy({ map[$0] == $0 }) { continue }
                 if spill != nil { spilled[s]!.remap(column: col, map) } else { chunks[s]!.remap(column: col, map) }
             }
+        }
+        if let ranks {
+            // Every rank's chunks, in file order.
+            let offset = segmentCounts[..<ranks.rank].reduce(0, +), total = segmentCounts.reduce(0, +)
+            var allChunks = [CodeColumns.Chunk?](repeating: nil, count: spill == nil ? total : 0)
+            var allSpilled = [CodeColumns.SpilledChunk?](repeating: nil, count: spill == nil ? 0 : total)
+            for s in segments.indices {
+                if spill != nil { allSpilled[offset + s] = spilled[s] } else { allChunks[offset + s] = chunks[s] }
+            }
+            chunks = []
+            try Self.exchange(segments.count, offset: offset, ranks: ranks, budget: spill == nil ? 256 << 20 : 32 << 20,
+                              chunk: { s in try spill.map { try $0.read(spilled[s]!) } ?? allChunks[offset + s]! },
+                              receive: { index, chunk in
+                                  if let spill { allSpilled[index] = try spill.write(chunk, worker: 0) } else { allChunks[index] = chunk }
+                              })
+            chunks = allChunks
+            spilled = allSpilled
         }
         let codes: CodeColumns
         if let spill {
@@ -226,6 +286,55 @@ public struct CSVLoader: Sendable {
                         ignoredColumns: ignored, bytes: index.bytes)
     }
 
+    // MARK: - the ranks of a group
+
+    /// What a rank found in its byte range: how many segments, and each text column's codes.
+    struct Found: Codable {
+        var segments: Int
+        var codes: [[String]]
+    }
+
+    /// Every rank's `value`, in rank order.
+    static func gather<T: Codable>(_ value: T, ranks: any ProcessGroup) throws -> [T] {
+        try ranks.allGather(Array(try JSONEncoder().encode(value)), for: .inputRows)
+            .map { try JSONDecoder().decode(T.self, from: Data($0)) }
+    }
+
+    /// Gathers every rank's error (nil: none) and throws the first rank's, on every rank: the ranks'
+    /// byte ranges are in file order, so that is the first error in the file. An error that is
+    /// not about the file's contents (a spill that cannot be written) is told as the rank's.
+    static func agree(on error: Error?, ranks: any ProcessGroup, name: String) throws {
+        struct Reported: Codable { var error: DataError? }
+        let mine = error.map { ($0 as? DataError) ?? DataError(file: name, kind: .other("rank \(ranks.rank) of \(ranks.size): \($0)")) }
+        for reported in try gather(Reported(error: mine), ranks: ranks) {
+            if let first = reported.error { throw first }
+        }
+    }
+
+    /// Sends this rank's `count` chunks (`chunk(s)`, its chunk `s`, whose index in the file is
+    /// `offset + s`) to every other rank and hands each chunk received to `receive`, in gathers of
+    /// about `budget` bytes from each rank, until no rank has any left.
+    static func exchange(_ count: Int, offset: Int, ranks: any ProcessGroup, budget: Int,
+                         chunk: (Int) throws -> CodeColumns.Chunk,
+                         receive: (Int, CodeColumns.Chunk) throws -> Void) throws {
+        var next = 0
+        while true {
+            var batch: [(index: Int, chunk: CodeColumns.Chunk)] = []
+            var bytes = 0
+            while next < count && (batch.isEmpty || bytes < budget) {
+                let part = try chunk(next)
+                batch.append((offset + next, part))
+                bytes += part.byteCount
+                next += 1
+            }
+            let parts = try ranks.allGather(CodeColumns.pack(batch), for: .inputRows)
+            if parts.allSatisfy(\.isEmpty) { return }
+            for (r, part) in parts.enumerated() where r != ranks.rank {
+                for (index, received) in CodeColumns.unpack(part) { try receive(index, received) }
+            }
+        }
+    }
+
     struct Segment: Sendable {
         var offset: Int
         var length: Int
@@ -237,7 +346,11 @@ public struct CSVLoader: Sendable {
     struct Index {
         var header: [String]
         var delimiter: UInt8
+        /// The file's data rows.
         var rows: Int
+        /// The rows this process parses (all of them, unless a group's ranks share them out), and
+        /// their segments.
+        var own: Range<Int>
         var segments: [Segment]
         var bytes: Int
     }
@@ -308,7 +421,7 @@ public struct CSVLoader: Sendable {
         let bodyStart = min(size, headerEnd + 1)
 
         // Chunk starts: every 8 MiB (whatever the thread count), moved forward to a line start.
-        let chunkBytes = 1 << 23
+        let chunkBytes = self.chunkBytes
         var starts = [bodyStart]
         var nominal = bodyStart + chunkBytes
         while nominal < size {
@@ -322,17 +435,27 @@ public struct CSVLoader: Sendable {
         }
         starts.append(size)
 
+        // This process's chunks: all of them, or its rank's share (whole chunks, so its byte range
+        // begins at a line start).
+        let mine = ranks?.share(of: starts.count - 1) ?? 0..<(starts.count - 1)
         let segmentRows = self.segmentRows
         let bytes = UncheckedSendable(base)
-        let chunks = Parallel.map(starts.count - 1, workers: threads, schedule: .dynamic) { c in
+        let chunks = Parallel.map(mine.count, workers: threads, schedule: .dynamic) { i in
+            let c = mine.lowerBound + i
             let counted = Self.countLines(bytes.value, from: starts[c], to: starts[c + 1], segmentRows: segmentRows)
             // Counted: its pages need not stay mapped until the parse reads them again (they stay in
             // the page cache). Kept, a whole 1 GB file was resident at once, the full layout's peak.
             file.release(offset: starts[c], length: starts[c + 1] - starts[c])
             return counted
         }
-        // Number the lines and rows in file order.
-        var line = 2, rows = 0
+        // Number the lines and rows in file order (after the earlier ranks' lines and rows).
+        var line = 2, rows = 0, total: Int?
+        if let ranks {
+            let counts = try Self.gather([chunks.reduce(0) { $0 + $1.lines }, chunks.reduce(0) { $0 + $1.rows }], ranks: ranks)
+            for earlier in counts[..<ranks.rank] { line += earlier[0]; rows += earlier[1] }
+            total = counts.reduce(0) { $0 + $1[1] }
+        }
+        let firstRow = rows
         var segments: [Segment] = []
         for chunk in chunks {
             for var s in chunk.segments {
@@ -349,7 +472,7 @@ public struct CSVLoader: Sendable {
         if h.starts(with: [0xEF, 0xBB, 0xBF]) { h = h.dropFirst(3) }
         if h.last == UInt8(ascii: "\r") { h = h.dropLast() }
         if h.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
-            if rows == 0 { throw DataError(file: name, kind: .emptyFile) }
+            if (total ?? rows) == 0 { throw DataError(file: name, kind: .emptyFile) }
             throw DataError(file: name, line: 1, kind: .other("the header line is empty"))
         }
         guard String(validating: h, as: UTF8.self) != nil else {
@@ -368,7 +491,7 @@ public struct CSVLoader: Sendable {
             throw DataError(file: name, line: 1, kind: .ambiguousDelimiter)
         }
         let header = try splitHeader(Array(h), delimiter: delim, file: name)
-        return Index(header: header, delimiter: delim, rows: rows, segments: segments, bytes: size)
+        return Index(header: header, delimiter: delim, rows: total ?? rows, own: firstRow..<rows, segments: segments, bytes: size)
     }
 
     /// Counts the lines and the rows (lines with anything besides CRs) in `[start, end)`, which

@@ -4,8 +4,8 @@ import SegmentCore
 ///
 /// The description is the message a user sees: `azdias.csv:17: column 'KKK' (field 68): text in a
 /// numeric column: "abc"`.
-public struct DataError: RemediableError, Equatable, Sendable, CustomStringConvertible {
-    public enum Kind: Equatable, Sendable {
+public struct DataError: RemediableError, Equatable, Sendable, Codable, CustomStringConvertible {
+    public enum Kind: Equatable, Sendable, Codable {
         case cannotOpen(reason: String)
         case isDirectory
         case emptyFile

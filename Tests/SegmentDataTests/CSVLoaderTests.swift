@@ -297,6 +297,102 @@ struct CSVLoaderTests {
                     .contains("/nonexistent/spill"))
     }
 
+    /// 3,000 rows of about 8 bytes in 4 KiB chunks (the least): six chunks to share out. A wide
+    /// value, a text code and a blank line first seen late, decimals and empty cells.
+    static let rangedText: String = {
+        var lines = ["A;B;CAMEO_DEU_2015"]
+        for i in 0..<3_000 {
+            let a = i == 2_500 ? "70000" : (i % 13 == 0 ? "" : "\(i % 5)")
+            let text = i < 1_000 ? "5C" : (i % 7 == 0 ? "0A" : (i > 2_900 && i % 11 == 0 ? "9E" : "5C"))
+            if i > 2_000 && i % 97 == 0 { lines.append(i % 2 == 0 ? "" : "\r") }
+            lines.append("\(a);\(i % 9 == 0 ? "1.5" : "2");\(text)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }()
+
+    /// Where the loader's 4 KiB chunks start (and the file's end), found as it finds them.
+    static func chunkStarts(_ bytes: [UInt8], chunkBytes: Int) -> [Int] {
+        let nl = UInt8(ascii: "\n")
+        var starts = [bytes.firstIndex(of: nl)! + 1]
+        var nominal = starts[0] + chunkBytes
+        while nominal < bytes.count {
+            let s = bytes[nominal - 1] == nl ? nominal : (bytes[nominal...].firstIndex(of: nl).map { $0 + 1 } ?? bytes.count)
+            if s >= bytes.count { break }
+            if s > starts.last! { starts.append(s) }
+            nominal = s + chunkBytes
+        }
+        return starts + [bytes.count]
+    }
+
+    /// Loads `bytes` on every rank of a group of `ranks` threads, rank `r` from `bytesFor(r)`; the
+    /// outcome of each rank.
+    static func rankedOutcomes(_ ranks: Int, spill: String? = nil, _ bytesFor: @escaping @Sendable (Int) -> [UInt8]) throws -> [String] {
+        try ThreadRanks(size: ranks).run { rank in
+            var loader = CSVLoader(schema: tinySchema, threads: 2)
+            loader.segmentRows = 7
+            loader.chunkBytes = 4_096
+            loader.group = rank
+            loader.spillDirectory = { _ in spill }
+            do {
+                let t = try loader.load(bytes: bytesFor(rank.rank), name: "t.csv")
+                return "\(t.rowMajorValues().storage.map(\.bitPattern)) \(t.dictionaries.sorted { $0.key < $1.key }.map(\.value))"
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    /// Each rank is given a copy of the file whose bytes outside its own range (its share of the
+    /// chunks) are all `x` but for the line ends: it can only end with the single loader's table if
+    /// it parses its own range alone and takes the rest from the other ranks.
+    @Test("ranks that each parse only their own byte range all join the single loader's table, to the bit, held or spilled",
+          arguments: [2, 3, 9])
+    func byteRanges(_ ranks: Int) throws {
+        let bytes = Array(Self.rangedText.utf8)
+        let starts = Self.chunkStarts(bytes, chunkBytes: 4_096)
+        #expect(starts.count - 1 >= 6, "\(starts.count - 1) chunks")
+        let single = Self.outcome(Self.rangedText, fast: true, threads: 2, segmentRows: 7)
+        #expect(single.hasPrefix("[") && single.contains("9E"), "\(single)")
+        let folder = processTemporaryFolder("segment-loader-ranks")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for spill in [nil, folder] {
+            let outcomes = try Self.rankedOutcomes(ranks, spill: spill) { r in
+                let share = ThreadRanks.Rank.share(of: starts.count - 1, rank: r, size: ranks)
+                let own = starts[share.lowerBound]..<starts[share.upperBound]
+                var copy = bytes
+                for i in starts[0]..<copy.count where !own.contains(i) && copy[i] != UInt8(ascii: "\n") { copy[i] = UInt8(ascii: "x") }
+                return copy
+            }
+            for (r, outcome) in outcomes.enumerated() {
+                #expect(outcome == single, "rank \(r) of \(ranks), \(spill == nil ? "held" : "spilled"): \(outcome.prefix(200))")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+
+    @Test("ranks sharing a file out all throw the first bad row in the file, with the line the single loader names",
+          arguments: [[2_950], [1_200, 2_950], [10, 2_950]])
+    func byteRangeErrors(_ bad: [Int]) throws {
+        var lines = Self.rangedText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for row in bad {
+            // The data row `row` (blank lines counted as the loader counts them, from the header).
+            var seen = -1, at = 0
+            for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty && line != "\r" {
+                seen += 1
+                if seen == row { at = i; break }
+            }
+            lines[at] = "1;oops\(row);5C"
+        }
+        let text = lines.joined(separator: "\n")
+        let single = Self.outcome(text, fast: true, threads: 2, segmentRows: 7)
+        #expect(single.contains("oops\(bad[0])") && single.hasPrefix("t.csv:"), "\(single)")
+        for ranks in [2, 3] {
+            for (r, outcome) in try Self.rankedOutcomes(ranks, { _ in Array(text.utf8) }).enumerated() {
+                #expect(outcome == single, "rank \(r) of \(ranks)")
+            }
+        }
+    }
+
     @Test("a pipe, which cannot be mapped, is read all the same")
     func pipe() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("segment-fifo-\(getpid())").path

@@ -41,12 +41,14 @@ struct MPIRunTests {
         // run_info.json holds the timings and the date: every other file must be the same bytes.
         let compared = RunOutputs.files.filter { $0 != "run_info.json" }
         #expect(compared.contains("summary.json") && compared.contains("population_assignments.csv"))
+        // Each rank parses its own byte range of each file, in 1 MiB chunks (8 MiB would leave the
+        // 15 MB population file two): 16 and 3 chunks, shared out.
         // The third: three ranks, each spilling its codes and projected rows (--memory-limit), and
         // every gather cut into rounds of at most 256 bytes (as a gather over 1 GB is).
         for (n, limited) in [(2, false), (3, false), (3, true)] {
             let out = Self.base + "/np\(n)" + (limited ? "-limited" : "")
             let spread = try mpirun(n, args + ["-o", out] + (limited ? ["--memory-limit", "1M"] : []),
-                                    environment: limited ? ["SEGMENT_MPI_ROUND_BYTES": "256"] : [:])
+                                    environment: ["SEGMENT_CSV_CHUNK_BYTES": "1048576"].merging(limited ? ["SEGMENT_MPI_ROUND_BYTES": "256"] : [:]) { a, _ in a })
             #expect(spread.status == 0, "np \(n): \(spread.stderr)")
             #expect(spread.stdout.split(separator: "\n").filter { !$0.hasPrefix("note: the run's peak memory") }
                         == single.stdout.replacingOccurrences(of: Self.base + "/one", with: out).split(separator: "\n"),
@@ -63,10 +65,14 @@ struct MPIRunTests {
             #expect((communication?["gathers"] as? Int ?? 0) > 20 && (communication?["bytesGathered"] as? Int ?? 0) > 4 * 60_000,
                     "\(String(describing: communication))")
             // Told apart by purpose, adding up to the totals: one setup gather (the settings and
-            // fingerprints), one per k-means step, and a few per fit for its results.
+            // fingerprints), the input rows (each file's counts, errors, text codes and compact
+            // chunks: the other ranks' codes, at least a byte a cell), one per k-means step, and a
+            // few per fit for its results.
             let parts = communication?["byPurpose"] as? [String: [String: Any]] ?? [:]
-            #expect(Set(parts.keys) == ["setup", "k-means steps", "fit results"], "\(parts)")
+            #expect(Set(parts.keys) == ["setup", "input rows", "k-means steps", "fit results"], "\(parts)")
             #expect(parts["setup"]?["gathers"] as? Int == 1)
+            #expect((parts["input rows"]?["gathers"] as? Int ?? 0) >= 8)
+            #expect((parts["input rows"]?["bytesGathered"] as? Int ?? 0) >= 72_000 * 85 * (n - 1) / n)
             #expect((parts["k-means steps"]?["gathers"] as? Int ?? 0) > 10)
             for key in ["gathers", "bytesGathered"] {
                 #expect(parts.values.reduce(0) { $0 + ($1[key] as? Int ?? 0) } == communication?[key] as? Int, "\(key)")
@@ -114,6 +120,32 @@ struct MPIRunTests {
         #expect(r.status != 0)
         #expect(r.stderr.contains("absent.csv: cannot open the file"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("a bad cell in the last rank's byte range: every rank stops with the single run's message, nothing is written")
+    func badCellLate() throws {
+        let data = Self.base + "/bad"
+        let gen = try runBinary(["generate", "-o", data, "--population-rows", "20000", "--customer-rows", "4000", "--seed", "9"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        // Row 19,990's third field becomes text: in the last of the ranks' ranges.
+        let path = data + "/azdias.csv"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        var fields = lines[19_991].split(separator: ";", omittingEmptySubsequences: false)
+        fields[2] = "oops"
+        lines[19_991] = fields.joined(separator: ";")[...]
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let args = ["run", "--population", path, "--customers", data + "/customers.csv", "--quiet"]
+        let single = try runBinary(args + ["-o", Self.base + "/bad-one"])
+        #expect(single.status != 0)
+        let message = try #require(single.stderr.split(separator: "\n").first { $0.contains("azdias.csv:19992") }, "\(single.stderr)")
+        for n in [2, 3] {
+            let out = Self.base + "/bad-np\(n)"
+            let r = try mpirun(n, args + ["-o", out], environment: ["SEGMENT_CSV_CHUNK_BYTES": "65536"])
+            #expect(r.status == single.status, "np \(n)")
+            #expect(r.stderr.contains(message), "np \(n): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+        #expect(!FileManager.default.fileExists(atPath: Self.base + "/bad-one"))
     }
 
     @Test("the other commands refuse to run under mpirun, before touching anything")

@@ -27,6 +27,9 @@ public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
     case kmeansStep = "k-means steps"
     /// The labels, distances and per-chunk inertia at the end of a k-means fit.
     case fitResults = "fit results"
+    /// An input file's rows, which each rank parses a byte range of: the row counts, the first
+    /// error, the text codes' dictionaries, and the compact codes themselves (`CSVLoader.group`).
+    case inputRows = "input rows"
     /// Anything else: the ranks' settings and input fingerprints, once per run.
     case setup
 }
