@@ -291,7 +291,7 @@ public struct Pipeline {
             // The default: no whole cleaned matrix, only its row blocks (RowBlockPasses).
             let passes = try RowBlockPasses.run(prepared!, imputer: Imputer(strategy: config.imputation),
                                                 pca: PCA(components: config.components), backend: backend,
-                                                threads: threads, spillDirectory: { bytes in
+                                                threads: threads, group: processes, spillDirectory: { bytes in
                                                     memoryLimit.flatMap { bytes > $0 / 4 ? spillDirectory : nil }
                                                 }, tooLarge: tooLarge)
             (imputer, scaler, pca, projected) = (passes.imputer, passes.scaler, passes.pca, passes.projected)

@@ -11,12 +11,15 @@ import SegmentModels
 ///    the imputer's fills and the scaler's means and scales are the same bits as from the whole
 ///    matrix);
 /// 2. imputed and scaled blocks, checked for values too large for the statistics, their column
-///    means and their Gram matrix XᵀX/(n-1) summed block by block in row order (SYRK with beta 1);
+///    means and their Gram matrix XᵀX/(n-1): summed block by block (SYRK with beta 1) within runs
+///    of four blocks, and the runs' sums added in row order (so that `mpirun`'s ranks can each
+///    sum their own runs);
 /// 3. imputed, scaled and projected blocks written into the projected matrix.
 ///
 /// The Gram matrix is summed in another order than one SYRK over the whole matrix, so the
 /// covariance, the components and the projections can differ from the one-matrix path in the last
-/// bits; the blocks and their order are fixed, so the result does not depend on the thread count.
+/// bits; the blocks, the runs and their order are fixed, so the result depends neither on the
+/// thread count nor on the number of processes.
 /// `segment run --export-matrices`, which writes the cleaned matrix, takes the one-matrix path.
 enum RowBlockPasses {
     /// Rows per block: whole ColumnScan blocks, at most four (65,536 rows, ~69 MB of cleaned rows
@@ -35,30 +38,53 @@ enum RowBlockPasses {
         var unseenCodes: [String: Int]
     }
 
+    /// Row blocks per Gram run: the Gram matrix is summed over a run's blocks (SYRK with beta 1),
+    /// and the runs' sums are added in run order. Four blocks (262,144 rows at the subset's
+    /// features) keep the parts few (a p x p matrix each) and still give `mpirun`'s ranks runs to
+    /// share out from about a million rows on.
+    static let gramRunBlocks = 4
+
     /// `tooLarge(j)`: the error for feature `j`, whose scaled values (or statistics) are not finite
     /// or beyond 1e150. `spillDirectory(bytes)`: where the projected rows go when they should not be
     /// held in memory (nil: in memory).
+    ///
+    /// `group`: the processes of an `mpirun`. Each rank makes the first two passes over its own
+    /// share of the Gram runs only, and the ranks gather the statistics' per-block partials and
+    /// the runs' Gram matrices, which every rank combines in row order: the same bits as one
+    /// process. The projection (pass 3) is made whole on every rank, as the later stages read
+    /// every projected row.
     static func run(_ prepared: PreparedTable, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
-                    threads: Int, blockRows: Int? = nil, spillDirectory: (Int) -> String? = { _ in nil },
+                    threads: Int, blockRows: Int? = nil, gramRunBlocks: Int = Self.gramRunBlocks, group: (any ProcessGroup)? = nil,
+                    spillDirectory: (Int) -> String? = { _ in nil },
                     tooLarge: (Int) -> Error) throws -> Result {
         let n = prepared.lowRows.count, p = prepared.featureCount
         let blockRows = blockRows ?? Self.blockRows(features: p)
         precondition(blockRows > 0 && blockRows % ColumnScan.blockRows == 0, "row blocks must be whole scan blocks")
         let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min(n, $0 + blockRows) }
-        // Pass 1: statistics of the unimputed values, and the codes the recipe never saw.
-        var scan: ColumnScan.Partial?
-        var unknown = [Int](repeating: 0, count: p)
+        let gramRuns = stride(from: 0, to: blocks.count, by: gramRunBlocks).map { $0..<min(blocks.count, $0 + gramRunBlocks) }
+        // The Gram runs this process makes the first two passes over: all, or its rank's share.
+        let ranks = group.flatMap { $0.size > 1 ? $0 : nil }
+        let myRuns = ranks?.share(of: gramRuns.count) ?? gramRuns.indices
+        let myBlocks = myRuns.isEmpty ? 0..<0 : gramRuns[myRuns.lowerBound].lowerBound..<gramRuns[myRuns.upperBound - 1].upperBound
         // One block buffer for every pass (only the last, shorter block takes a new one).
         var block = Matrix(rows: 0, columns: 0)
-        for rows in blocks {
+        // The statistics are shifted by the matrix's first row, which every rank fills alike.
+        _ = prepared.fill(0..<1, into: &block, threads: threads)
+        // Pass 1: statistics of the unimputed values, and the codes the recipe never saw.
+        var scan = ColumnScan.Partial(columns: p, histograms: imputer.strategy != .mean, shift: ColumnScan.shift(of: block))
+        var unknown = [Int](repeating: 0, count: p)
+        for rows in blocks[myBlocks] {
             let unknownHere = prepared.fill(rows, into: &block, threads: threads)
             for j in 0..<p { unknown[j] += unknownHere[j] }
-            if scan == nil {
-                scan = ColumnScan.Partial(columns: p, histograms: imputer.strategy != .mean, shift: ColumnScan.shift(of: block))
-            }
-            scan!.scan(block, threads: threads)
+            scan.scan(block, threads: threads)
         }
-        let (imputed, scaler) = StandardScaler.fit(scan!.finish(), rows: n, imputing: imputer)
+        if let ranks {
+            scan = try scan.gathered(over: ranks)
+            unknown = try ranks.allGather(unknown, for: .statistics).reduce(into: [Int](repeating: 0, count: p)) { sum, part in
+                for j in 0..<p { sum[j] += part[j] }
+            }
+        }
+        let (imputed, scaler) = StandardScaler.fit(scan.finish(), rows: n, imputing: imputer)
         if let j = scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {
             throw tooLarge(j)
         }
@@ -66,17 +92,45 @@ enum RowBlockPasses {
             _ = prepared.fill(rows, into: &block, threads: threads)
             StandardScaler.transform(&block, imputer: imputed, scaler: scaler, threads: threads)
         }
-        // Pass 2: column means and XᵀX / (n - 1) of the scaled matrix.
-        var means: ColumnScan.Partial?
-        var gram = Matrix(rows: p, columns: p)
-        for rows in blocks {
-            scale(rows)
-            if let j = firstColumnTooLarge(block, threads: threads) { throw tooLarge(j) }
-            if means == nil { means = ColumnScan.Partial(columns: p, histograms: false, shift: ColumnScan.shift(of: block)) }
-            means!.scan(block, threads: threads)
-            try backend.gram(block, alpha: 1 / Double(n - 1), beta: 1, into: &gram)
+        // Pass 2: column means and XᵀX / (n - 1) of the scaled matrix, a Gram matrix per run.
+        scale(0..<1)
+        var means = ColumnScan.Partial(columns: p, histograms: false, shift: ColumnScan.shift(of: block))
+        // The runs' Gram matrices, added in row order as they come (or, over ranks, once gathered).
+        var gramSum: [Double]?
+        func add(_ run: ArraySlice<Double>) {
+            guard gramSum != nil else { gramSum = Array(run); return }
+            let base = run.startIndex
+            for i in 0..<(p * p) { gramSum![i] += run[base + i] }
         }
-        let model = try pca.fit(gram: gram, mean: means!.finish().moments.mean, rows: n, backend: backend)
+        var myGrams: [Double] = []
+        // The first block (in row order) holding a value too large, and its column.
+        var firstTooLarge: (block: Int, column: Int)?
+        passes: for run in myRuns {
+            var gram = Matrix(rows: p, columns: p)
+            for b in gramRuns[run] {
+                scale(blocks[b])
+                if let j = firstColumnTooLarge(block, threads: threads) {
+                    firstTooLarge = (b, j)
+                    break passes
+                }
+                means.scan(block, threads: threads)
+                try backend.gram(block, alpha: 1 / Double(n - 1), beta: 1, into: &gram)
+            }
+            if ranks == nil { add(gram.storage[...]) } else { myGrams += gram.storage }
+        }
+        if let ranks {
+            // Every rank throws the first too-large value in row order, whichever rank met it.
+            let found = try ranks.allGather([firstTooLarge?.block ?? -1, firstTooLarge?.column ?? -1], for: .statistics)
+            if let first = found.first(where: { $0[0] >= 0 }) { throw tooLarge(first[1]) }
+            means = try means.gathered(over: ranks)
+            for part in try ranks.allGather(myGrams, for: .statistics) {
+                for start in stride(from: 0, to: part.count, by: p * p) { add(part[start..<(start + p * p)]) }
+            }
+        } else if let firstTooLarge {
+            throw tooLarge(firstTooLarge.column)
+        }
+        let gram = Matrix(rows: p, columns: p, elements: gramSum!)
+        let model = try pca.fit(gram: gram, mean: means.finish().moments.mean, rows: n, backend: backend)
         // Pass 3: the projection, block by block, into the one full matrix (or its spill file).
         var projected = try RowStore.Builder(rows: n, columns: model.count,
                                              spillDirectory: spillDirectory(n * model.count * 8))

@@ -3,6 +3,7 @@ import Testing
 import SegmentCore
 import SegmentData
 import SegmentModels
+import SegmentSynthetic
 @testable import SegmentAnalysis
 import SegmentTestSupport
 
@@ -59,5 +60,36 @@ struct RowBlockPassesTests {
             runs.append(r)
         }
         #expect(runs[0].projected.matrix == runs[1].projected.matrix && runs[0].pca.components == runs[1].pca.components)
+    }
+
+    /// About 60,000 low-missing rows: four blocks of 16,384 rows, a Gram run each (so the order of
+    /// the runs' addition shows in the bits); two ranks take two runs each, three take 1, 1 and 2.
+    @Test("ranks that each make the first two passes over their own Gram runs end with the single process's bits", arguments: [2, 3])
+    func spreadOverRanks(_ ranks: Int) throws {
+        let folder = processTemporaryFolder("segment-passes-ranks")
+        _ = try SyntheticGenerator(populationRows: 70_000, customerRows: 10, seed: 3, threads: 2).write(to: folder)
+        let population = try CSVLoader(schema: .azdias, threads: 2).load(path: folder + "/azdias.csv")
+        let (recipe, _) = try CleaningRecipe.fit(population, threads: 2)
+        let prepared = try recipe.prepare(population, threads: 2)
+        #expect(prepared.lowRows.count > 3 * ColumnScan.blockRows, "\(prepared.lowRows.count) rows")
+        @Sendable func passes(_ group: (any ProcessGroup)?) throws -> RowBlockPasses.Result {
+            try RowBlockPasses.run(prepared, imputer: Imputer(strategy: .median), pca: PCA(components: .count(12)),
+                                   backend: SwiftBackend(threads: 1), threads: 1, blockRows: ColumnScan.blockRows,
+                                   gramRunBlocks: 1, group: group, tooLarge: { _ in NotExpected() })
+        }
+        let single = try passes(nil)
+        let spread = try ThreadRanks(size: ranks).run { rank in try passes(rank) }
+        func bits(_ values: [Double]) -> [UInt64] { values.map(\.bitPattern) }
+        for (r, result) in spread.enumerated() {
+            // Compared first, so that a failure does not print 700,000 numbers.
+            let same = (imputer: result.imputer == single.imputer, scaler: result.scaler == single.scaler,
+                        eigenvalues: bits(result.pca.allEigenvalues) == bits(single.pca.allEigenvalues),
+                        components: bits(result.pca.components.storage) == bits(single.pca.components.storage),
+                        mean: bits(result.pca.mean) == bits(single.pca.mean),
+                        projected: bits(result.projected.matrix!.storage) == bits(single.projected.matrix!.storage),
+                        unseen: result.unseenCodes == single.unseenCodes)
+            #expect(same.imputer && same.scaler && same.eigenvalues && same.components && same.mean && same.projected && same.unseen,
+                    "rank \(r): \(same)")
+        }
     }
 }

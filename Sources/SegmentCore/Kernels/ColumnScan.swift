@@ -80,6 +80,29 @@ package enum ColumnScan {
         }
 
         package func finish() -> Result { ColumnScan.finish(self) }
+
+        /// Every rank's partial (each of its own row blocks, which follow the earlier ranks'),
+        /// joined in rank order: the per-block sums one after another, the counts added, the
+        /// uncounted values put together (they are sorted at the end). The same bits as one
+        /// partial that scanned every rank's blocks in order, on every rank.
+        package func gathered(over group: any ProcessGroup) throws -> Partial {
+            var flat = [Double(sums.count)] + sums + squares + counts + hist.map(Double.init) + small.map(Double.init)
+            for values in others { flat.append(Double(values.count)); flat += values }
+            var joined = Partial(columns: p, histograms: histograms, shift: shift)
+            for part in try group.allGather(flat, for: .statistics) {
+                var at = 1
+                func take(_ count: Int) -> ArraySlice<Double> { defer { at += count }; return part[at..<(at + count)] }
+                let n = Int(part[0])
+                joined.sums += take(n)
+                joined.squares += take(n)
+                joined.counts += take(n)
+                for (i, v) in take(hist.count).enumerated() { joined.hist[i] += Int(v) }
+                for (i, v) in take(small.count).enumerated() { joined.small[i] += Int(v) }
+                for j in others.indices { joined.others[j] += take(Int(take(1).first!)) }
+                precondition(at == part.count, "ColumnScan.Partial.gathered: parts of different shapes")
+            }
+            return joined
+        }
     }
 
     static func scan(_ x: Matrix, into partial: inout Partial, threads: Int) {

@@ -30,6 +30,8 @@ public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
     /// An input file's rows, which each rank parses a byte range of: the row counts, the first
     /// error, the text codes' dictionaries, and the compact codes themselves (`CSVLoader.group`).
     case inputRows = "input rows"
+    /// The row-block passes' partials: the column statistics and the Gram matrix's parts.
+    case statistics = "statistics and Gram"
     /// Anything else: the ranks' settings and input fingerprints, once per run.
     case setup
 }
