@@ -159,8 +159,9 @@ public struct Pipeline {
     public var threads: Int
     /// Called with a stage name and a fraction done (the sweep reports per k).
     public var progress: ((String, Double) -> Void)?
-    /// The processes of an `mpirun` the k-means iterations are spread over (nil: this one alone).
-    /// Every process runs the whole pipeline; the results are the same bits as one process's.
+    /// The processes of an `mpirun` (nil: this one alone). They share out the parsing of each file,
+    /// the first two row-block passes and the k-means iterations, and every process runs the rest
+    /// of the pipeline; the results are the same bits as one process's.
     public var processes: (any ProcessGroup)?
     /// The bytes the run should keep within (nil: no limit). With a limit, the projected population
     /// goes to a spill file in `spillDirectory` when it would take more than a quarter of it; every
