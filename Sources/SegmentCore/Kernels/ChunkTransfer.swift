@@ -80,6 +80,16 @@ extension CodeColumns.ChunkSpill {
         let storage = try chunk.widths.indices.map { c -> CodeColumns.Column in
             let from = chunk.widths[c], map = chunk.remaps[c]
             try files[chunk.file].read(into: part, bytes: chunk.rows * from.bytes, at: chunk.offsets[c])
+            if map == nil {
+                // Not remapped (most columns): the bytes read are the cells, copied whole.
+                let cells = CodeColumns.Cells(part, from, count: chunk.rows)
+                switch cells {
+                case let .int8(a): return .int8(Array(a))
+                case let .int16(a): return .int16(Array(a))
+                case let .int32(a): return .int32(Array(a))
+                case let .double(a): return .double(Array(a))
+                }
+            }
             return .make(chunk.width(c), count: chunk.rows) { i in
                 let v = CodeColumns.Cells.cell(part, from, i)
                 return v.isNaN || map == nil ? v : Double(map![Int(v)])
