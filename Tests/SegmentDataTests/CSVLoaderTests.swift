@@ -204,8 +204,12 @@ struct CSVLoaderTests {
         loader.segmentRows = segmentRows
         loader.fastPath = fast
         loader.spillDirectory = { _ in spill }
+        return outcome(loader, Array(text.utf8))
+    }
+
+    static func outcome(_ loader: CSVLoader, _ bytes: [UInt8]) -> String {
         do {
-            let t = try loader.load(bytes: Array(text.utf8), name: "t.csv")
+            let t = try loader.load(bytes: bytes, name: "t.csv")
             return "\(t.rowMajorValues().storage.map(\.bitPattern)) \(t.dictionaries.sorted { $0.key < $1.key }.map(\.value))"
         } catch {
             return "\(error)"
@@ -333,12 +337,7 @@ struct CSVLoaderTests {
             loader.chunkBytes = 4_096
             loader.group = rank
             loader.spillDirectory = { _ in spill }
-            do {
-                let t = try loader.load(bytes: bytesFor(rank.rank), name: "t.csv")
-                return "\(t.rowMajorValues().storage.map(\.bitPattern)) \(t.dictionaries.sorted { $0.key < $1.key }.map(\.value))"
-            } catch {
-                return "\(error)"
-            }
+            return outcome(loader, bytesFor(rank.rank))
         }
     }
 
