@@ -103,14 +103,14 @@ enum RowBlockPasses {
             for i in 0..<(p * p) { gramSum![i] += run[base + i] }
         }
         var myGrams: [Double] = []
-        // The first block (in row order) holding a value too large, and its column.
-        var firstTooLarge: (block: Int, column: Int)?
+        // The column of the first value too large (in row order), when there is one.
+        var tooLargeColumn: Int?
         passes: for run in myRuns {
             var gram = Matrix(rows: p, columns: p)
             for b in gramRuns[run] {
                 scale(blocks[b])
                 if let j = firstColumnTooLarge(block, threads: threads) {
-                    firstTooLarge = (b, j)
+                    tooLargeColumn = j
                     break passes
                 }
                 means.scan(block, threads: threads)
@@ -120,14 +120,14 @@ enum RowBlockPasses {
         }
         if let ranks {
             // Every rank throws the first too-large value in row order, whichever rank met it.
-            let found = try ranks.allGather([firstTooLarge?.block ?? -1, firstTooLarge?.column ?? -1], for: .statistics)
-            if let first = found.first(where: { $0[0] >= 0 }) { throw tooLarge(first[1]) }
+            let found = try ranks.allGather([tooLargeColumn ?? -1], for: .statistics)
+            if let first = found.first(where: { $0[0] >= 0 }) { throw tooLarge(first[0]) }
             means = try means.gathered(over: ranks)
             for part in try ranks.allGather(myGrams, for: .statistics) {
                 for start in stride(from: 0, to: part.count, by: p * p) { add(part[start..<(start + p * p)]) }
             }
-        } else if let firstTooLarge {
-            throw tooLarge(firstTooLarge.column)
+        } else if let tooLargeColumn {
+            throw tooLarge(tooLargeColumn)
         }
         let gram = Matrix(rows: p, columns: p, elements: gramSum!)
         let model = try pca.fit(gram: gram, mean: means.finish().moments.mean, rows: n, backend: backend)

@@ -33,30 +33,37 @@ extension CodeColumns {
                 at += 8
                 return v
             }
-            func cells<T>(_ count: Int, _: T.Type) -> [T] {
-                let bytes = count * MemoryLayout<T>.stride
-                precondition(at + bytes <= raw.count, "CodeColumns.unpack: cut short")
-                defer { at += bytes }
-                return [T](unsafeUninitializedCapacity: count) { buffer, n in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[at..<(at + bytes)]))
-                    n = count
-                }
-            }
             return (0..<take()).map { _ in
                 let index = take(), rows = take(), p = take()
                 precondition(at + p <= raw.count, "CodeColumns.unpack: cut short")
                 let widths = (0..<p).map { Width.allCases[Int(raw[at + $0])] }
                 at += p
                 let storage = widths.map { width -> Column in
-                    switch width {
-                    case .int8: .int8(cells(rows, Int8.self))
-                    case .int16: .int16(cells(rows, Int16.self))
-                    case .int32: .int32(cells(rows, Int32.self))
-                    case .double: .double(cells(rows, Double.self))
-                    }
+                    let bytes = rows * width.bytes
+                    precondition(at + bytes <= raw.count, "CodeColumns.unpack: cut short")
+                    defer { at += bytes }
+                    return Column(copying: UnsafeRawBufferPointer(rebasing: raw[at..<(at + bytes)]), width: width)
                 }
                 return (index, Chunk(rows: rows, storage: storage))
             }
+        }
+    }
+}
+
+extension CodeColumns.Column {
+    /// A column of `width`-wide cells copied from `bytes` (which need not be aligned).
+    init(copying bytes: UnsafeRawBufferPointer, width: CodeColumns.Width) {
+        func copy<T>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: bytes.count / MemoryLayout<T>.stride) { buffer, n in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
+                n = buffer.count
+            }
+        }
+        switch width {
+        case .int8: self = .int8(copy(Int8.self))
+        case .int16: self = .int16(copy(Int16.self))
+        case .int32: self = .int32(copy(Int32.self))
+        case .double: self = .double(copy(Double.self))
         }
     }
 }
@@ -82,13 +89,7 @@ extension CodeColumns.ChunkSpill {
             try files[chunk.file].read(into: part, bytes: chunk.rows * from.bytes, at: chunk.offsets[c])
             if map == nil {
                 // Not remapped (most columns): the bytes read are the cells, copied whole.
-                let cells = CodeColumns.Cells(part, from, count: chunk.rows)
-                switch cells {
-                case let .int8(a): return .int8(Array(a))
-                case let .int16(a): return .int16(Array(a))
-                case let .int32(a): return .int32(Array(a))
-                case let .double(a): return .double(Array(a))
-                }
+                return CodeColumns.Column(copying: UnsafeRawBufferPointer(start: part, count: chunk.rows * from.bytes), width: from)
             }
             return .make(chunk.width(c), count: chunk.rows) { i in
                 let v = CodeColumns.Cells.cell(part, from, i)
