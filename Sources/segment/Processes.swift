@@ -13,8 +13,8 @@ import SegmentMPI
 /// gather the chunk sums after every step. Every partial is combined in row order on every
 /// process, so all of them hold the same bits as a single process would (see `ProcessGroup`).
 /// The rest (the cleaning's counts, the projection, the likeness model) runs whole in each. Rank 0 alone prepares and writes the output folder and prints; the others
-/// only compute. A rank that fails prints its error and ends every rank (`MPI_Abort`), so no rank
-/// waits for it and nothing is written.
+/// only compute. A failure ends every rank (`MPI_Abort`), so no rank waits for another and nothing
+/// is written; the error is said once (`fail`).
 enum Processes {
     nonisolated(unsafe) static var world: MPIWorld?
 
@@ -50,7 +50,7 @@ enum Processes {
         var mine = Given(settings: String(decoding: settings, as: UTF8.self), paths: [], fingerprints: [])
         for (role, path) in files {
             guard let print = FileFingerprint.of(path: path) else {
-                throw SameInputsError("rank \(world.rank) of \(world.size): \(path): under mpirun the \(role) must be a regular file that every process reads")
+                throw SameInputsError("\(path): under mpirun the \(role) must be a regular file that every process reads")
             }
             mine.paths.append(path)
             mine.fingerprints.append(print)
@@ -67,19 +67,31 @@ enum Processes {
         }
     }
 
-    /// An error every rank meets alike (from gathered facts): rank 0 alone says it.
+    /// An error found by comparing the ranks' settings and files.
     struct SameInputsError: Error, CustomStringConvertible {
         let description: String
         init(_ description: String) { self.description = description }
     }
 
-    /// A failed command under a launcher: the error with the rank that met it, then every rank ends.
+    /// How long a rank other than 0 waits, after failing, for rank 0 to end the run.
+    static let graceSeconds = 3.0
+
+    /// A failed command under a launcher: the error said once, then every rank ends.
+    ///
+    /// Most failures are met alike by every rank: they read the same data, agree on the first bad
+    /// row of an input, and compute the same bits. Rank 0 says the error (as a single process would)
+    /// and ends the run (`MPI_Abort`), which stops the other ranks while they wait here for
+    /// `graceSeconds`; so the error is printed once. A failure of another rank alone (its copy of
+    /// a file missing, its disk full) is said after the wait, with the rank that met it, and that
+    /// rank ends the run. The stop that `MPI_Abort` sends is no interruption, and is not called one.
     static func fail(_ error: Error, command: any ParsableCommand.Type) -> Never {
         guard let world, world.size > 1 else { command.exit(withError: error) }
+        Interrupts.failing = true
         let message = command.fullMessage(for: error)
-        if !(error is SameInputsError) {
+        if world.rank != 0 {
+            Thread.sleep(forTimeInterval: graceSeconds)
             FileHandle.standardError.write(Data("rank \(world.rank) of \(world.size): \(message)\n".utf8))
-        } else if world.rank == 0 {
+        } else {
             FileHandle.standardError.write(Data("\(message)\n".utf8))
         }
         let code = command.exitCode(for: error).rawValue

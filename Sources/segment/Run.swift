@@ -370,6 +370,9 @@ final class Progress: @unchecked Sendable {
 /// SIGINT/SIGTERM remove the temporary files of an interrupted run before the process exits.
 enum Interrupts {
     nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    /// Set when the process is ending on an error it has said: the SIGTERM with which `mpirun`
+    /// then stops every rank is no interruption, and gets no message.
+    nonisolated(unsafe) static var failing = false
 
     /// `what`: the output named in the message ("report", "model", ...); `partial`: the command
     /// writes several files one after another, so the ones already complete stay.
@@ -382,10 +385,16 @@ enum Interrupts {
                 // Never half-way through a commit: the section is taken until the process exits.
                 CommitSection.run {
                     TemporaryFiles.removeAll()
-                    FileHandle.standardError.write(Data((CommitSection.committed
-                        ? "\ninterrupted: the new \(what) was already complete\n"
-                        : partial ? "\ninterrupted: the \(what) being written was removed; those already complete were kept\n"
-                        : "\ninterrupted: no \(what) written\n").utf8))
+                    // Under mpirun the stop may also come from another process's failure (which
+                    // that process says); rank 0 alone speaks for the run.
+                    let world = Processes.world.flatMap { $0.size > 1 ? $0 : nil }
+                    let said = world == nil ? "interrupted" : "stopped (interrupted, or another process of the run failed)"
+                    if !failing && (world?.rank ?? 0) == 0 {
+                        FileHandle.standardError.write(Data((CommitSection.committed
+                            ? "\n\(said): the new \(what) was already complete\n"
+                            : partial ? "\n\(said): the \(what) being written was removed; those already complete were kept\n"
+                            : "\n\(said): no \(what) written\n").utf8))
+                    }
                     // _exit: no atexit handlers or static destructors racing the threads still running.
                     _exit(128 + sig)
                 }

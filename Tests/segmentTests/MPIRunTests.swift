@@ -111,6 +111,14 @@ struct MPIRunTests {
         #expect(flags.status != 0)
         #expect(flags.stderr.contains("rank 1 of 2 was given other settings than rank 0"), "\(flags.stderr)")
         #expect(!FileManager.default.fileExists(atPath: Self.base + "/flags"))
+        // Rank 1's copy missing: rank 1 alone fails, says so with its rank, and ends the run;
+        // rank 0 says why it stopped.
+        let missing = try mpirun(ranks: [run(data, Self.base + "/missing"), run(Self.base + "/absent", Self.base + "/missing")])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("rank 1 of 2: Error: \(Self.base)/absent/azdias.csv: cannot open the file"),
+                "\(missing.stderr)")
+        #expect(missing.stderr.contains("another process of the run failed"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: Self.base + "/missing"))
     }
 
     @Test("a failing run under mpirun: every rank stops, the error names the file, the exit is not 0, nothing is written")
@@ -144,6 +152,11 @@ struct MPIRunTests {
             let r = try mpirun(n, args + ["-o", out], environment: ["SEGMENT_CSV_CHUNK_BYTES": "65536"])
             #expect(r.status == single.status, "np \(n)")
             #expect(r.stderr.contains(message), "np \(n): \(r.stderr)")
+            // Every rank meets the error; rank 0 alone says it, as the single run does, and the
+            // stop that ends the others is not reported as an interruption.
+            #expect(r.stderr.components(separatedBy: "azdias.csv:19992").count == 2, "np \(n): said once: \(r.stderr)")
+            #expect(!r.stderr.contains(" of \(n): "), "np \(n): no rank prefix: \(r.stderr)")
+            #expect(!r.stderr.contains("interrupted") && !r.stderr.contains("stopped"), "np \(n): \(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out))
         }
         #expect(!FileManager.default.fileExists(atPath: Self.base + "/bad-one"))
