@@ -50,4 +50,39 @@ struct ProcessGroupTests {
             #expect(run.inertia.bitPattern == single.inertia.bitPattern, "rank \(r)")
         }
     }
+
+    /// As above, each rank holds only its own chunks' rows: the draws, the candidates' rows and the
+    /// potentials must come from the rank that holds them, in row order.
+    @Test("k-means++ seeding over 2, 3 and 5 ranks that hold only their own rows: the single process's centres, bit for bit",
+          arguments: [2, 3, 5])
+    func seedingSpread(ranks: Int) throws {
+        let (x, _) = blobs(k: 6, per: 10_000, dims: 5, spread: 6, seed: 23)
+        let backend = SwiftBackend(threads: 1)
+        let xnorm = DistanceStep.rowNorms(x, threads: 2)
+        @Sendable func seed(_ x: RowStore, _ xnorm: [Double], _ group: (any ProcessGroup)?) throws -> (Matrix, Int, [Double]) {
+            var rng = SplitMix64.stream(seed: 5, 0)
+            let centers = try Lloyd.plusPlus(x, k: 9, rng: &rng, xnorm: xnorm, backend: backend, threads: 2, group: group)
+            // A warm start's step (32 candidates) against distances to those centres.
+            var closest = try DistanceStep.squaredDistances(x, to: centers.rows(0..<1), xnorm: xnorm, backend: backend, threads: 2)
+            let step = try Lloyd.plusPlusStep(x, closest: &closest, trials: 32, rng: &rng, xnorm: xnorm, backend: backend,
+                                              threads: 2, group: group)
+            return (centers, step.index, step.row)
+        }
+        let single = try seed(RowStore(x), xnorm, nil)
+        // The seeding reaches beyond the first chunk (the draws are spread over the rows).
+        #expect(Set((0..<9).map { single.0.row($0) }).count == 9)
+        let chunks = (x.rows + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows
+        let spread = try ThreadRanks(size: ranks).run { rank in
+            let mine = rank.share(of: chunks)
+            let own = (mine.lowerBound * DistanceStep.chunkRows)..<min(x.rows, mine.upperBound * DistanceStep.chunkRows)
+            var held = x
+            for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
+            return try seed(RowStore(held), DistanceStep.rowNorms(held, threads: 2), rank)
+        }
+        for (r, run) in spread.enumerated() {
+            let same = run.0.storage.map(\.bitPattern) == single.0.storage.map(\.bitPattern)
+            #expect(same, "rank \(r): centres")
+            #expect(run.1 == single.1 && run.2.map(\.bitPattern) == single.2.map(\.bitPattern), "rank \(r): the warm step's row")
+        }
+    }
 }

@@ -67,9 +67,13 @@ struct MPIRunTests {
             // Told apart by purpose, adding up to the totals: one setup gather (the settings and
             // fingerprints), the input rows (each file's counts, errors, text codes and compact
             // chunks: the other ranks' codes, at least a byte a cell), the row-block passes'
-            // statistics and Gram matrices, one per k-means step, and a few per fit for its results.
+            // statistics and Gram matrices, the k-means++ seedings (the first row, then per step a
+            // running total from each rank, the draws and the potentials), one per k-means step,
+            // and a few per fit for its results.
             let parts = communication?["byPurpose"] as? [String: [String: Any]] ?? [:]
-            #expect(Set(parts.keys) == ["setup", "input rows", "statistics and Gram", "k-means steps", "fit results"], "\(parts)")
+            #expect(Set(parts.keys) == ["setup", "input rows", "statistics and Gram", "k-means seeding", "k-means steps", "fit results"],
+                    "\(parts)")
+            #expect((parts["k-means seeding"]?["gathers"] as? Int ?? 0) >= 1 + (n + 2), "\(parts)")
             #expect(parts["statistics and Gram"]?["gathers"] as? Int == 5)
             #expect(parts["setup"]?["gathers"] as? Int == 1)
             #expect((parts["input rows"]?["gathers"] as? Int ?? 0) >= 8)

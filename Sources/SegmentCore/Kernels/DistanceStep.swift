@@ -175,31 +175,37 @@ package enum DistanceStep {
     }
 
     /// For each candidate centre, the k-means++ potential Σ min(closest, ‖x − candidate‖²) if it were
-    /// added: summed per chunk and then in chunk order (no n x m matrix is kept).
+    /// added: summed per chunk and then in chunk order (no n x m matrix is kept). Under `group`, each
+    /// process sums its own share of the chunks (`closest` need only hold its rows) and the chunks'
+    /// sums are gathered, then added in chunk order on every process: the same bits as one process.
     package static func potentials(_ x: RowStore, closest: [Double], candidates: Matrix, xnorm: [Double],
-                           backend: any LinearAlgebraBackend, threads: Int) throws -> [Double] {
+                                   backend: any LinearAlgebraBackend, threads: Int,
+                                   group: (any ProcessGroup)? = nil) throws -> [Double] {
         let m = candidates.rows, chunks = (x.rows + chunkRows - 1) / chunkRows
+        let mine = group?.share(of: chunks) ?? 0..<chunks
         var partial = [Double](repeating: 0, count: chunks * m)
         try partial.withUnsafeMutableBufferPointer { pb in
             let pB = UncheckedSendable(pb.baseAddress!)
-            try forEachChunkDistance(x, to: candidates, xnorm: xnorm, backend: backend, threads: threads) { c, i, d2 in
+            try forEachChunkDistance(x, to: candidates, xnorm: xnorm, backend: backend, threads: threads, chunks: mine) { c, i, d2 in
                 let sums = pB.value + c * m
                 for j in 0..<m { sums[j] += min(closest[i], d2[j]) }
             }
         }
+        if let group { partial = try group.allGather(Array(partial[(mine.lowerBound * m)..<(mine.upperBound * m)]), for: .seeding).flatMap { $0 } }
         var out = [Double](repeating: 0, count: m)
         for c in 0..<chunks { for j in 0..<m { out[j] += partial[c * m + j] } }
         return out
     }
 
     /// Squared distances of every row to a few points (n x m, row-major), clipped at 0.
+    /// `chunks`: only the rows of those chunks (the others' entries stay 0).
     package static func squaredDistances(_ x: RowStore, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
-                                 threads: Int) throws -> [Double] {
+                                         threads: Int, chunks: Range<Int>? = nil) throws -> [Double] {
         let m = points.rows
         var out = [Double](repeating: 0, count: x.rows * m)
         try out.withUnsafeMutableBufferPointer { ob in
             let oB = UncheckedSendable(ob.baseAddress!)
-            try forEachChunkDistance(x, to: points, xnorm: xnorm, backend: backend, threads: threads) { _, i, d2 in
+            try forEachChunkDistance(x, to: points, xnorm: xnorm, backend: backend, threads: threads, chunks: chunks) { _, i, d2 in
                 for j in 0..<m { oB.value[i * m + j] = d2[j] }
             }
         }
@@ -209,13 +215,17 @@ package enum DistanceStep {
     /// The chunked distance step against a few points: one GEMM per chunk (‖x‖² + ‖p‖² − 2 X Pᵀ,
     /// clipped at 0), then `body(chunk, row, squared distances of the row to every point)` for each
     /// row of the chunk in order. Chunks go to the workers round-robin; a chunk is one worker's.
+    /// `chunks`: only those chunks (nil: all).
     package static func forEachChunkDistance(_ x: RowStore, to points: Matrix, xnorm: [Double], backend: any LinearAlgebraBackend,
-                                     threads: Int, _ body: (Int, Int, UnsafePointer<Double>) -> Void) throws {
+                                             threads: Int, chunks only: Range<Int>? = nil,
+                                             _ body: (Int, Int, UnsafePointer<Double>) -> Void) throws {
         let n = x.rows, m = points.rows
         let pn = squaredNorms(points)
-        let chunks = (n + chunkRows - 1) / chunkRows
-        let workers = max(1, min(threads, chunks))
-        var errors = [Error?](repeating: nil, count: chunks)
+        let all = (n + chunkRows - 1) / chunkRows
+        let first = only?.lowerBound ?? 0, chunks = only?.upperBound ?? all
+        precondition(first >= 0 && first <= chunks && chunks <= all, "DistanceStep: chunks \(first)..<\(chunks) of \(all)")
+        let workers = max(1, min(threads, chunks - first))
+        var errors = [Error?](repeating: nil, count: all)
         try withoutActuallyEscaping(body) { body in
             let bodyBox = UncheckedSendable(body)
             errors.withUnsafeMutableBufferPointer { eb in
@@ -223,7 +233,7 @@ package enum DistanceStep {
                 parallelFor(workers) { w in
                     var row = [Double](repeating: 0, count: m)
                     var buffer = Matrix(rows: 0, columns: 0)
-                    var c = w
+                    var c = first + w
                     while c < chunks {
                         defer { c += workers }
                         let lo = c * chunkRows, hi = min(n, lo + chunkRows)

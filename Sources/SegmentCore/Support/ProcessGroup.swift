@@ -25,6 +25,9 @@ public protocol ProcessGroup: Sendable {
 public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
     /// One k-means step's chunk sums, counts and moved rows (one gather per step).
     case kmeansStep = "k-means steps"
+    /// The k-means++ seeding's steps: the running total of the squared distances passed from rank
+    /// to rank, the candidates drawn, and their potentials' per-chunk sums.
+    case seeding = "k-means seeding"
     /// The labels, distances and per-chunk inertia at the end of a k-means fit.
     case fitResults = "fit results"
     /// An input file's rows, which each rank parses a byte range of: the row counts, the first

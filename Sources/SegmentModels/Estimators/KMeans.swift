@@ -27,8 +27,8 @@ public struct KMeans: Sendable {
     public var threads: Int
     public var algorithm: Algorithm
     /// The processes the Hamerly iterations are spread over (nil: this one alone); the result is
-    /// the same bits either way (see `ProcessGroup`). Lloyd's iterations and the seeding run whole
-    /// in every process.
+    /// the same bits either way (see `ProcessGroup`), and so is the k-means++ seeding's arithmetic.
+    /// Lloyd's iterations run whole in every process.
     public var group: (any ProcessGroup)?
 
     /// How the Lloyd iterations are computed (the result is the same up to rounding).
@@ -183,7 +183,7 @@ public struct KMeans: Sendable {
                 initial = starts[run]
             } else {
                 var rng = SplitMix64.stream(seed: seed, UInt64(run))
-                initial = try Lloyd.plusPlus(x, k: clusters, rng: &rng, xnorm: xnorm, backend: single, threads: threads)
+                initial = try Lloyd.plusPlus(x, k: clusters, rng: &rng, xnorm: xnorm, backend: single, threads: threads, group: group)
             }
             let result = algorithm == .lloyd
                 ? try Lloyd.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
@@ -223,44 +223,107 @@ public enum KMeansError: Error, Equatable, CustomStringConvertible, Sendable {
 /// The chunked distance and update steps shared by fitting, seeding and prediction.
 enum Lloyd {
     /// Greedy k-means++ (Arthur & Vassilvitskii, with scikit-learn's 2 + ln k local trials).
+    /// `group`: the processes the seeding is spread over; each reads only its own share of the
+    /// chunks' rows (see `plusPlusStep`).
     package static func plusPlus(_ x: RowStore, k: Int, rng: inout SplitMix64, xnorm: [Double],
-                         backend: any LinearAlgebraBackend, threads: Int) throws -> Matrix {
+                                 backend: any LinearAlgebraBackend, threads: Int,
+                                 group: (any ProcessGroup)? = nil) throws -> Matrix {
         let d = x.columns
+        let spread = group.flatMap { $0.size > 1 ? $0 : nil }
+        let (mine, rows) = ownRows(x.rows, spread)
         var centers = Matrix(rows: k, columns: d)
-        let first = try x.rows(at: [rng.nextInt(below: x.rows)])
+        let firstRow = rng.nextInt(below: x.rows)
+        var first = rows.contains(firstRow) ? try x.rows(at: [firstRow]) : Matrix(rows: 0, columns: d)
+        if let spread {
+            // The process that holds the row gives it.
+            first = Matrix(rows: 1, columns: d, elements: try spread.allGather(first.storage, for: .seeding).flatMap { $0 })
+        }
         for t in 0..<d { centers[0, t] = first[0, t] }
-        var closest = try DistanceStep.squaredDistances(x, to: first, xnorm: xnorm, backend: backend, threads: threads)
+        var closest = try DistanceStep.squaredDistances(x, to: first, xnorm: xnorm, backend: backend, threads: threads, chunks: mine)
         let trials = 2 + Int(log(Double(k)))
         for c in 1..<max(1, k) {
-            let chosen = try x.row(plusPlusStep(x, closest: &closest, trials: trials, rng: &rng, xnorm: xnorm, backend: backend, threads: threads))
+            let chosen = try plusPlusStep(x, closest: &closest, trials: trials, rng: &rng, xnorm: xnorm, backend: backend,
+                                          threads: threads, group: spread).row
             for t in 0..<d { centers[c, t] = chosen[t] }
         }
         return centers
     }
 
+    /// The chunks a process of `group` reads (all without one) and their rows.
+    static func ownRows(_ n: Int, _ group: (any ProcessGroup)?) -> (chunks: Range<Int>?, rows: Range<Int>) {
+        guard let group else { return (nil, 0..<n) }
+        let mine = group.share(of: (n + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows)
+        return (mine, (mine.lowerBound * DistanceStep.chunkRows)..<min(n, mine.upperBound * DistanceStep.chunkRows))
+    }
+
     /// One greedy k-means++ step: `trials` candidate rows drawn with probability proportional to
     /// `closest` (each row's squared distance to the nearest centre so far); the one that lowers the
-    /// potential most is returned and `closest` updated with it.
+    /// potential most is returned (its index and its values) and `closest` updated with it.
+    ///
+    /// Under `group`, each process reads only its own share of the chunks' rows, and holds and
+    /// updates `closest` for those rows only. The draw reads the running total of `closest` in row
+    /// order: each process adds its rows' values to the total of the rows before it, passed on from
+    /// the process before (one gather per process), so every partial total is the single process's
+    /// to the bit. The process whose rows hold a draw gives that row, and the candidates'
+    /// potentials are summed per chunk and gathered (`DistanceStep.potentials`). The same row is
+    /// chosen as by one process.
     static func plusPlusStep(_ x: RowStore, closest: inout [Double], trials: Int, rng: inout SplitMix64, xnorm: [Double],
-                             backend: any LinearAlgebraBackend, threads: Int) throws -> Int {
-        let n = x.rows
-        var cumulative = [Double](repeating: 0, count: n)
-        var acc = 0.0
-        for i in 0..<n { acc += closest[i]; cumulative[i] = acc }
-        var candidates: [Int] = []
-        for _ in 0..<trials {
-            let r = rng.nextUnit() * acc
-            var lo = 0, hi = n - 1
-            while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < r { lo = mid + 1 } else { hi = mid } }
-            candidates.append(min(lo, n - 1))
+                             backend: any LinearAlgebraBackend, threads: Int,
+                             group: (any ProcessGroup)? = nil) throws -> (index: Int, row: [Double]) {
+        let n = x.rows, d = x.columns
+        let spread = group.flatMap { $0.size > 1 ? $0 : nil }
+        let (mine, rows) = ownRows(n, spread)
+        // The running total over this process's rows, from the total of the rows before them.
+        var cumulative = [Double](repeating: 0, count: rows.count)
+        func accumulate(from start: Double) -> Double {
+            var acc = start
+            for i in rows { acc += closest[i]; cumulative[i - rows.lowerBound] = acc }
+            return acc
         }
-        let cand = try x.rows(at: candidates)
-        let potential = try DistanceStep.potentials(x, closest: closest, candidates: cand, xnorm: xnorm, backend: backend, threads: threads)
+        var acc = 0.0
+        if let spread {
+            for t in 0..<spread.size {
+                let total = t == spread.rank ? accumulate(from: acc) : acc
+                acc = try spread.allGather([total], for: .seeding)[t][0]
+            }
+        } else {
+            acc = accumulate(from: 0)
+        }
+        // Each draw is the first row whose running total reaches it, or the last row if none does.
+        let draws = (0..<trials).map { _ in rng.nextUnit() * acc }
+        let local = draws.map { r -> Int in
+            var lo = 0, hi = cumulative.count
+            while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < r { lo = mid + 1 } else { hi = mid } }
+            if lo < cumulative.count { return rows.lowerBound + lo }
+            return !rows.isEmpty && rows.upperBound == n ? n - 1 : -1
+        }
+        // Each draw's index and row, from the first process (in row order) that found it.
+        var candidates = local
+        var cand = try x.rows(at: local.filter { $0 >= 0 })
+        if let spread {
+            var found = [Double](repeating: -1, count: trials * (1 + d))
+            var next = 0
+            for (m, i) in local.enumerated() where i >= 0 {
+                found[m * (1 + d)] = Double(i)
+                for t in 0..<d { found[m * (1 + d) + 1 + t] = cand[next, t] }
+                next += 1
+            }
+            let all = try spread.allGather(found, for: .seeding)
+            cand = Matrix(rows: trials, columns: d)
+            for m in 0..<trials {
+                let from = all.first { $0[m * (1 + d)] >= 0 }!
+                candidates[m] = Int(from[m * (1 + d)])
+                for t in 0..<d { cand[m, t] = from[m * (1 + d) + 1 + t] }
+            }
+        }
+        let potential = try DistanceStep.potentials(x, closest: closest, candidates: cand, xnorm: xnorm, backend: backend,
+                                                    threads: threads, group: spread)
         var bestM = 0
         for m in 1..<max(1, trials) where potential[m] < potential[bestM] { bestM = m }
-        let chosen = try DistanceStep.squaredDistances(x, to: cand.rows(bestM..<(bestM + 1)), xnorm: xnorm, backend: backend, threads: threads)
-        for i in 0..<n { closest[i] = min(closest[i], chosen[i]) }
-        return candidates[bestM]
+        let best = cand.rows(bestM..<(bestM + 1))
+        let chosen = try DistanceStep.squaredDistances(x, to: best, xnorm: xnorm, backend: backend, threads: threads, chunks: mine)
+        for i in rows { closest[i] = min(closest[i], chosen[i]) }
+        return (candidates[bestM], best.storage)
     }
 
     static func run(_ x: RowStore, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,

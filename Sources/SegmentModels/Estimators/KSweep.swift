@@ -139,7 +139,7 @@ public struct KSweep: Sendable {
         let seedings = try (0..<runs).map { run in
             var rng = SplitMix64.stream(seed: seed, UInt64(run))
             return try Lloyd.plusPlus(RowStore(x), k: start == .fresh ? ks.upperBound : ks.lowerBound, rng: &rng, xnorm: xnorm,
-                                      backend: single, threads: threads)
+                                      backend: single, threads: threads, group: group)
         }
         /// A fit's point: its inertia and the criteria read from its labels.
         func measure(_ k: Int, _ fit: (model: KMeans.Model, labels: [Int32], distances: [Double])) throws -> Point {
@@ -166,9 +166,9 @@ public struct KSweep: Sendable {
                 starts = try (0..<runs).map { run in
                     var rng = SplitMix64.stream(seed: seed &+ UInt64(k), UInt64(run))
                     var closest = squared
-                    let row = try Lloyd.plusPlusStep(RowStore(x), closest: &closest, trials: Self.warmTrials, rng: &rng,
-                                                     xnorm: xnorm, backend: single, threads: threads)
-                    return Matrix(rows: k, columns: x.columns, elements: centers.storage + x.row(row))
+                    let added = try Lloyd.plusPlusStep(RowStore(x), closest: &closest, trials: Self.warmTrials, rng: &rng,
+                                                       xnorm: xnorm, backend: single, threads: threads, group: group).row
+                    return Matrix(rows: k, columns: x.columns, elements: centers.storage + added)
                 }
             } else {
                 starts = seedings.map { $0.rows(0..<k) }
