@@ -19,6 +19,24 @@ struct ProcessGroupTests {
         }
     }
 
+    @Test("a shared array filled from every rank's own part, a small piece at a time: every rank ends with the whole array",
+          arguments: [1, 2, 3, 5])
+    func gatherInPieces(ranks: Int) throws {
+        let whole = (0..<1_003).map { Double($0) * 1.5 - 7 }
+        // Uneven parts (one of them empty for five ranks), in pieces of 5 values (40 bytes).
+        let cuts = [0] + (1..<ranks).map { [0, 400, 400, 760, 1_003][$0] } + [whole.count]
+        let parts = (0..<ranks).map { cuts[$0]..<cuts[$0 + 1] }
+        let filled = try ThreadRanks(size: ranks).run { rank -> [Double] in
+            var values = [Double](repeating: .nan, count: whole.count)
+            for i in parts[rank.rank] { values[i] = whole[i] }
+            try values.withUnsafeMutableBufferPointer {
+                try rank.allGather(into: $0, parts: parts, for: .fitResults, pieceBytes: 40)
+            }
+            return values
+        }
+        for (r, values) in filled.enumerated() { #expect(values == whole, "rank \(r)") }
+    }
+
     /// Each rank is given the rows of its own chunks only (every other row NaN): it can only end
     /// with the single process's bits if it computes its share alone and takes the rest from the
     /// gathered chunk sums.

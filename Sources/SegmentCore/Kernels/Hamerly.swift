@@ -315,15 +315,14 @@ package enum Hamerly {
     }
 
     /// Gathers the values of every process's chunks of rows (`chunkRows` each, `n` in all) into
-    /// `values`, which holds this process's own.
+    /// `values`, which holds this process's own, a piece at a time.
     static func gather<T: BitwiseCopyable>(_ group: any ProcessGroup, _ values: UnsafeMutableBufferPointer<T>,
                                            rowsOf chunks: Int, chunkRows: Int, n: Int) throws {
-        func rows(_ share: Range<Int>) -> Range<Int> { min(n, share.lowerBound * chunkRows)..<min(n, share.upperBound * chunkRows) }
-        let all = try group.allGather(Array(values[rows(group.share(of: chunks))]), for: .fitResults)
-        for r in 0..<group.size where r != group.rank {
-            let theirs = rows(type(of: group).share(of: chunks, rank: r, size: group.size))
-            _ = UnsafeMutableBufferPointer(rebasing: values[theirs]).initialize(from: all[r])
+        let parts = (0..<group.size).map { r in
+            let share = type(of: group).share(of: chunks, rank: r, size: group.size)
+            return min(n, share.lowerBound * chunkRows)..<min(n, share.upperBound * chunkRows)
         }
+        try group.allGather(into: values, parts: parts, for: .fitResults)
     }
 
     static func gather<T: BitwiseCopyable>(_ group: any ProcessGroup, _ values: [T], rowsOf chunks: Int, chunkRows: Int, n: Int) throws -> [T] {

@@ -50,6 +50,32 @@ extension ProcessGroup {
         (count * rank / size)..<(count * (rank + 1) / size)
     }
 
+    /// Fills `values`, of which rank r owns the elements `parts[r]` (this rank's own are already
+    /// there), with every other rank's own, in gathers of at most `pieceBytes` from each rank: no
+    /// more than that times the rank count is in transit at once. (One gather of a 17.9 M-row
+    /// array of distances held its bytes four times over, about 0.4 GB, beside the array.)
+    public func allGather<T: BitwiseCopyable>(into values: UnsafeMutableBufferPointer<T>, parts: [Range<Int>],
+                                              for purpose: GatherPurpose, pieceBytes: Int = 8 << 20) throws {
+        precondition(parts.count == size, "allGather(into:): \(parts.count) parts for \(size) ranks")
+        let stride = MemoryLayout<T>.stride, per = Swift.max(1, pieceBytes / stride)
+        func piece(_ part: Range<Int>, _ offset: Int) -> Range<Int> {
+            let lo = Swift.min(part.upperBound, part.lowerBound + offset)
+            return lo..<Swift.min(part.upperBound, lo + per)
+        }
+        let longest = parts.map(\.count).max() ?? 0
+        for offset in Swift.stride(from: 0, to: Swift.max(1, longest), by: per) {
+            let all = try allGather(Array(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[piece(parts[rank], offset)]))),
+                                    for: purpose)
+            for r in 0..<size where r != rank {
+                let theirs = piece(parts[r], offset)
+                precondition(all[r].count == theirs.count * stride, "allGather(into:): rank \(r) sent \(all[r].count) bytes")
+                all[r].withUnsafeBytes { source in
+                    UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[theirs])).copyMemory(from: source)
+                }
+            }
+        }
+    }
+
     /// `allGather` of plain values (numbers), in rank order.
     public func allGather<T: BitwiseCopyable>(_ values: [T], for purpose: GatherPurpose = .setup) throws -> [[T]] {
         let bytes = values.withUnsafeBytes { Array($0) }
