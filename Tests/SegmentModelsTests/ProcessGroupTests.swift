@@ -37,6 +37,15 @@ struct ProcessGroupTests {
         for (r, values) in filled.enumerated() { #expect(values == whole, "rank \(r)") }
     }
 
+    /// `x` as `rank` holds it: the rows of its own share of the k-means chunks, every other row NaN.
+    static func held(_ x: Matrix, by rank: ThreadRanks.Rank) -> Matrix {
+        let mine = rank.share(of: (x.rows + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows)
+        let own = (mine.lowerBound * DistanceStep.chunkRows)..<min(x.rows, mine.upperBound * DistanceStep.chunkRows)
+        var held = x
+        for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
+        return held
+    }
+
     /// Each rank is given the rows of its own chunks only (every other row NaN): it can only end
     /// with the single process's bits if it computes its share alone and takes the rest from the
     /// gathered chunk sums.
@@ -51,12 +60,8 @@ struct ProcessGroupTests {
         let single = try Hamerly.run(RowStore(x), centers: start, xnorm: DistanceStep.rowNorms(x, threads: 2), maxIterations: 300,
                                      tolAbs: 1e-9, backend: backend, threads: 2)
         #expect(single.iterations >= 8 && single.relocated == 0)
-        let chunks = (x.rows + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows
         let spread = try ThreadRanks(size: ranks).run { rank in
-            let mine = rank.share(of: chunks)
-            let own = (mine.lowerBound * DistanceStep.chunkRows)..<min(x.rows, mine.upperBound * DistanceStep.chunkRows)
-            var held = x
-            for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
+            let held = Self.held(x, by: rank)
             return try Hamerly.run(RowStore(held), centers: start, xnorm: DistanceStep.rowNorms(held, threads: 2), maxIterations: 300,
                                    tolAbs: 1e-9, backend: backend, threads: 2, group: rank)
         }
@@ -87,14 +92,11 @@ struct ProcessGroupTests {
             return (centers, step.index, step.row)
         }
         let single = try seed(RowStore(x), xnorm, nil)
-        // The seeding reaches beyond the first chunk (the draws are spread over the rows).
-        #expect(Set((0..<9).map { single.0.row($0) }).count == 9)
-        let chunks = (x.rows + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows
+        // The centres come from rows of at least three of the four chunks (so from several ranks).
+        let picked = (0..<9).map { c in (0..<x.rows).first { x.row($0) == single.0.row(c) }! }
+        #expect(Set(picked.map { $0 / DistanceStep.chunkRows }).count >= 3, "\(picked)")
         let spread = try ThreadRanks(size: ranks).run { rank in
-            let mine = rank.share(of: chunks)
-            let own = (mine.lowerBound * DistanceStep.chunkRows)..<min(x.rows, mine.upperBound * DistanceStep.chunkRows)
-            var held = x
-            for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
+            let held = Self.held(x, by: rank)
             return try seed(RowStore(held), DistanceStep.rowNorms(held, threads: 2), rank)
         }
         for (r, run) in spread.enumerated() {
