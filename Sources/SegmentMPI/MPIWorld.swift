@@ -43,6 +43,11 @@ public final class MPIWorld: ProcessGroup, @unchecked Sendable {
         environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil
     }
 
+    /// This process's rank as the launcher tells it (before joining), when it does.
+    public static func launchedRank(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+        (environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMIX_RANK"]).flatMap(Int.init)
+    }
+
     /// How many of the run's processes share this machine, when the launcher says.
     public static func localProcesses(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
         environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init).flatMap { $0 >= 1 ? $0 : nil }

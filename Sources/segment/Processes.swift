@@ -85,7 +85,13 @@ enum Processes {
     /// a file missing, its disk full) is said after the wait, with the rank that met it, and that
     /// rank ends the run. The stop that `MPI_Abort` sends is no interruption, and is not called one.
     static func fail(_ error: Error, command: any ParsableCommand.Type) -> Never {
-        guard let world, world.size > 1 else { command.exit(withError: error) }
+        guard let world, world.size > 1 else {
+            // Refused before joining (a usage error, or a command other than `run`): every process
+            // of the launch meets it alike. The launcher's rank 0 says it and exits, and the
+            // launcher then stops the others while they wait.
+            if let rank = MPIWorld.launchedRank(), rank != 0, world == nil { Thread.sleep(forTimeInterval: graceSeconds) }
+            command.exit(withError: error)
+        }
         Interrupts.failing = true
         let message = command.fullMessage(for: error)
         if world.rank != 0 {

@@ -166,12 +166,17 @@ struct MPIRunTests {
         #expect(!FileManager.default.fileExists(atPath: Self.base + "/bad-one"))
     }
 
-    @Test("the other commands refuse to run under mpirun, before touching anything")
+    @Test("the other commands refuse to run under mpirun, before touching anything, and a usage error is said once")
     func onlyRun() throws {
         let out = Self.base + "/generated"
         let r = try mpirun(2, ["generate", "-o", out, "--population-rows", "100", "--customer-rows", "10"])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("only `segment run` runs under mpirun"), "\(r.stderr)")
+        // Said once: every process refuses alike, and the launcher's rank 0 speaks for them.
+        #expect(r.stderr.components(separatedBy: "only `segment run` runs under mpirun").count == 2, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
+        // A usage error too.
+        let usage = try mpirun(3, ["run", "--population", "a.csv", "--customers", "b.csv", "--no-such-flag"])
+        #expect(usage.status != 0)
+        #expect(usage.stderr.components(separatedBy: "Unknown option '--no-such-flag'").count == 2, "\(usage.stderr)")
     }
 }
