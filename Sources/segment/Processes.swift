@@ -9,12 +9,13 @@ import SegmentMPI
 /// Each process parses its own byte range of each input file and the processes exchange the
 /// compact codes (`CSVLoader.group`); each makes the first two row-block passes (the column
 /// statistics and the Gram matrix) over its own runs of blocks (`RowBlockPasses`); the k-means++
-/// seedings and the k-means iterations (the sweep's fits and the final one) spread their row chunks
-/// over the processes and gather their per-chunk partials. Every partial is combined in row order on every
-/// process, so all of them hold the same bits as a single process would (see `ProcessGroup`).
-/// The rest (the cleaning's counts, the projection, the likeness model) runs whole in each. Rank 0 alone prepares and writes the output folder and prints; the others
-/// only compute. A failure ends every rank (`MPI_Abort`), so no rank waits for another and nothing
-/// is written; the error is said once (`fail`).
+/// seedings and the k-means iterations (the sweep's fits and the final one) spread their row
+/// chunks over the processes and gather their per-chunk partials. Every partial is combined in
+/// row order on every process, so all of them hold the same bits as a single process would (see
+/// `ProcessGroup`). The rest (the cleaning's counts, the projection, the likeness model) runs
+/// whole in each. Rank 0 alone prepares and writes the output folder and prints; the others only
+/// compute. A failure ends every rank (`MPI_Abort`), so no rank waits for another and nothing is
+/// written; the error is said once (`fail`).
 enum Processes {
     nonisolated(unsafe) static var world: MPIWorld?
 
