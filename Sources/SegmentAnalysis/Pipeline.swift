@@ -170,6 +170,11 @@ public struct Pipeline {
     /// same rule (`CSVLoader.spillDirectory`).
     public var memoryLimit: Int?
     public var spillDirectory = NSTemporaryDirectory()
+    /// Called under `processes` once the last gather is done (the final fit's results): the stages
+    /// after it read nothing from the other processes. It returns the threads those stages may use
+    /// (a process whose peers have finished may take over their cores), or throws to end a
+    /// process that has nothing more to do there (a follower, when rank 0 alone writes).
+    public var lastGatherDone: (() throws -> Int)?
 
     public init(config: PipelineConfig, backend: any LinearAlgebraBackend, threads: Int) {
         self.config = config
@@ -355,6 +360,9 @@ public struct Pipeline {
             // Each start is most of the stage; the customers' assignment after them is quick.
             self.progress?("k-means", 0.9 * Double(done) / Double(total))
         }
+        // Nothing below gathers: the stages left may run on other threads (the same bits).
+        let threads = try processes.flatMap { $0.size > 1 ? try lastGatherDone?() : nil } ?? self.threads
+        let backend = threads == self.threads ? self.backend : self.backend.withThreads(threads)
         var populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])
         // The same steps as `FittedPipeline.assign`, on the customers already projected.

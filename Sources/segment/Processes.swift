@@ -13,8 +13,9 @@ import SegmentMPI
 /// chunks over the processes and gather their per-chunk partials. Every partial is combined in
 /// row order on every process, so all of them hold the same bits as a single process would (see
 /// `ProcessGroup`). The rest (the cleaning's counts, the projection, the likeness model) runs
-/// whole in each. Rank 0 alone prepares and writes the output folder and prints; the others only
-/// compute. A failure ends every rank (`MPI_Abort`), so no rank waits for another and nothing is
+/// whole in each, up to the final fit's results (the last gather): after it, the others end and
+/// rank 0 alone goes on (`Pipeline.lastGatherDone`), preparing and writing the output folder and
+/// printing. A failure ends every rank (`MPI_Abort`), so no rank waits for another and nothing is
 /// written; the error is said once (`fail`).
 enum Processes {
     nonisolated(unsafe) static var world: MPIWorld?
@@ -67,6 +68,12 @@ enum Processes {
             }
         }
     }
+
+    /// The run's processes on this machine (1 when run on its own).
+    static var onThisMachine: Int { (world?.size ?? 1) > 1 ? MPIWorld.localProcesses() ?? 1 : 1 }
+
+    /// Thrown on a follower once the run's last gather is done: it has nothing more to do.
+    struct Finished: Error {}
 
     /// An error found by comparing the ranks' settings and files.
     struct SameInputsError: Error, CustomStringConvertible {

@@ -104,9 +104,23 @@ struct Run: ParsableCommand {
                 FileHandle.standardError.write(Data("  left out \(d.column): \(d.reason)\n".utf8))
             }
         }
-        var result = try pipeline.run(population: population, customers: customers, schema: input.schema,
+        // Under mpirun, after the last gather only rank 0 has work left (the likeness model, the
+        // comparison, the outputs): the others finish there, and rank 0 takes over the cores they
+        // were given on its machine.
+        let leaderThreads = self.input.threads * Processes.onThisMachine
+        pipeline.lastGatherDone = {
+            guard leads else { throw Processes.Finished() }
+            return leaderThreads
+        }
+        var result: Pipeline.Result
+        do {
+            result = try pipeline.run(population: population, customers: customers, schema: input.schema,
                                       delimiter: self.input.delimiterByte, keepMatrices: exportMatrices,
                                       sampledSchema: input.layout == .full)
+        } catch is Processes.Finished {
+            world?.finish()
+            return
+        }
         progress.finish()
         guard leads else { world?.finish(); return }
         let fingerprints = (FileFingerprint.of(path: population), FileFingerprint.of(path: customers))
@@ -143,7 +157,7 @@ struct Run: ParsableCommand {
         }
         let writeStart = DispatchTime.now().uptimeNanoseconds
         try RunOutputs.write(result, summary: summary, info: info, to: output, exportMatrices: exportMatrices,
-                             threads: self.input.threads)
+                             threads: leaderThreads)
         // Not in run_info.json, which is one of the files written.
         let writeSeconds = Double(DispatchTime.now().uptimeNanoseconds - writeStart) / 1e9
         if let ari = summary.plantedARI {
