@@ -160,8 +160,9 @@ public struct Pipeline {
     /// Called with a stage name and a fraction done (the sweep reports per k).
     public var progress: ((String, Double) -> Void)?
     /// The processes of an `mpirun` (nil: this one alone). They share out the parsing of each file,
-    /// the first two row-block passes and the k-means iterations, and every process runs the rest
-    /// of the pipeline; the results are the same bits as one process's.
+    /// the first two row-block passes, the k-means++ seedings and the k-means iterations; every
+    /// process runs the rest up to the last gather (see `lastGatherDone`). The results are the
+    /// same bits as one process's.
     public var processes: (any ProcessGroup)?
     /// The bytes the run should keep within (nil: no limit). With a limit, the projected population
     /// goes to a spill file in `spillDirectory` when it would take more than a quarter of it; every

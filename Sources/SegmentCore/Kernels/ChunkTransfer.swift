@@ -87,13 +87,13 @@ extension CodeColumns.ChunkSpill {
         let storage = try chunk.widths.indices.map { c -> CodeColumns.Column in
             let from = chunk.widths[c], map = chunk.remaps[c]
             try files[chunk.file].read(into: part, bytes: chunk.rows * from.bytes, at: chunk.offsets[c])
-            if map == nil {
+            guard let map else {
                 // Not remapped (most columns): the bytes read are the cells, copied whole.
                 return CodeColumns.Column(copying: UnsafeRawBufferPointer(start: part, count: chunk.rows * from.bytes), width: from)
             }
             return .make(chunk.width(c), count: chunk.rows) { i in
                 let v = CodeColumns.Cells.cell(part, from, i)
-                return v.isNaN || map == nil ? v : Double(map![Int(v)])
+                return v.isNaN ? v : Double(map[Int(v)])
             }
         }
         return CodeColumns.Chunk(rows: chunk.rows, storage: storage)
