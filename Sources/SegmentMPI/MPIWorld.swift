@@ -75,6 +75,18 @@ public final class MPIWorld: ProcessGroup, @unchecked Sendable {
     /// as many rounds as it takes to move at most `roundBytes` each (in each round, every rank
     /// sends the next `roundBytes / size` bytes of its part, or what is left of it).
     public func allGather(_ bytes: [UInt8], for purpose: GatherPurpose) throws -> [[UInt8]] {
+        try collect(bytes, to: nil, for: purpose)
+    }
+
+    /// Every rank's bytes in rank order, on `root` only: as `allGather`, with `MPI_Gather` and
+    /// `MPI_Gatherv`.
+    public func gather(_ bytes: [UInt8], to root: Int, for purpose: GatherPurpose) throws -> [[UInt8]] {
+        precondition((0..<size).contains(root), "gather: no rank \(root) of \(size)")
+        return try collect(bytes, to: root, for: purpose)
+    }
+
+    /// `allGather` (`root` nil) or `gather` to `root`, counted in `traffic`.
+    private func collect(_ bytes: [UInt8], to root: Int?, for purpose: GatherPurpose) throws -> [[UInt8]] {
         let started = DispatchTime.now().uptimeNanoseconds
         var received = 0
         defer {
@@ -86,14 +98,24 @@ public final class MPIWorld: ProcessGroup, @unchecked Sendable {
             traffic.byPurpose[purpose, default: .init()].seconds += seconds
             traffic.byPurpose[purpose, default: .init()].bytesGathered += received
         }
+        let keeps = root == nil || root == rank
         // The lengths, as 64-bit numbers: one rank's part may be over 2 GB.
         var mine = Int64(bytes.count)
         var lengths = [Int64](repeating: 0, count: size)
-        try Self.check(MPI_Allgather(&mine, 8, segment_mpi_byte(), &lengths, 8, segment_mpi_byte(), segment_mpi_comm_world()),
-                       "MPI_Allgather")
+        if let root {
+            try Self.check(MPI_Gather(&mine, 8, segment_mpi_byte(), &lengths, 8, segment_mpi_byte(), Int32(root),
+                                      segment_mpi_comm_world()), "MPI_Gather")
+            // (Only the root knows the lengths, but every rank must agree on the rounds.)
+            var longest = lengths.max() ?? 0
+            try Self.check(MPI_Bcast(&longest, 8, segment_mpi_byte(), Int32(root), segment_mpi_comm_world()), "MPI_Bcast")
+            if !keeps { lengths = [Int64](repeating: 0, count: size); lengths[0] = longest }
+        } else {
+            try Self.check(MPI_Allgather(&mine, 8, segment_mpi_byte(), &lengths, 8, segment_mpi_byte(), segment_mpi_comm_world()),
+                           "MPI_Allgather")
+        }
         let perRank = Swift.max(1, Self.roundBytes / size)
         let rounds = Int((lengths.max() ?? 0) + Int64(perRank) - 1) / perRank
-        var parts = lengths.map { [UInt8](repeating: 0, count: Int($0)) }
+        var parts = keeps ? lengths.map { [UInt8](repeating: 0, count: Int($0)) } : []
         var buffer: [UInt8] = []
         for round in 0..<Swift.max(1, rounds) {
             let first = round * perRank
@@ -104,15 +126,22 @@ public final class MPIWorld: ProcessGroup, @unchecked Sendable {
                 counts[r] = Int32(Swift.max(0, Swift.min(perRank, Int(lengths[r]) - first)))
                 total += Int(counts[r])
             }
+            let sending = Int32(Swift.max(0, Swift.min(perRank, bytes.count - first)))
+            if !keeps { total = 0 }
             if buffer.count < total { buffer = [UInt8](repeating: 0, count: total) }
-            let sending = counts[rank]
             try bytes.withUnsafeBytes { send in
                 try buffer.withUnsafeMutableBytes { receive in
-                    try Self.check(MPI_Allgatherv(sending > 0 ? send.baseAddress! + first : send.baseAddress, sending,
-                                                  segment_mpi_byte(), receive.baseAddress, &counts, &offsets,
-                                                  segment_mpi_byte(), segment_mpi_comm_world()), "MPI_Allgatherv")
+                    let from = sending > 0 ? send.baseAddress! + first : send.baseAddress
+                    if let root {
+                        try Self.check(MPI_Gatherv(from, sending, segment_mpi_byte(), receive.baseAddress, &counts, &offsets,
+                                                   segment_mpi_byte(), Int32(root), segment_mpi_comm_world()), "MPI_Gatherv")
+                    } else {
+                        try Self.check(MPI_Allgatherv(from, sending, segment_mpi_byte(), receive.baseAddress, &counts, &offsets,
+                                                      segment_mpi_byte(), segment_mpi_comm_world()), "MPI_Allgatherv")
+                    }
                 }
             }
+            guard keeps else { continue }
             for r in 0..<size where counts[r] > 0 {
                 parts[r].replaceSubrange(first..<(first + Int(counts[r])),
                                          with: buffer[Int(offsets[r])..<(Int(offsets[r]) + Int(counts[r]))])

@@ -1,5 +1,6 @@
 /// The processes one run is spread over (Open MPI's ranks, through `SegmentMPI`), as the kernels
-/// see them: who this process is, how many there are, and one collective, `allGather`.
+/// see them: who this process is, how many there are, and two collectives: `allGather`, and
+/// `gather` to one rank.
 ///
 /// A kernel that splits its work over a group gives each rank a contiguous share of fixed blocks
 /// (`share(of:)`), computes the partial results of its own blocks exactly as a single process
@@ -19,6 +20,9 @@ public protocol ProcessGroup: Sendable {
     /// As `allGather(_:)`, saying what the gather is for, so that a group that counts its
     /// traffic can tell the costs apart.
     func allGather(_ bytes: [UInt8], for purpose: GatherPurpose) throws -> [[UInt8]]
+    /// Every rank's bytes, in rank order, on rank `root` only (the others get none): what only one
+    /// rank needs, sent to it alone.
+    func gather(_ bytes: [UInt8], to root: Int, for purpose: GatherPurpose) throws -> [[UInt8]]
 }
 
 /// What a gather is for (run_info.json's `communication` is counted per purpose).
@@ -28,8 +32,12 @@ public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
     /// The k-means++ seeding's steps: the running total of the squared distances passed from rank
     /// to rank, the candidates drawn, and their potentials' per-chunk sums.
     case seeding = "k-means seeding"
-    /// The labels, distances and per-chunk inertia at the end of a k-means fit.
+    /// The labels, distances and per-chunk inertia at the end of a k-means fit (and the rows'
+    /// distances when a cluster is left empty).
     case fitResults = "fit results"
+    /// The projected population: each rank's own rows sent to rank 0, which alone holds them all,
+    /// and the k sweep's sample of them, which rank 0 sends to every rank.
+    case projectedRows = "projected rows"
     /// An input file's rows, which each rank parses a byte range of: the row counts, the first
     /// error, the text codes' dictionaries, and the compact codes themselves (`CSVLoader.group`).
     case inputRows = "input rows"
@@ -41,6 +49,12 @@ public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
 
 extension ProcessGroup {
     public func allGather(_ bytes: [UInt8], for purpose: GatherPurpose) throws -> [[UInt8]] { try allGather(bytes) }
+
+    /// `gather` as an `allGather` whose parts only `root` keeps (a group with no gather of its own).
+    public func gather(_ bytes: [UInt8], to root: Int, for purpose: GatherPurpose) throws -> [[UInt8]] {
+        let all = try allGather(bytes, for: purpose)
+        return rank == root ? all : []
+    }
 
     /// The contiguous part of `0..<count` that this rank owns (rank order, sizes differing by at
     /// most one).
@@ -78,15 +92,21 @@ extension ProcessGroup {
 
     /// `allGather` of plain values (numbers), in rank order.
     public func allGather<T: BitwiseCopyable>(_ values: [T], for purpose: GatherPurpose = .setup) throws -> [[T]] {
-        let bytes = values.withUnsafeBytes { Array($0) }
-        return try allGather(bytes, for: purpose).map { part in
-            let count = part.count / MemoryLayout<T>.stride
-            return [T](unsafeUninitializedCapacity: count) { buffer, n in
-                part.withUnsafeBytes { raw in
-                    _ = raw.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
-                }
-                n = count
+        try allGather(values.withUnsafeBytes { Array($0) }, for: purpose).map(Self.values)
+    }
+
+    /// `gather` of plain values (numbers), in rank order, on `root` only.
+    public func gather<T: BitwiseCopyable>(_ values: [T], to root: Int, for purpose: GatherPurpose) throws -> [[T]] {
+        try gather(values.withUnsafeBytes { Array($0) }, to: root, for: purpose).map(Self.values)
+    }
+
+    private static func values<T: BitwiseCopyable>(_ part: [UInt8]) -> [T] {
+        let count = part.count / MemoryLayout<T>.stride
+        return [T](unsafeUninitializedCapacity: count) { buffer, n in
+            part.withUnsafeBytes { raw in
+                _ = raw.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
             }
+            n = count
         }
     }
 }
