@@ -160,9 +160,10 @@ public struct Pipeline {
     /// Called with a stage name and a fraction done (the sweep reports per k).
     public var progress: ((String, Double) -> Void)?
     /// The processes of an `mpirun` (nil: this one alone). They share out the parsing of each file,
-    /// the first two row-block passes, the k-means++ seedings and the k-means iterations; every
-    /// process runs the rest up to the last gather (see `lastGatherDone`). The results are the
-    /// same bits as one process's.
+    /// the row-block passes, the k-means++ seedings and the k-means iterations; every process runs
+    /// the rest up to the last gather (see `lastGatherDone`), after which only rank 0 may go on.
+    /// With Hamerly's iterations, each process projects only its own rows and rank 0 gathers them:
+    /// it alone holds every projected row. The results are the same bits as one process's.
     public var processes: (any ProcessGroup)?
     /// The bytes the run should keep within (nil: no limit). With a limit, the projected population
     /// goes to a spill file in `spillDirectory` when it would take more than a quarter of it; every
@@ -240,6 +241,8 @@ public struct Pipeline {
                     keepMatrices: Bool = false) throws -> Result {
         var timings: [(String, Double)] = []
         var clock = DispatchTime.now().uptimeNanoseconds
+        // Whether the projected rows are spread over the processes (rank 0 holding them all).
+        let rowsSpread = KMeans.rowsSpread(algorithm: config.kmeansAlgorithm, group: processes)
         func lap(_ name: String) {
             let now = DispatchTime.now().uptimeNanoseconds
             timings.append((name, Double(now - clock) / 1e9))
@@ -295,10 +298,12 @@ public struct Pipeline {
             lap("PCA")
         } else {
             lap("clean population")
-            // The default: no whole cleaned matrix, only its row blocks (RowBlockPasses).
+            // The default: no whole cleaned matrix, only its row blocks (RowBlockPasses). Under
+            // mpirun, with Hamerly's iterations, rank 0 alone holds every projected row.
             let passes = try RowBlockPasses.run(prepared!, imputer: Imputer(strategy: config.imputation),
                                                 pca: PCA(components: config.components), backend: backend,
-                                                threads: threads, group: processes, spillDirectory: { bytes in
+                                                threads: threads, group: processes, spreadProjection: rowsSpread,
+                                                spillDirectory: { bytes in
                                                     memoryLimit.flatMap { bytes > $0 / 4 ? spillDirectory : nil }
                                                 }, tooLarge: tooLarge)
             (imputer, scaler, pca, projected) = (passes.imputer, passes.scaler, passes.pca, passes.projected)
@@ -336,7 +341,15 @@ public struct Pipeline {
         if let range = config.sweep {
             let upper = min(range.upperBound, projected.rows)
             if upper >= range.lowerBound {
-                let data = try Self.sample(projected, size: config.sweepSample, seed: config.seed)
+                let data: Matrix
+                if rowsSpread, let processes {
+                    // Rank 0 holds every row: it draws the sample and sends it to the others.
+                    let drawn = processes.rank == 0 ? try Self.sample(projected, size: config.sweepSample, seed: config.seed).storage : []
+                    let values = try processes.allGather(drawn, for: .projectedRows)[0]
+                    data = Matrix(rows: values.count / projected.columns, columns: projected.columns, elements: values)
+                } else {
+                    data = try Self.sample(projected, size: config.sweepSample, seed: config.seed)
+                }
                 let customerData = Self.sample(customersProjected, size: config.sweepSample, seed: config.seed)
                 let sweep = KSweep(ks: range.lowerBound...upper, nInit: config.sweepNInit, maxIterations: config.maxIterations,
                                    tolerance: config.tolerance, seed: config.seed, threads: threads,
@@ -361,8 +374,10 @@ public struct Pipeline {
             // Each start is most of the stage; the customers' assignment after them is quick.
             self.progress?("k-means", 0.9 * Double(done) / Double(total))
         }
-        // Nothing below gathers: the stages left may run on other threads (the same bits).
+        // Nothing below gathers: the stages left may run on other threads (the same bits). They read
+        // every projected row, which only rank 0 holds when the rows are spread.
         let threads = try processes.flatMap { $0.size > 1 ? try lastGatherDone?() : nil } ?? self.threads
+        precondition(!rowsSpread || processes?.rank == 0, "Pipeline: only rank 0 goes on after the last gather")
         let backend = threads == self.threads ? self.backend : self.backend.withThreads(threads)
         var populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])

@@ -51,10 +51,13 @@ enum RowBlockPasses {
     /// `group`: the processes of an `mpirun`. Each rank makes the first two passes over its own
     /// share of the Gram runs only, and the ranks gather the statistics' per-block partials and
     /// the runs' Gram matrices, which every rank combines in row order: the same bits as one
-    /// process. The projection (pass 3) is made whole on every rank, as the later stages read
-    /// every projected row.
+    /// process. The projection (pass 3) is made whole on every rank, unless `spreadProjection`:
+    /// then each rank projects the blocks that hold its own k-means rows (`DistanceStep.ownRows`)
+    /// and sends those rows to rank 0, so rank 0 holds every projected row and each other rank
+    /// only its own (what `KMeans` reads when its rows are spread, `KMeans.rowsSpread`).
     static func run(_ prepared: PreparedTable, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
                     threads: Int, blockRows: Int? = nil, gramRunBlocks: Int = Self.gramRunBlocks, group: (any ProcessGroup)? = nil,
+                    spreadProjection: Bool = false, gatherPieceBytes: Int = 8 << 20,
                     spillDirectory: (Int) -> String? = { _ in nil },
                     tooLarge: (Int) -> Error) throws -> Result {
         let n = prepared.lowRows.count, p = prepared.featureCount
@@ -131,16 +134,45 @@ enum RowBlockPasses {
         }
         let gram = Matrix(rows: p, columns: p, elements: gramSum!)
         let model = try pca.fit(gram: gram, mean: means.finish().moments.mean, rows: n, backend: backend)
-        // Pass 3: the projection, block by block, into the one full matrix (or its spill file).
+        // Pass 3: the projection, block by block, into the one full matrix (or its spill file). A
+        // block is projected whole (a row's projection is the same bits in any block, but only
+        // the single process's blocks are checked to be).
         var projected = try RowStore.Builder(rows: n, columns: model.count,
                                              spillDirectory: spillDirectory(n * model.count * 8))
-        for rows in blocks {
+        let spread = spreadProjection ? ranks : nil
+        let own = spread.map { DistanceStep.ownRows(n, $0).rows }
+        for rows in blocks where own?.overlaps(rows) ?? true {
             scale(rows)
             let part = try model.transform(block, backend: backend)
             try projected.setRows(rows.lowerBound, from: part)
         }
+        if let spread { try gatherProjected(&projected, to: spread, pieceBytes: gatherPieceBytes) }
         return Result(imputer: imputed, scaler: scaler, pca: model, projected: projected.finish(),
                       unseenCodes: prepared.unseenCodes(unknown))
+    }
+
+    /// Sends each rank's own projected rows to rank 0, 8 MiB from each rank at a time; rank 0
+    /// writes them into its store. The ranks other than 0 keep only their own rows.
+    static func gatherProjected(_ store: inout RowStore.Builder, to group: any ProcessGroup, pieceBytes: Int = 8 << 20) throws {
+        let n = store.rows, q = store.columns
+        let parts = (0..<group.size).map { DistanceStep.ownRows(n, rank: $0, of: group) }
+        let per = max(1, pieceBytes / max(1, q * 8))
+        func piece(_ part: Range<Int>, _ offset: Int) -> Range<Int> {
+            let lo = min(part.upperBound, part.lowerBound + offset)
+            return lo..<min(part.upperBound, lo + per)
+        }
+        let longest = parts.dropFirst().map(\.count).max() ?? 0
+        for offset in stride(from: 0, to: longest, by: per) {
+            let mine = group.rank == 0 ? 0..<0 : piece(parts[group.rank], offset)
+            let received = try group.gather(mine.isEmpty ? [] : try store.rows(mine).storage, to: 0, for: .projectedRows)
+            guard group.rank == 0 else { continue }
+            for r in 1..<group.size {
+                let theirs = piece(parts[r], offset)
+                guard !theirs.isEmpty else { continue }
+                precondition(received[r].count == theirs.count * q, "gatherProjected: rank \(r) sent \(received[r].count) values")
+                try store.setRows(theirs.lowerBound, from: Matrix(rows: theirs.count, columns: q, elements: received[r]))
+            }
+        }
     }
 
     /// The first column (in row order, then column order) of a scaled matrix holding a value that is

@@ -64,8 +64,12 @@ struct RowBlockPassesTests {
 
     /// About 60,000 low-missing rows: four blocks of 16,384 rows, a Gram run each (so the order of
     /// the runs' addition shows in the bits); two ranks take two runs each, three take 1, 1 and 2.
-    @Test("ranks that each make the first two passes over their own Gram runs end with the single process's bits", arguments: [2, 3])
-    func spreadOverRanks(_ ranks: Int) throws {
+    /// With `spreadProjection`, each rank projects only its own k-means rows and rank 0 gathers the
+    /// rest (in 8 KB pieces here, so in many gathers): rank 0 must hold every row, the others
+    /// their own.
+    @Test("ranks that each make the first two passes over their own Gram runs end with the single process's bits (and, projecting only their own rows, rank 0 with every projected row)",
+          arguments: [(2, false), (3, false), (2, true), (3, true)])
+    func spreadOverRanks(_ ranks: Int, _ spreadProjection: Bool) throws {
         let folder = processTemporaryFolder("segment-passes-ranks")
         _ = try SyntheticGenerator(populationRows: 70_000, customerRows: 10, seed: 3, threads: 2).write(to: folder)
         let population = try CSVLoader(schema: .azdias, threads: 2).load(path: folder + "/azdias.csv")
@@ -75,18 +79,24 @@ struct RowBlockPassesTests {
         @Sendable func passes(_ group: (any ProcessGroup)?) throws -> RowBlockPasses.Result {
             try RowBlockPasses.run(prepared, imputer: Imputer(strategy: .median), pca: PCA(components: .count(12)),
                                    backend: SwiftBackend(threads: 1), threads: 1, blockRows: ColumnScan.blockRows,
-                                   gramRunBlocks: 1, group: group, tooLarge: { _ in NotExpected() })
+                                   gramRunBlocks: 1, group: group, spreadProjection: spreadProjection, gatherPieceBytes: 8 << 10,
+                                   tooLarge: { _ in NotExpected() })
         }
         let single = try passes(nil)
-        let spread = try ThreadRanks(size: ranks).run { rank in try passes(rank) }
+        // Each rank's result, and the rows it holds when the projection is spread.
+        let spread = try ThreadRanks(size: ranks).run { rank in
+            (try passes(rank), DistanceStep.ownRows(prepared.lowRows.count, rank).rows)
+        }
         func bits(_ values: [Double]) -> [UInt64] { values.map(\.bitPattern) }
-        for (r, result) in spread.enumerated() {
+        for (r, (result, own)) in spread.enumerated() {
             // Compared first, so that a failure does not print 700,000 numbers.
             let same = (imputer: result.imputer == single.imputer, scaler: result.scaler == single.scaler,
                         eigenvalues: bits(result.pca.allEigenvalues) == bits(single.pca.allEigenvalues),
                         components: bits(result.pca.components.storage) == bits(single.pca.components.storage),
                         mean: bits(result.pca.mean) == bits(single.pca.mean),
-                        projected: bits(result.projected.matrix!.storage) == bits(single.projected.matrix!.storage),
+                        projected: spreadProjection && r > 0
+                            ? bits(try result.projected.rows(own).storage) == bits(try single.projected.rows(own).storage)
+                            : bits(result.projected.matrix!.storage) == bits(single.projected.matrix!.storage),
                         unseen: result.unseenCodes == single.unseenCodes)
             #expect(same.imputer && same.scaler && same.eigenvalues && same.components && same.mean && same.projected && same.unseen,
                     "rank \(r): \(same)")

@@ -39,8 +39,7 @@ struct ProcessGroupTests {
 
     /// `x` as `rank` holds it: the rows of its own share of the k-means chunks, every other row NaN.
     static func held(_ x: Matrix, by rank: ThreadRanks.Rank) -> Matrix {
-        let mine = rank.share(of: (x.rows + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows)
-        let own = (mine.lowerBound * DistanceStep.chunkRows)..<min(x.rows, mine.upperBound * DistanceStep.chunkRows)
+        let own = DistanceStep.ownRows(x.rows, rank).rows
         var held = x
         for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
         return held
@@ -103,6 +102,63 @@ struct ProcessGroupTests {
             let same = run.0.storage.map(\.bitPattern) == single.0.storage.map(\.bitPattern)
             #expect(same, "rank \(r): centres")
             #expect(run.1 == single.1 && run.2.map(\.bitPattern) == single.2.map(\.bitPattern), "rank \(r): the warm step's row")
+        }
+    }
+
+    /// A start with a centre far from every row leaves that cluster empty after the first step: it
+    /// moves to the row farthest from its centre, which only one rank holds. Each rank measures its
+    /// own rows' distances, and the row comes from its owner.
+    @Test("Hamerly's empty cluster over 2, 3 and 5 ranks that hold only their own rows: it moves to the single process's row, bit for bit",
+          arguments: [2, 3, 5])
+    func emptyClusterSpread(ranks: Int) throws {
+        // The blobs' rows interleaved (7,919 is prime to 60,000), so that the rows near the one the
+        // empty cluster moves to are on every rank, and a rank that took another row for it would
+        // assign its own rows differently.
+        let (blobRows, _) = blobs(k: 5, per: 12_000, dims: 4, spread: 5, seed: 29)
+        let x = blobRows.rows(at: (0..<blobRows.rows).map { $0 * 7_919 % blobRows.rows })
+        var far = x.rows(at: [5, 12_007, 24_011, 36_013, 48_017, 0])
+        for t in 0..<x.columns { far[5, t] = 1e4 }
+        let start = far
+        let backend = SwiftBackend(threads: 1)
+        let single = try Hamerly.run(RowStore(x), centers: start, xnorm: DistanceStep.rowNorms(x, threads: 2), maxIterations: 300,
+                                     tolAbs: 1e-9, backend: backend, threads: 2)
+        #expect(single.relocated >= 1)
+        let spread = try ThreadRanks(size: ranks).run { rank in
+            let held = Self.held(x, by: rank)
+            return try Hamerly.run(RowStore(held), centers: start, xnorm: DistanceStep.rowNorms(held, threads: 2), maxIterations: 300,
+                                   tolAbs: 1e-9, backend: backend, threads: 2, group: rank)
+        }
+        for (r, run) in spread.enumerated() {
+            let same = (relocated: run.relocated == single.relocated, labels: run.labels == single.labels,
+                        centres: run.centers.storage.map(\.bitPattern) == single.centers.storage.map(\.bitPattern),
+                        inertia: run.inertia.bitPattern == single.inertia.bitPattern)
+            #expect(same.relocated && same.labels && same.centres && same.inertia, "rank \(r): \(same)")
+        }
+    }
+
+    /// What the pipeline hands a fit under `mpirun` (`KMeans.rowsSpread`): rank 0's store holds
+    /// every row, the others' only their own (NaN elsewhere). Rank 0 measures the tolerance's
+    /// variance, every rank its own rows' norms.
+    @Test("a k-means fit over 2 and 3 ranks, rank 0 holding every row and the others their own: the single process's model and results, bit for bit",
+          arguments: [2, 3])
+    func fitSpread(ranks: Int) throws {
+        let (x, _) = blobs(k: 6, per: 9_000, dims: 5, spread: 6, seed: 31)
+        let backend = SwiftBackend(threads: 1)
+        @Sendable func fit(_ x: Matrix, _ group: (any ProcessGroup)?) throws -> (KMeans.Model, [Int32], [Double]) {
+            try KMeans(clusters: 6, nInit: 2, tolerance: 1e-4, seed: 9, threads: 2, group: group)
+                .fitWithDistances(RowStore(x), backend: backend)
+        }
+        let single = try fit(x, nil)
+        let spread = try ThreadRanks(size: ranks).run { rank in
+            #expect(KMeans(clusters: 6, group: rank).rowsSpread)
+            return try fit(rank.rank == 0 ? x : Self.held(x, by: rank), rank)
+        }
+        for (r, run) in spread.enumerated() {
+            let same = (centres: run.0.centers.storage.map(\.bitPattern) == single.0.centers.storage.map(\.bitPattern),
+                        inertia: run.0.inertia.bitPattern == single.0.inertia.bitPattern,
+                        iterations: run.0.iterations == single.0.iterations,
+                        labels: run.1 == single.1, distances: run.2.map(\.bitPattern) == single.2.map(\.bitPattern))
+            #expect(same.centres && same.inertia && same.iterations && same.labels && same.distances, "rank \(r): \(same)")
         }
     }
 }

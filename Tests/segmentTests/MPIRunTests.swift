@@ -69,10 +69,13 @@ struct MPIRunTests {
             // chunks: the other ranks' codes, at least a byte a cell), the row-block passes'
             // statistics and Gram matrices, the k-means++ seedings (the first row, then per step a
             // running total from each rank, the draws and the potentials), one per k-means step,
-            // and a few per fit for its results.
+            // a few per fit for its results, and the projected rows: each rank projects its own,
+            // and rank 0 receives the others' (over 40,000 low-missing rows, at least 10 components).
             let parts = communication?["byPurpose"] as? [String: [String: Any]] ?? [:]
-            #expect(Set(parts.keys) == ["setup", "input rows", "statistics and Gram", "k-means seeding", "k-means steps", "fit results"],
+            #expect(Set(parts.keys) == ["setup", "input rows", "statistics and Gram", "k-means seeding", "k-means steps",
+                                        "fit results", "projected rows"],
                     "\(parts)")
+            #expect((parts["projected rows"]?["bytesGathered"] as? Int ?? 0) >= 40_000 * 10 * 8 * (n - 1) / n, "\(parts)")
             #expect((parts["k-means seeding"]?["gathers"] as? Int ?? 0) >= 1 + (n + 2), "\(parts)")
             #expect(parts["statistics and Gram"]?["gathers"] as? Int == 5)
             #expect(parts["setup"]?["gathers"] as? Int == 1)
@@ -83,6 +86,20 @@ struct MPIRunTests {
                 #expect(parts.values.reduce(0) { $0 + ($1[key] as? Int ?? 0) } == communication?[key] as? Int, "\(key)")
             }
         }
+        // Lloyd's iterations read every row in every process: each projects every row, and nothing
+        // of the projection is sent.
+        let lloyd = args + ["--kmeans-algorithm", "lloyd"]
+        let singleLloyd = try runBinary(lloyd + ["-o", Self.base + "/one-lloyd"])
+        #expect(singleLloyd.status == 0, "\(singleLloyd.stderr)")
+        let spreadLloyd = try mpirun(2, lloyd + ["-o", Self.base + "/np2-lloyd"], environment: ["SEGMENT_CSV_CHUNK_BYTES": "1048576"])
+        #expect(spreadLloyd.status == 0, "\(spreadLloyd.stderr)")
+        for f in compared {
+            #expect(FileManager.default.contents(atPath: Self.base + "/one-lloyd/" + f) == FileManager.default.contents(atPath: Self.base + "/np2-lloyd/" + f),
+                    "lloyd, np 2: \(f) differs")
+        }
+        let info = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.base + "/np2-lloyd/run_info.json"))) as? [String: Any]
+        let purposes = ((info?["communication"] as? [String: Any])?["byPurpose"] as? [String: Any])?.keys.sorted() ?? []
+        #expect(purposes.contains("input rows") && !purposes.contains("projected rows"), "\(purposes)")
     }
 
     @Test("every rank must read the same data with the same flags: a copy elsewhere is fine, another file or another flag is a clear error")

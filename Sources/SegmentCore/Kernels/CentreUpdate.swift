@@ -30,9 +30,10 @@ package struct KMeansRun {
 package enum CentreUpdate {
     /// Each centre moves to the mean of its rows (`sums`
     /// over `counts`); an empty cluster moves to one of the rows farthest from their centres, ranked
-    /// by `farness` (one value per row, larger is farther; only asked for when a cluster is empty).
-    /// Returns the new centres and how many clusters were relocated.
-    package static func update(sums: Matrix, counts: [Int], x: RowStore, farness: () throws -> [Double]) throws -> (centers: Matrix, relocated: Int) {
+    /// by `farness` (one value per row, larger is farther; only asked for when a cluster is empty),
+    /// whose values `row(i)` gives. Returns the new centres and how many clusters were relocated.
+    package static func update(sums: Matrix, counts: [Int], row: (Int) throws -> [Double],
+                               farness: () throws -> [Double]) throws -> (centers: Matrix, relocated: Int) {
         let k = sums.rows, d = sums.columns
         var next = Matrix(rows: k, columns: d)
         var empty: [Int] = []
@@ -44,7 +45,7 @@ package enum CentreUpdate {
             let far = try farness()
             let order = (0..<far.count).sorted { far[$0] > far[$1] || (far[$0] == far[$1] && $0 < $1) }
             for (m, j) in empty.enumerated() where m < order.count {
-                let row = try x.row(order[m])
+                let row = try row(order[m])
                 for t in 0..<d { next[j, t] = row[t] }
             }
         }

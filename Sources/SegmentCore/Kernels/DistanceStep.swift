@@ -21,6 +21,19 @@ package enum DistanceStep {
         package var inertia: Double
     }
 
+    /// The chunks a process of `group` reads (all without one) and their rows: its rank's share of
+    /// the chunks (`ProcessGroup.share(of:)`). Every kernel spread over a group splits the rows so.
+    package static func ownRows(_ n: Int, _ group: (any ProcessGroup)?) -> (chunks: Range<Int>?, rows: Range<Int>) {
+        guard let group else { return (nil, 0..<n) }
+        return (group.share(of: (n + chunkRows - 1) / chunkRows), ownRows(n, rank: group.rank, of: group))
+    }
+
+    /// The rows of rank `rank` of `group` (see `ownRows(_:_:)`).
+    package static func ownRows(_ n: Int, rank: Int, of group: any ProcessGroup) -> Range<Int> {
+        let mine = type(of: group).share(of: (n + chunkRows - 1) / chunkRows, rank: rank, size: group.size)
+        return min(n, mine.lowerBound * chunkRows)..<min(n, mine.upperBound * chunkRows)
+    }
+
     /// ‖x‖² of every row (even shares of the rows per worker).
     package static func rowNorms(_ x: Matrix, threads: Int) -> [Double] {
         // (A store in memory reads nothing, so it cannot fail.)
@@ -28,9 +41,10 @@ package enum DistanceStep {
     }
 
     /// ‖x‖² of every row of a store (even shares of the rows per worker, each read a chunk at a time).
-    package static func rowNorms(_ x: RowStore, threads: Int) throws -> [Double] {
-        let n = x.rows, d = x.columns
-        var out = [Double](repeating: 0, count: n)
+    /// `only`: those rows alone (the others' entries stay 0); a row's norm is the same bits either way.
+    package static func rowNorms(_ x: RowStore, threads: Int, only: Range<Int>? = nil) throws -> [Double] {
+        let d = x.columns, base = only?.lowerBound ?? 0, n = only?.count ?? x.rows
+        var out = [Double](repeating: 0, count: x.rows)
         let workers = max(1, min(threads, n / 8192 + 1))
         var errors = [Error?](repeating: nil, count: workers)
         out.withUnsafeMutableBufferPointer { ob in
@@ -39,7 +53,7 @@ package enum DistanceStep {
                 let eB = UncheckedSendable(eb.baseAddress!)
                 parallelFor(workers) { w in
                     var buffer = Matrix(rows: 0, columns: 0)
-                    let share = (n * w / workers)..<(n * (w + 1) / workers)
+                    let share = (base + n * w / workers)..<(base + n * (w + 1) / workers)
                     do {
                         for lo in stride(from: share.lowerBound, to: share.upperBound, by: chunkRows) {
                             let hi = min(share.upperBound, lo + chunkRows)

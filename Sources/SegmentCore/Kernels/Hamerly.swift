@@ -16,7 +16,9 @@ import Foundation
 /// chunk sums are combined in chunk order: the result does not depend on the thread count. Spread
 /// over a `ProcessGroup`, each process computes the chunks of its share and the chunk sums are
 /// gathered after every assignment step, so every process combines the same sums in the same
-/// order: the result does not depend on the number of processes either. The rows come from a
+/// order: the result does not depend on the number of processes either. A process reads only the
+/// rows of its own chunks (`DistanceStep.ownRows`): the others need not be in its store, and the
+/// row an empty cluster moves to comes from the process that holds it. The rows come from a
 /// `RowStore`, in memory or read a chunk at a time from a spill file (`--memory-limit`); a chunk
 /// none of whose rows can change cluster is not read at all.
 /// scikit-learn's `algorithm="elkan"` is the same idea with k lower bounds per row; Hamerly's single
@@ -190,9 +192,7 @@ package enum Hamerly {
             if let e = errors.compactMap({ $0 }).first { throw e }
             if finishing { break }
             if let spread {
-                let anyEmpty = try exchange(spread, chunks: chunks, k: k, d: d, sums: partialSums, counts: partialCounts, moved: &moved)
-                // An empty cluster moves to the rows farthest from their centres: every label is needed.
-                if anyEmpty { try gather(spread, labels, rowsOf: chunks, chunkRows: chunkRows, n: n) }
+                try exchange(spread, chunks: chunks, k: k, d: d, sums: partialSums, counts: partialCounts, moved: &moved)
             }
 
             // The update step: the chunk sums combined in chunk order.
@@ -204,13 +204,19 @@ package enum Hamerly {
                     for t in 0..<d { sums[j, t] += partialSums[(c * k + j) * d + t] }
                 }
             }
-            // (An empty cluster's rows are ranked by exact distance: the bounds cannot rank them.)
-            let (next, empty) = try CentreUpdate.update(sums: sums, counts: counts, x: x) {
+            // An empty cluster moves to one of the rows farthest from their centres, ranked by exact
+            // distance (the bounds cannot rank them). Over a group, each process measures its own
+            // rows, the distances are gathered, and the chosen rows come from their owners.
+            let own = DistanceStep.ownRows(n, spread).rows
+            let (next, empty) = try CentreUpdate.update(sums: sums, counts: counts, row: { i in
+                guard let spread else { return try x.row(i) }
+                return try spread.allGather(own.contains(i) ? x.row(i) : [], for: .fitResults).flatMap { $0 }
+            }) {
                 var far = [Double](repeating: 0, count: n)
                 var buffer = Matrix(rows: 0, columns: 0)
                 try centers.withUnsafeBufferPointer { cb in
-                    for lo in stride(from: 0, to: n, by: chunkRows) {
-                        let hi = min(n, lo + chunkRows)
+                    for lo in stride(from: own.lowerBound, to: own.upperBound, by: chunkRows) {
+                        let hi = min(own.upperBound, lo + chunkRows)
                         try x.withRows(lo..<hi, buffer: &buffer) { xm, firstRow in
                             xm.withUnsafeBufferPointer { xb in
                                 let xp = xb.baseAddress! + (firstRow - lo) * d
@@ -219,6 +225,7 @@ package enum Hamerly {
                         }
                     }
                 }
+                if let spread { far = try gather(spread, far, rowsOf: chunks, chunkRows: chunkRows, n: n) }
                 return far
             }
             relocated += empty
@@ -289,10 +296,9 @@ package enum Hamerly {
     }
 
     /// Gathers every process's chunk sums, counts and moved rows into the local arrays (each
-    /// process's own are already there), in one gather per step. Returns whether a cluster has
-    /// no rows.
+    /// process's own are already there), in one gather per step.
     static func exchange(_ group: any ProcessGroup, chunks: Int, k: Int, d: Int, sums: UnsafeMutableBufferPointer<Double>,
-                         counts: UnsafeMutableBufferPointer<Int>, moved: inout [Int]) throws -> Bool {
+                         counts: UnsafeMutableBufferPointer<Int>, moved: inout [Int]) throws {
         let mine = group.share(of: chunks)
         // The sums' bits, then the counts and moved rows, as one message (Int and Double are
         // both 8 bytes).
@@ -309,9 +315,6 @@ package enum Hamerly {
                 .initialize(from: c[0..<(theirs.count * k)])
             moved.replaceSubrange(theirs, with: c[(theirs.count * k)...])
         }
-        var perCluster = [Int](repeating: 0, count: k)
-        for c in 0..<chunks { for j in 0..<k { perCluster[j] += counts[c * k + j] } }
-        return perCluster.contains(0)
     }
 
     /// Gathers the values of every process's chunks of rows (`chunkRows` each, `n` in all) into

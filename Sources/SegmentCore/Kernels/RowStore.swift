@@ -154,6 +154,9 @@ public struct RowStore: Sendable {
             }
         }
 
+        /// Rows `range` as set so far, as a matrix of their own.
+        public func rows(_ range: Range<Int>) throws -> Matrix { try finish().rows(range) }
+
         public func finish() -> RowStore {
             if let memory { return RowStore(memory) }
             return RowStore(spill: spill!, rows: rows, columns: columns)

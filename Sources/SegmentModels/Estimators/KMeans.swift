@@ -29,7 +29,19 @@ public struct KMeans: Sendable {
     /// The processes the Hamerly iterations are spread over (nil: this one alone); the result is
     /// the same bits either way (see `ProcessGroup`), and so is the k-means++ seeding's arithmetic.
     /// Lloyd's iterations run whole in every process.
+    ///
+    /// With Hamerly's, a fit over the group reads from rank 0 every row, and from each other rank
+    /// only the rows of its own chunks (`DistanceStep.ownRows`): the other rows of its store need
+    /// not be there (`rowsSpread`).
     public var group: (any ProcessGroup)?
+
+    /// Whether a fit over `group` reads only each rank's own rows on the ranks other than 0 (Hamerly),
+    /// or every row on every rank (Lloyd).
+    public var rowsSpread: Bool { Self.rowsSpread(algorithm: algorithm, group: group) }
+
+    public static func rowsSpread(algorithm: Algorithm, group: (any ProcessGroup)?) -> Bool {
+        algorithm == .hamerly && (group?.size ?? 1) > 1
+    }
 
     /// How the Lloyd iterations are computed (the result is the same up to rounding).
     public enum Algorithm: String, Codable, Sendable, CaseIterable {
@@ -121,7 +133,8 @@ public struct KMeans: Sendable {
     public func fitWithDistances(_ x: RowStore, backend: any LinearAlgebraBackend, xnorm given: [Double]? = nil,
                                  extraStarts: [Matrix] = [],
                                  progress: ((Int, Int) -> Void)? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
-        try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given), starts: nil,
+        try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given,
+                                                                    spreadOver: rowsSpread ? group : nil), starts: nil,
                              extraStarts: extraStarts, progress: progress)
     }
 
@@ -135,7 +148,23 @@ public struct KMeans: Sendable {
             try self.init(RowStore(x), threads: threads, xnorm: given)
         }
 
-        package init(_ x: RowStore, threads: Int, xnorm given: [Double]? = nil) throws {
+        /// `spreadOver`: the rows are spread over these processes (`KMeans.rowsSpread`). Rank 0,
+        /// which holds them all, checks them and measures the variance, and sends it to the
+        /// others; each process computes the norms of its own rows only.
+        package init(_ x: RowStore, threads: Int, xnorm given: [Double]? = nil, spreadOver group: (any ProcessGroup)? = nil) throws {
+            let spread = group.flatMap { $0.size > 1 ? $0 : nil }
+            if let spread {
+                let variance = spread.rank == 0 ? [try Self.meanVariance(x, threads: threads)] : []
+                meanVariance = try spread.allGather(variance, for: .kmeansStep)[0][0]
+                xnorm = try given ?? DistanceStep.rowNorms(x, threads: threads, only: DistanceStep.ownRows(x.rows, spread).rows)
+            } else {
+                meanVariance = try Self.meanVariance(x, threads: threads)
+                xnorm = try given ?? DistanceStep.rowNorms(x, threads: threads)
+            }
+        }
+
+        /// The mean per-feature variance of `x`, checked for NaN.
+        static func meanVariance(_ x: RowStore, threads: Int) throws -> Double {
             func nan(_ at: (row: Int, column: Int)) -> Error {
                 LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
             }
@@ -153,8 +182,7 @@ public struct KMeans: Sendable {
                 }
                 m2 = scan?.finish().moments.m2 ?? [Double](repeating: 0, count: x.columns)
             }
-            meanVariance = m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, x.rows))
-            xnorm = try given ?? DistanceStep.rowNorms(x, threads: threads)
+            return m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, x.rows))
         }
     }
 
@@ -230,7 +258,7 @@ enum Lloyd {
                                  group: (any ProcessGroup)? = nil) throws -> Matrix {
         let d = x.columns
         let spread = group.flatMap { $0.size > 1 ? $0 : nil }
-        let (mine, rows) = ownRows(x.rows, spread)
+        let (mine, rows) = DistanceStep.ownRows(x.rows, spread)
         var centers = Matrix(rows: k, columns: d)
         let firstRow = rng.nextInt(below: x.rows)
         var first = rows.contains(firstRow) ? try x.rows(at: [firstRow]) : Matrix(rows: 0, columns: d)
@@ -249,13 +277,6 @@ enum Lloyd {
         return centers
     }
 
-    /// The chunks a process of `group` reads (all without one) and their rows.
-    static func ownRows(_ n: Int, _ group: (any ProcessGroup)?) -> (chunks: Range<Int>?, rows: Range<Int>) {
-        guard let group else { return (nil, 0..<n) }
-        let mine = group.share(of: (n + DistanceStep.chunkRows - 1) / DistanceStep.chunkRows)
-        return (mine, (mine.lowerBound * DistanceStep.chunkRows)..<min(n, mine.upperBound * DistanceStep.chunkRows))
-    }
-
     /// One greedy k-means++ step: `trials` candidate rows drawn with probability proportional to
     /// `closest` (each row's squared distance to the nearest centre so far); the one that lowers the
     /// potential most is returned (its index and its values) and `closest` updated with it.
@@ -272,7 +293,7 @@ enum Lloyd {
                              group: (any ProcessGroup)? = nil) throws -> (index: Int, row: [Double]) {
         let n = x.rows, d = x.columns
         let spread = group.flatMap { $0.size > 1 ? $0 : nil }
-        let (mine, rows) = ownRows(n, spread)
+        let (mine, rows) = DistanceStep.ownRows(n, spread)
         // The running total over this process's rows, from the total of the rows before them.
         var cumulative = [Double](repeating: 0, count: rows.count)
         func accumulate(from start: Double) -> Double {
@@ -340,7 +361,7 @@ enum Lloyd {
             let a = try DistanceStep.assign(x, centers: centers, backend: backend, threads: threads, accumulate: true,
                                xnorm: xnorm, exact: false)
             history.append(a.inertia)
-            let (next, empty) = try CentreUpdate.update(sums: a.sums, counts: a.counts, x: x) { a.squared }
+            let (next, empty) = try CentreUpdate.update(sums: a.sums, counts: a.counts, row: { try x.row($0) }) { a.squared }
             relocated += empty
             var shift = 0.0
             for j in 0..<k { for t in 0..<d { let s = next[j, t] - centers[j, t]; shift += s * s } }
