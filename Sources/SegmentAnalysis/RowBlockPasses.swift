@@ -134,9 +134,9 @@ enum RowBlockPasses {
         }
         let gram = Matrix(rows: p, columns: p, elements: gramSum!)
         let model = try pca.fit(gram: gram, mean: means.finish().moments.mean, rows: n, backend: backend)
-        // Pass 3: the projection, block by block, into the one full matrix (or its spill file). A
-        // block is projected whole (a row's projection is the same bits in any block, but only
-        // the single process's blocks are checked to be).
+        // Pass 3: the projection, block by block, into the one full matrix (or its spill file).
+        // Spread, a rank projects every block holding any of its own rows, whole, as the single
+        // process does (a GEMM over another block shape could round a row differently).
         var projected = try RowStore.Builder(rows: n, columns: model.count,
                                              spillDirectory: spillDirectory(n * model.count * 8))
         let spread = spreadProjection ? ranks : nil

@@ -19,7 +19,7 @@ struct ProcessGroupTests {
         }
     }
 
-    @Test("a shared array filled from every rank's own part, a small piece at a time: every rank ends with the whole array",
+    @Test("a shared array filled from every rank's own part, a small piece at a time: every rank (or the one gathered to) ends with the whole array",
           arguments: [1, 2, 3, 5])
     func gatherInPieces(ranks: Int) throws {
         let whole = (0..<1_003).map { Double($0) * 1.5 - 7 }
@@ -35,6 +35,18 @@ struct ProcessGroupTests {
             return values
         }
         for (r, values) in filled.enumerated() { #expect(values == whole, "rank \(r)") }
+        // The same to one rank (the last): it alone ends with the whole array; the others send
+        // their own part and keep it.
+        let root = ranks - 1
+        let toRoot = try ThreadRanks(size: ranks).run { rank -> [Double] in
+            var values = rank.rank == root ? [Double](repeating: .nan, count: whole.count) : Array(whole[parts[rank.rank]])
+            if rank.rank == root { for i in parts[root] { values[i] = whole[i] } }
+            try values.withUnsafeMutableBufferPointer {
+                try rank.gather(into: $0, parts: parts, to: root, for: .fitResults, pieceBytes: 40)
+            }
+            return values
+        }
+        for (r, values) in toRoot.enumerated() { #expect(values == (r == root ? whole : Array(whole[parts[r]])), "rank \(r)") }
     }
 
     /// `x` as `rank` holds it: the rows of its own share of the k-means chunks, every other row NaN.
@@ -138,9 +150,9 @@ struct ProcessGroupTests {
 
     /// What the pipeline hands a fit under `mpirun` (`KMeans.rowsSpread`): rank 0's store holds
     /// every row, the others' only their own (NaN elsewhere). Rank 0 measures the tolerance's
-    /// variance, every rank its own rows' norms.
-    @Test("a k-means fit over 2 and 3 ranks, rank 0 holding every row and the others their own: the single process's model and results, bit for bit",
-          arguments: [2, 3])
+    /// variance, every rank its own rows' norms; the labels and distances go to rank 0 alone.
+    @Test("a k-means fit over 2, 3 and 5 ranks, rank 0 holding every row and the others their own: the single process's model and results, bit for bit",
+          arguments: [2, 3, 5])
     func fitSpread(ranks: Int) throws {
         let (x, _) = blobs(k: 6, per: 9_000, dims: 5, spread: 6, seed: 31)
         let backend = SwiftBackend(threads: 1)
@@ -151,13 +163,16 @@ struct ProcessGroupTests {
         let single = try fit(x, nil)
         let spread = try ThreadRanks(size: ranks).run { rank in
             #expect(KMeans(clusters: 6, group: rank).rowsSpread)
-            return try fit(rank.rank == 0 ? x : Self.held(x, by: rank), rank)
+            return (try fit(rank.rank == 0 ? x : Self.held(x, by: rank), rank), DistanceStep.ownRows(x.rows, rank).rows)
         }
-        for (r, run) in spread.enumerated() {
+        // Rank 0 receives every row's label and distance, the others keep their own rows'.
+        for (r, (run, own)) in spread.enumerated() {
+            let rows = r == 0 ? 0..<x.rows : own
             let same = (centres: run.0.centers.storage.map(\.bitPattern) == single.0.centers.storage.map(\.bitPattern),
                         inertia: run.0.inertia.bitPattern == single.0.inertia.bitPattern,
                         iterations: run.0.iterations == single.0.iterations,
-                        labels: run.1 == single.1, distances: run.2.map(\.bitPattern) == single.2.map(\.bitPattern))
+                        labels: run.1 == Array(single.1[rows]),
+                        distances: run.2.map(\.bitPattern) == single.2[rows].map(\.bitPattern))
             #expect(same.centres && same.inertia && same.iterations && same.labels && same.distances, "rank \(r): \(same)")
         }
     }

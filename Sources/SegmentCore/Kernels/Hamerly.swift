@@ -29,8 +29,12 @@ import Foundation
 /// exact distance in every step under either scheme, and walking k bounds per row costs more than
 /// the GEMM it saves. Lloyd is within 1.2x of Hamerly at k = 20: the steps are bound by reading rows.
 package enum Hamerly {
+    /// `resultsTo`: under `group`, the rank that alone receives every row's label and distance; the
+    /// others keep their own rows' (`DistanceStep.ownRows`, from its first). Nil: every rank
+    /// receives every row's.
     package static func run(_ x: RowStore, centers start: Matrix, xnorm: [Double], maxIterations: Int, tolAbs: Double,
-                    backend: any LinearAlgebraBackend, threads: Int, group: (any ProcessGroup)? = nil) throws -> KMeansRun {
+                    backend: any LinearAlgebraBackend, threads: Int, group: (any ProcessGroup)? = nil,
+                    resultsTo root: Int? = nil) throws -> KMeansRun {
         let n = x.rows, d = x.columns, k = start.rows
         let chunkRows = DistanceStep.chunkRows
         let chunks = (n + chunkRows - 1) / chunkRows
@@ -242,9 +246,13 @@ package enum Hamerly {
                 finishing = true
             }
         }
-        // Inertia recomputed exactly, per chunk, chunks summed in order.
-        var finalLabels = [Int32](repeating: 0, count: n)
-        var squared = [Double](repeating: 0, count: n)
+        // Inertia recomputed exactly, per chunk, chunks summed in order. The rows whose label and
+        // distance this process keeps: all of them, or its own when they go to another rank.
+        let sendsResults = spread.map { root != nil && $0.rank != root } ?? false
+        let kept = sendsResults ? DistanceStep.ownRows(n, spread).rows : 0..<n
+        // (At least one element each, for the buffers' addresses; a rank with no rows keeps none.)
+        var finalLabels = [Int32](repeating: 0, count: max(1, kept.count))
+        var squared = [Double](repeating: 0, count: max(1, kept.count))
         var chunkInertia = [Double](repeating: 0, count: chunks)
         var finalErrors = [Error?](repeating: nil, count: workers)
         centers.withUnsafeBufferPointer { cb in
@@ -269,8 +277,8 @@ package enum Hamerly {
                                                 for i in lo..<hi {
                                                     let a = box.value.labels[i]
                                                     let e = RowKernels.squaredDistance(xp + i * d, cB.value + Int(a) * d, d)
-                                                    lB.value[i] = a
-                                                    sB.value[i] = e
+                                                    lB.value[i - kept.lowerBound] = a
+                                                    sB.value[i - kept.lowerBound] = e
                                                     total += e
                                                 }
                                                 return total
@@ -285,11 +293,17 @@ package enum Hamerly {
             }
         }
         if let e = finalErrors.compactMap({ $0 }).first { throw e }
-        if let spread {
+        if kept.isEmpty { (finalLabels, squared) = ([], []) }
+        if let spread, let root {
+            let parts = (0..<spread.size).map { DistanceStep.ownRows(n, rank: $0, of: spread) }
+            try finalLabels.withUnsafeMutableBufferPointer { try spread.gather(into: $0, parts: parts, to: root, for: .fitResults) }
+            try squared.withUnsafeMutableBufferPointer { try spread.gather(into: $0, parts: parts, to: root, for: .fitResults) }
+        } else if let spread {
             finalLabels = try gather(spread, finalLabels, rowsOf: chunks, chunkRows: chunkRows, n: n)
             squared = try gather(spread, squared, rowsOf: chunks, chunkRows: chunkRows, n: n)
-            chunkInertia = try gather(spread, chunkInertia, rowsOf: chunks, chunkRows: 1, n: chunks)
         }
+        // Every rank needs the inertia (to keep the best of several fits alike).
+        if let spread { chunkInertia = try gather(spread, chunkInertia, rowsOf: chunks, chunkRows: 1, n: chunks) }
         let inertia = chunkInertia.reduce(0, +)
         return KMeansRun(centers: centers, inertia: inertia, iterations: iterations, converged: converged,
                          relocated: relocated, inertiaHistory: [], labels: finalLabels, squaredDistances: squared)

@@ -90,6 +90,36 @@ extension ProcessGroup {
         }
     }
 
+    /// Fills `values` on `root` with every rank's own part (rank r's is the elements `parts[r]`;
+    /// root's own are already there), in gathers of at most `pieceBytes` from each rank. On the
+    /// other ranks `values` is their own part alone (`parts[rank].count` elements), which they send.
+    public func gather<T: BitwiseCopyable>(into values: UnsafeMutableBufferPointer<T>, parts: [Range<Int>], to root: Int,
+                                           for purpose: GatherPurpose, pieceBytes: Int = 8 << 20) throws {
+        precondition(parts.count == size, "gather(into:): \(parts.count) parts for \(size) ranks")
+        let stride = MemoryLayout<T>.stride, per = Swift.max(1, pieceBytes / stride)
+        func piece(_ part: Range<Int>, _ offset: Int) -> Range<Int> {
+            let lo = Swift.min(part.upperBound, part.lowerBound + offset)
+            return lo..<Swift.min(part.upperBound, lo + per)
+        }
+        let longest = parts.map(\.count).max() ?? 0
+        for offset in Swift.stride(from: 0, to: Swift.max(1, longest), by: per) {
+            var bytes: [UInt8] = []
+            if rank != root {
+                let mine = piece(parts[rank], offset), base = parts[rank].lowerBound
+                bytes = Array(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[(mine.lowerBound - base)..<(mine.upperBound - base)])))
+            }
+            let all = try gather(bytes, to: root, for: purpose)
+            guard rank == root else { continue }
+            for r in 0..<size where r != rank {
+                let theirs = piece(parts[r], offset)
+                precondition(all[r].count == theirs.count * stride, "gather(into:): rank \(r) sent \(all[r].count) bytes")
+                all[r].withUnsafeBytes { source in
+                    UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[theirs])).copyMemory(from: source)
+                }
+            }
+        }
+    }
+
     /// `allGather` of plain values (numbers), in rank order.
     public func allGather<T: BitwiseCopyable>(_ values: [T], for purpose: GatherPurpose = .setup) throws -> [[T]] {
         try allGather(values.withUnsafeBytes { Array($0) }, for: purpose).map(Self.values)

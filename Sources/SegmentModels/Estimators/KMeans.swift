@@ -32,7 +32,8 @@ public struct KMeans: Sendable {
     ///
     /// With Hamerly's, a fit over the group reads from rank 0 every row, and from each other rank
     /// only the rows of its own chunks (`DistanceStep.ownRows`): the other rows of its store need
-    /// not be there (`rowsSpread`).
+    /// not be there (`rowsSpread`). Rank 0 alone then receives every row's label and distance;
+    /// each other rank returns its own rows' only.
     public var group: (any ProcessGroup)?
 
     /// Whether a fit over `group` reads only each rank's own rows on the ranks other than 0 (Hamerly),
@@ -135,7 +136,7 @@ public struct KMeans: Sendable {
                                  progress: ((Int, Int) -> Void)? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         try fitWithDistances(x, backend: backend, prepared: Prepared(x, threads: threads, xnorm: given,
                                                                     spreadOver: rowsSpread ? group : nil), starts: nil,
-                             extraStarts: extraStarts, progress: progress)
+                             extraStarts: extraStarts, resultsToRankZero: rowsSpread, progress: progress)
     }
 
     /// What a fit needs to know of its data once, however many fits share it (the k sweep): the
@@ -187,9 +188,11 @@ public struct KMeans: Sendable {
     }
 
     /// `starts`: the initial centres of each run (k rows each) instead of k-means++ seeding;
-    /// `extraStarts` run after them (or after the `nInit` seeded runs).
+    /// `extraStarts` run after them (or after the `nInit` seeded runs). `resultsToRankZero`: under
+    /// `group`, with Hamerly's iterations, rank 0 alone receives every row's label and distance,
+    /// and the other ranks return their own rows' only (`DistanceStep.ownRows`).
     package func fitWithDistances(_ x: RowStore, backend: any LinearAlgebraBackend, prepared: Prepared,
-                                  starts: [Matrix]?, extraStarts: [Matrix] = [],
+                                  starts: [Matrix]?, extraStarts: [Matrix] = [], resultsToRankZero: Bool = false,
                                   progress: ((Int, Int) -> Void)? = nil) throws -> (model: Model, labels: [Int32], distances: [Double]) {
         let n = x.rows
         guard clusters >= 1 else { throw KMeansError.badClusterCount(clusters) }
@@ -217,7 +220,7 @@ public struct KMeans: Sendable {
                 ? try Lloyd.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
                                 backend: single, threads: threads)
                 : try Hamerly.run(x, centers: initial, xnorm: xnorm, maxIterations: maxIterations, tolAbs: tolAbs,
-                                  backend: single, threads: threads, group: group)
+                                  backend: single, threads: threads, group: group, resultsTo: resultsToRankZero ? 0 : nil)
             let model = Model(result, bestRun: run)
             if best == nil || model.inertia < best!.0.inertia { best = (model, result.labels, result.squaredDistances) }
             progress?(run + 1, seeded + extraStarts.count)
