@@ -128,9 +128,9 @@ struct ProcessGroupTests {
         // assign its own rows differently.
         let (blobRows, _) = blobs(k: 5, per: 12_000, dims: 4, spread: 5, seed: 29)
         let x = blobRows.rows(at: (0..<blobRows.rows).map { $0 * 7_919 % blobRows.rows })
-        var far = x.rows(at: [5, 12_007, 24_011, 36_013, 48_017, 0])
-        for t in 0..<x.columns { far[5, t] = 1e4 }
-        let start = far
+        var centres = x.rows(at: [5, 12_007, 24_011, 36_013, 48_017, 0])
+        for t in 0..<x.columns { centres[5, t] = 1e4 }
+        let start = centres
         let backend = SwiftBackend(threads: 1)
         let single = try Hamerly.run(RowStore(x), centers: start, xnorm: DistanceStep.rowNorms(x, threads: 2), maxIterations: 300,
                                      tolAbs: 1e-9, backend: backend, threads: 2)

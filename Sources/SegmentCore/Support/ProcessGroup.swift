@@ -70,46 +70,37 @@ extension ProcessGroup {
     /// array of distances held its bytes four times over, about 0.4 GB, beside the array.)
     public func allGather<T: BitwiseCopyable>(into values: UnsafeMutableBufferPointer<T>, parts: [Range<Int>],
                                               for purpose: GatherPurpose, pieceBytes: Int = 8 << 20) throws {
-        precondition(parts.count == size, "allGather(into:): \(parts.count) parts for \(size) ranks")
-        let stride = MemoryLayout<T>.stride, per = Swift.max(1, pieceBytes / stride)
-        func piece(_ part: Range<Int>, _ offset: Int) -> Range<Int> {
-            let lo = Swift.min(part.upperBound, part.lowerBound + offset)
-            return lo..<Swift.min(part.upperBound, lo + per)
-        }
-        let longest = parts.map(\.count).max() ?? 0
-        for offset in Swift.stride(from: 0, to: Swift.max(1, longest), by: per) {
-            let all = try allGather(Array(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[piece(parts[rank], offset)]))),
-                                    for: purpose)
-            for r in 0..<size where r != rank {
-                let theirs = piece(parts[r], offset)
-                precondition(all[r].count == theirs.count * stride, "allGather(into:): rank \(r) sent \(all[r].count) bytes")
-                all[r].withUnsafeBytes { source in
-                    UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[theirs])).copyMemory(from: source)
-                }
-            }
-        }
+        try gatherPieces(into: values, parts: parts, to: nil, for: purpose, pieceBytes: pieceBytes)
     }
 
-    /// Fills `values` on `root` with every rank's own part (rank r's is the elements `parts[r]`;
-    /// root's own are already there), in gathers of at most `pieceBytes` from each rank. On the
-    /// other ranks `values` is their own part alone (`parts[rank].count` elements), which they send.
+    /// As `allGather(into:parts:for:pieceBytes:)`, on `root` only (its own part already there). On
+    /// the other ranks `values` is their own part alone (`parts[rank].count` elements), which they
+    /// send.
     public func gather<T: BitwiseCopyable>(into values: UnsafeMutableBufferPointer<T>, parts: [Range<Int>], to root: Int,
                                            for purpose: GatherPurpose, pieceBytes: Int = 8 << 20) throws {
+        try gatherPieces(into: values, parts: parts, to: root, for: purpose, pieceBytes: pieceBytes)
+    }
+
+    /// The two above: to every rank (`root` nil) or to `root`.
+    private func gatherPieces<T: BitwiseCopyable>(into values: UnsafeMutableBufferPointer<T>, parts: [Range<Int>], to root: Int?,
+                                                  for purpose: GatherPurpose, pieceBytes: Int) throws {
         precondition(parts.count == size, "gather(into:): \(parts.count) parts for \(size) ranks")
         let stride = MemoryLayout<T>.stride, per = Swift.max(1, pieceBytes / stride)
         func piece(_ part: Range<Int>, _ offset: Int) -> Range<Int> {
             let lo = Swift.min(part.upperBound, part.lowerBound + offset)
             return lo..<Swift.min(part.upperBound, lo + per)
         }
+        let receives = root == nil || root == rank
         let longest = parts.map(\.count).max() ?? 0
         for offset in Swift.stride(from: 0, to: Swift.max(1, longest), by: per) {
             var bytes: [UInt8] = []
-            if rank != root {
-                let mine = piece(parts[rank], offset), base = parts[rank].lowerBound
+            if root != rank {
+                // A rank that only sends holds its own part alone, from its first element.
+                let mine = piece(parts[rank], offset), base = receives ? 0 : parts[rank].lowerBound
                 bytes = Array(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[(mine.lowerBound - base)..<(mine.upperBound - base)])))
             }
-            let all = try gather(bytes, to: root, for: purpose)
-            guard rank == root else { continue }
+            let all = try root.map { try gather(bytes, to: $0, for: purpose) } ?? allGather(bytes, for: purpose)
+            guard receives else { continue }
             for r in 0..<size where r != rank {
                 let theirs = piece(parts[r], offset)
                 precondition(all[r].count == theirs.count * stride, "gather(into:): rank \(r) sent \(all[r].count) bytes")
