@@ -155,23 +155,12 @@ enum RowBlockPasses {
     /// writes them into its store. The ranks other than 0 keep only their own rows.
     static func gatherProjected(_ store: inout RowStore.Builder, to group: any ProcessGroup, pieceBytes: Int = 8 << 20) throws {
         let n = store.rows, q = store.columns
-        let parts = (0..<group.size).map { DistanceStep.ownRows(n, rank: $0, of: group) }
-        let per = max(1, pieceBytes / max(1, q * 8))
-        func piece(_ part: Range<Int>, _ offset: Int) -> Range<Int> {
-            let lo = min(part.upperBound, part.lowerBound + offset)
-            return lo..<min(part.upperBound, lo + per)
-        }
-        let longest = parts.dropFirst().map(\.count).max() ?? 0
-        for offset in stride(from: 0, to: longest, by: per) {
-            let mine = group.rank == 0 ? 0..<0 : piece(parts[group.rank], offset)
-            let received = try group.gather(mine.isEmpty ? [] : try store.rows(mine).storage, to: 0, for: .projectedRows)
-            guard group.rank == 0 else { continue }
-            for r in 1..<group.size {
-                let theirs = piece(parts[r], offset)
-                guard !theirs.isEmpty else { continue }
-                precondition(received[r].count == theirs.count * q, "gatherProjected: rank \(r) sent \(received[r].count) values")
-                try store.setRows(theirs.lowerBound, from: Matrix(rows: theirs.count, columns: q, elements: received[r]))
-            }
+        // (Rank 0's own rows are in its store already.)
+        let parts = (0..<group.size).map { $0 == 0 ? 0..<0 : DistanceStep.ownRows(n, rank: $0, of: group) }
+        try group.gatherPieces(parts, to: 0, for: .projectedRows, per: pieceBytes / max(1, q * 8),
+                               send: { rows in try store.rows(rows).storage }) { r, rows, values in
+            precondition(values.count == rows.count * q, "gatherProjected: rank \(r) sent \(values.count) values")
+            try store.setRows(rows.lowerBound, from: Matrix(rows: rows.count, columns: q, elements: values))
         }
     }
 

@@ -70,7 +70,8 @@ extension ProcessGroup {
     /// array of distances held its bytes four times over, about 0.4 GB, beside the array.)
     public func allGather<T: BitwiseCopyable>(into values: UnsafeMutableBufferPointer<T>, parts: [Range<Int>],
                                               for purpose: GatherPurpose, pieceBytes: Int = 8 << 20) throws {
-        try gatherPieces(into: values, parts: parts, to: nil, for: purpose, pieceBytes: pieceBytes)
+        try gatherPieces(parts, to: nil, for: purpose, per: pieceBytes / MemoryLayout<T>.stride,
+                         send: { Array(values[$0]) }, receive: { Self.place($1, $2, from: $0, into: values) })
     }
 
     /// As `allGather(into:parts:for:pieceBytes:)`, on `root` only (its own part already there). On
@@ -78,35 +79,41 @@ extension ProcessGroup {
     /// send.
     public func gather<T: BitwiseCopyable>(into values: UnsafeMutableBufferPointer<T>, parts: [Range<Int>], to root: Int,
                                            for purpose: GatherPurpose, pieceBytes: Int = 8 << 20) throws {
-        try gatherPieces(into: values, parts: parts, to: root, for: purpose, pieceBytes: pieceBytes)
+        let base = rank == root ? 0 : parts[rank].lowerBound
+        try gatherPieces(parts, to: root, for: purpose, per: pieceBytes / MemoryLayout<T>.stride,
+                         send: { Array(values[($0.lowerBound - base)..<($0.upperBound - base)]) },
+                         receive: { Self.place($1, $2, from: $0, into: values) })
     }
 
-    /// The two above: to every rank (`root` nil) or to `root`.
-    private func gatherPieces<T: BitwiseCopyable>(into values: UnsafeMutableBufferPointer<T>, parts: [Range<Int>], to root: Int?,
-                                                  for purpose: GatherPurpose, pieceBytes: Int) throws {
-        precondition(parts.count == size, "gather(into:): \(parts.count) parts for \(size) ranks")
-        let stride = MemoryLayout<T>.stride, per = Swift.max(1, pieceBytes / stride)
+    /// Rank `rank`'s values for the elements `range`, into `values`.
+    private static func place<T>(_ range: Range<Int>, _ part: [T], from rank: Int, into values: UnsafeMutableBufferPointer<T>) {
+        precondition(part.count == range.count, "gather(into:): rank \(rank) sent \(part.count) of \(range.count) values")
+        _ = UnsafeMutableBufferPointer(rebasing: values[range]).initialize(from: part)
+    }
+
+    /// Every rank's part (rank r's is the items `parts[r]`) to every rank (`root` nil) or to `root`,
+    /// at most `per` items from each rank at a time: `send(range)` gives this rank's values for its
+    /// items `range`, and a rank that receives is handed each other rank's with `receive(rank,
+    /// range, values)`. Nothing is sent by a root to itself.
+    public func gatherPieces<T: BitwiseCopyable>(_ parts: [Range<Int>], to root: Int?, for purpose: GatherPurpose, per: Int,
+                                                 send: (Range<Int>) throws -> [T],
+                                                 receive: (Int, Range<Int>, [T]) throws -> Void) throws {
+        precondition(parts.count == size, "gatherPieces: \(parts.count) parts for \(size) ranks")
+        let per = Swift.max(1, per)
         func piece(_ part: Range<Int>, _ offset: Int) -> Range<Int> {
             let lo = Swift.min(part.upperBound, part.lowerBound + offset)
             return lo..<Swift.min(part.upperBound, lo + per)
         }
-        let receives = root == nil || root == rank
         let longest = parts.map(\.count).max() ?? 0
         for offset in Swift.stride(from: 0, to: Swift.max(1, longest), by: per) {
-            var bytes: [UInt8] = []
-            if root != rank {
-                // A rank that only sends holds its own part alone, from its first element.
-                let mine = piece(parts[rank], offset), base = receives ? 0 : parts[rank].lowerBound
-                bytes = Array(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[(mine.lowerBound - base)..<(mine.upperBound - base)])))
-            }
-            let all = try root.map { try gather(bytes, to: $0, for: purpose) } ?? allGather(bytes, for: purpose)
-            guard receives else { continue }
+            let mine = piece(parts[rank], offset)
+            let values = root == rank || mine.isEmpty ? [] : try send(mine)
+            let all = try root.map { try gather(values, to: $0, for: purpose) } ?? allGather(values, for: purpose)
+            guard root == nil || root == rank else { continue }
             for r in 0..<size where r != rank {
                 let theirs = piece(parts[r], offset)
-                precondition(all[r].count == theirs.count * stride, "gather(into:): rank \(r) sent \(all[r].count) bytes")
-                all[r].withUnsafeBytes { source in
-                    UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values[theirs])).copyMemory(from: source)
-                }
+                guard !theirs.isEmpty else { continue }
+                try receive(r, theirs, all[r])
             }
         }
     }
