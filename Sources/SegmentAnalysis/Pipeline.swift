@@ -222,12 +222,16 @@ public struct Pipeline {
         // The compact codes spill by the same rule as the projected rows (`memoryLimit`).
         let memoryLimit = memoryLimit, spillDirectory = spillDirectory
         loader.spillDirectory = { bytes in memoryLimit.flatMap { bytes > $0 / 4 ? spillDirectory : nil } }
-        // Under mpirun, each process parses its own byte range of each file.
+        // Under mpirun, each process parses its own byte range of each file, and keeps only its own
+        // rows of the population when the stages can take them so.
         loader.group = processes
+        loader.keepsOwnRows = Self.populationSpread(config: config, group: processes, keepMatrices: keepMatrices)
         let widen = sampledSchema
         return try run(population: {
             let table = widen ? try loader.loadWidening(path: populationPath) : try loader.load(path: populationPath)
             loader.schema = table.schema
+            // (The customers, a few per cent of the population, are held whole by every rank.)
+            loader.keepsOwnRows = false
             return table
         }, customers: { widen ? try loader.loadWidening(path: customersPath) : try loader.load(path: customersPath) },
         keepMatrices: keepMatrices)
@@ -252,19 +256,33 @@ public struct Pipeline {
         var populationRaw: RawTable? = try population()
         lap("load population")
         let populationSource = populationRaw!.source
-        let populationRows = populationRaw!.rowCount
+        let populationRows = populationRaw!.fileRowCount
         var spilled = populationRaw!.codes.isSpilled ? populationRaw!.codes.byteCount : 0
         let ignored = populationRaw!.ignoredColumns
-        let populationIDs = populationRaw!.personIDs()
+        // Each rank holding its own part of the population (see `populationSpread`): the recipe's
+        // counts are gathered, each rank cleans its own rows, and the other ranks' rows its passes
+        // fill are sent to it (`SpreadRows`). Rank 0, which writes the outputs, gets every row's
+        // id and missing count.
+        let parts = populationRaw!.isRankPart ? processes : nil
+        precondition(parts == nil || (!keepMatrices && rowsSpread), "Pipeline: a rank's part of the population with stages that read every row")
+        let populationIDs = try Self.gathered(populationRaw!.personIDs(), to: parts)
         progress?("clean", 0)
         // The clean stage's fractions are its steps done, weighted by their share of its time on the
         // default data (the assessment and fit ~60%, the apply ~15%, scaling ~5%, PCA ~20%).
-        let (recipe, assessment) = try CleaningRecipe.fit(populationRaw!, options: config.cleaning, threads: threads)
+        let (recipe, assessment) = try CleaningRecipe.fit(populationRaw!, options: config.cleaning, threads: threads, group: parts)
         progress?("clean", 0.6)
         var prepared: PreparedTable? = try recipe.prepare(populationRaw!, threads: threads)
+        var rows: (any CleanedRowSource)? = prepared
+        if let parts {
+            let features = prepared!.featureCount, group = processes
+            rows = try SpreadRows(table: populationRaw!, prepared: prepared!, recipe: recipe, group: parts, threads: threads) { rank, n in
+                RowBlockPasses.Layout(rows: n, features: features, blockRows: nil, gramRunBlocks: RowBlockPasses.gramRunBlocks,
+                                      rank: rank, of: group, spreadProjection: true).rowsFilled
+            }
+        }
         populationRaw = nil   // held by `prepared` until the passes below are done
-        guard prepared!.lowRows.count >= 2 else {
-            throw PipelineError.tooFewRows(prepared!.lowRows.count, threshold: recipe.rowThreshold)
+        guard rows!.rowCount >= 2 else {
+            throw PipelineError.tooFewRows(rows!.rowCount, threshold: recipe.rowThreshold)
         }
         // A value so large that a column's variance overflows would turn every later statistic into
         // NaN; say which column instead.
@@ -300,7 +318,7 @@ public struct Pipeline {
             lap("clean population")
             // The default: no whole cleaned matrix, only its row blocks (RowBlockPasses). Under
             // mpirun, with Hamerly's iterations, rank 0 alone holds every projected row.
-            let passes = try RowBlockPasses.run(prepared!, imputer: Imputer(strategy: config.imputation),
+            let passes = try RowBlockPasses.run(rows!, imputer: Imputer(strategy: config.imputation),
                                                 pca: PCA(components: config.components), backend: backend,
                                                 threads: threads, group: processes, spreadProjection: rowsSpread,
                                                 spillDirectory: { bytes in
@@ -310,8 +328,12 @@ public struct Pipeline {
             progress?("clean", 0.95)
             lap("impute, scale and PCA")
         }
-        let lowRows = prepared!.lowRows, missingPerRow = prepared!.missingPerRow
+        // Every row's missing count (on rank 0 alone, when the ranks hold parts).
+        let missingPerRow = try parts.map { try $0.gather(prepared!.missingPerRow, to: 0, for: .inputRows).flatMap { $0 } }
+            ?? prepared!.missingPerRow
+        let lowRows = parts == nil ? prepared!.lowRows : missingPerRow.indices.filter { Int(missingPerRow[$0]) <= recipe.rowThreshold }
         prepared = nil   // and with it the raw population
+        rows = nil
 
         // The customers, in the same space: the sweep measures how well each k tells them apart.
         progress?("customers", 0)
@@ -426,6 +448,22 @@ public struct Pipeline {
 }
 
 extension Pipeline {
+    /// Whether each rank of `group` keeps only its own part of the population file (the loader's
+    /// `keepsOwnRows`): when the projected rows are spread (`KMeans.rowsSpread`) and no stage needs
+    /// the whole cleaned matrix (`keepMatrices`).
+    public static func populationSpread(config: PipelineConfig, group: (any ProcessGroup)?, keepMatrices: Bool) -> Bool {
+        !keepMatrices && KMeans.rowsSpread(algorithm: config.kmeansAlgorithm, group: group)
+    }
+
+    /// Every rank's person ids, in rank order, on rank 0 (the others get none); these alone
+    /// without a group.
+    static func gathered(_ ids: (name: String, values: [Int?])?, to group: (any ProcessGroup)?) throws -> (name: String, values: [Int?])? {
+        guard let group, let ids else { return ids }
+        // (An id is below 1e15: `Int64.min` is none.)
+        let parts = try group.gather(ids.values.map { $0.map(Int64.init) ?? .min }, to: 0, for: .inputRows)
+        return (ids.name, parts.joined().map { $0 == .min ? nil : Int($0) })
+    }
+
     /// Refuses projected rows whose squared distances would overflow (a cell of 1e300 in a file whose
     /// statistics came from another): the error names the file, the line and the column.
     static func checkMeasurable(_ projected: Matrix, cleaned: CleanedData, features: [OutputFeature], source: String) throws {

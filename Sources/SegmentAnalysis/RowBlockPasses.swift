@@ -21,6 +21,22 @@ import SegmentModels
 /// bits; the blocks, the runs and their order are fixed, so the result depends neither on the
 /// thread count nor on the number of processes.
 /// `segment run --export-matrices`, which writes the cleaned matrix, takes the one-matrix path.
+/// The cleaned rows the passes fill block by block (positions `0..<rowCount`): a prepared table's
+/// low-missing rows, or under `mpirun` the rows one rank holds of them (`SpreadRows`).
+protocol CleanedRowSource {
+    /// Every low-missing row, whether or not this process holds them all.
+    var rowCount: Int { get }
+    var featureCount: Int { get }
+    /// Fills `rows` into `matrix` (made `rows.count` x `featureCount`); per feature, the cells
+    /// holding a code the recipe never saw.
+    func fill(_ rows: Range<Int>, into matrix: inout Matrix, threads: Int) -> [Int]
+    func unseenCodes(_ unknownCounts: [Int]) -> [String: Int]
+}
+
+extension PreparedTable: CleanedRowSource {
+    var rowCount: Int { lowRows.count }
+}
+
 enum RowBlockPasses {
     /// Rows per block: whole ColumnScan blocks, at most four (65,536 rows, ~69 MB of cleaned rows
     /// at the subset's 131 features) and fewer for wider recipes, so a block stays within 72 MiB:
@@ -55,20 +71,54 @@ enum RowBlockPasses {
     /// then each rank projects the blocks that hold its own k-means rows (`DistanceStep.ownRows`)
     /// and sends those rows to rank 0, so rank 0 holds every projected row and each other rank
     /// only its own (what `KMeans` reads when its rows are spread, `KMeans.rowsSpread`).
-    static func run(_ prepared: PreparedTable, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
+    /// The blocks of `n` rows of `p` features, the Gram runs, and which of them rank `rank` of `group`
+    /// (nil: one process) makes each pass over.
+    struct Layout {
+        var blocks: [Range<Int>]
+        var gramRuns: [Range<Int>]
+        /// The Gram runs this process makes the first two passes over: all, or its rank's share.
+        var myRuns: Range<Int>
+        /// Their blocks.
+        var myBlocks: Range<Int>
+        /// The blocks this process projects: all, or (the projection spread) those holding any of
+        /// its rank's own k-means rows.
+        var projectedBlocks: [Int]
+
+        init(rows n: Int, features p: Int, blockRows: Int?, gramRunBlocks: Int, rank: Int, of group: (any ProcessGroup)?,
+             spreadProjection: Bool) {
+            let blockRows = blockRows ?? RowBlockPasses.blockRows(features: p)
+            precondition(blockRows > 0 && blockRows % ColumnScan.blockRows == 0, "row blocks must be whole scan blocks")
+            let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min(n, $0 + blockRows) }
+            let gramRuns = stride(from: 0, to: blocks.count, by: gramRunBlocks).map { $0..<min(blocks.count, $0 + gramRunBlocks) }
+            let ranks = group.flatMap { $0.size > 1 ? $0 : nil }
+            let myRuns = ranks.map { type(of: $0).share(of: gramRuns.count, rank: rank, size: $0.size) } ?? gramRuns.indices
+            let own = spreadProjection ? ranks.map { DistanceStep.ownRows(n, rank: rank, of: $0) } : nil
+            (self.blocks, self.gramRuns, self.myRuns) = (blocks, gramRuns, myRuns)
+            myBlocks = myRuns.isEmpty ? 0..<0 : gramRuns[myRuns.lowerBound].lowerBound..<gramRuns[myRuns.upperBound - 1].upperBound
+            projectedBlocks = blocks.indices.filter { own?.overlaps(blocks[$0]) ?? true }
+        }
+
+        /// The rows the passes fill on this process, besides the first (every rank's statistics are
+        /// shifted by it): the span of its Gram runs' blocks and the blocks it projects.
+        var rowsFilled: Range<Int> {
+            let spans = [myBlocks.isEmpty ? nil : blocks[myBlocks.lowerBound].lowerBound..<blocks[myBlocks.upperBound - 1].upperBound,
+                         projectedBlocks.first.map { blocks[$0].lowerBound..<blocks[projectedBlocks.last!].upperBound }]
+                .compactMap { $0 }
+            guard let first = spans.first else { return 0..<0 }
+            return spans.dropFirst().reduce(first) { min($0.lowerBound, $1.lowerBound)..<max($0.upperBound, $1.upperBound) }
+        }
+    }
+
+    static func run(_ prepared: any CleanedRowSource, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
                     threads: Int, blockRows: Int? = nil, gramRunBlocks: Int = Self.gramRunBlocks, group: (any ProcessGroup)? = nil,
                     spreadProjection: Bool = false, gatherPieceBytes: Int = 8 << 20,
                     spillDirectory: (Int) -> String? = { _ in nil },
                     tooLarge: (Int) -> Error) throws -> Result {
-        let n = prepared.lowRows.count, p = prepared.featureCount
-        let blockRows = blockRows ?? Self.blockRows(features: p)
-        precondition(blockRows > 0 && blockRows % ColumnScan.blockRows == 0, "row blocks must be whole scan blocks")
-        let blocks = stride(from: 0, to: n, by: blockRows).map { $0..<min(n, $0 + blockRows) }
-        let gramRuns = stride(from: 0, to: blocks.count, by: gramRunBlocks).map { $0..<min(blocks.count, $0 + gramRunBlocks) }
-        // The Gram runs this process makes the first two passes over: all, or its rank's share.
+        let n = prepared.rowCount, p = prepared.featureCount
         let ranks = group.flatMap { $0.size > 1 ? $0 : nil }
-        let myRuns = ranks?.share(of: gramRuns.count) ?? gramRuns.indices
-        let myBlocks = myRuns.isEmpty ? 0..<0 : gramRuns[myRuns.lowerBound].lowerBound..<gramRuns[myRuns.upperBound - 1].upperBound
+        let layout = Layout(rows: n, features: p, blockRows: blockRows, gramRunBlocks: gramRunBlocks, rank: ranks?.rank ?? 0,
+                            of: ranks, spreadProjection: spreadProjection)
+        let (blocks, gramRuns, myRuns, myBlocks) = (layout.blocks, layout.gramRuns, layout.myRuns, layout.myBlocks)
         // One block buffer for every pass (only the last, shorter block takes a new one).
         var block = Matrix(rows: 0, columns: 0)
         // The statistics are shifted by the matrix's first row, which every rank fills alike.
@@ -140,8 +190,8 @@ enum RowBlockPasses {
         var projected = try RowStore.Builder(rows: n, columns: model.count,
                                              spillDirectory: spillDirectory(n * model.count * 8))
         let spread = spreadProjection ? ranks : nil
-        let own = spread.map { DistanceStep.ownRows(n, $0).rows }
-        for rows in blocks where own?.overlaps(rows) ?? true {
+        for b in layout.projectedBlocks {
+            let rows = blocks[b]
             scale(rows)
             let part = try model.transform(block, backend: backend)
             try projected.setRows(rows.lowerBound, from: part)

@@ -55,6 +55,10 @@ public struct CSVLoader: Sendable {
     /// compact chunks, so that every rank joins the same table, to the bit, as one process reading
     /// the whole file. Every rank must load the same files in the same order.
     public var group: (any ProcessGroup)?
+    /// Under a group: each rank keeps only the rows it parsed (a table of `fileRowCount` rows
+    /// holding rows `firstRow ..<`, see `RawTable`), instead of gathering every rank's codes. The
+    /// dictionaries are still every rank's, so a code has the same index on every rank.
+    public var keepsOwnRows = false
     /// Bytes per chunk of the file (the units of the ranks' byte ranges). The files' results do not
     /// depend on it; `SEGMENT_CSV_CHUNK_BYTES` lowers it, so the tests can split a small file.
     public var chunkBytes = CSVLoader.defaultChunkBytes
@@ -169,7 +173,7 @@ public struct CSVLoader: Sendable {
         var results = [SegmentResult?](repeating: nil, count: segments.count)
         var chunks = [CodeColumns.Chunk?](repeating: nil, count: segments.count)
         // Or, when the table goes to a spill file, where each segment's codes were written.
-        let spill = try spillDirectory(index.rows * p).map { try CodeColumns.ChunkSpill(directory: $0, workers: workers) }
+        let spill = try spillDirectory((keepsOwnRows && ranks != nil ? own.count : index.rows) * p).map { try CodeColumns.ChunkSpill(directory: $0, workers: workers) }
         var spilled = [CodeColumns.SpilledChunk?](repeating: nil, count: segments.count)
         var spillFailure: Error?
 
@@ -257,7 +261,7 @@ public struct CSVLoader: Sendable {
                 if spill != nil { spilled[s]!.remap(column: col, map) } else { chunks[s]!.remap(column: col, map) }
             }
         }
-        if let ranks {
+        if let ranks, !keepsOwnRows {
             // Every rank's chunks, in file order.
             let offset = segmentCounts[..<ranks.rank].reduce(0, +), total = segmentCounts.reduce(0, +)
             var allChunks = [CodeColumns.Chunk?](repeating: nil, count: spill == nil ? total : 0)
@@ -282,8 +286,14 @@ public struct CSVLoader: Sendable {
             chunks = []
             codes = CodeColumns(consuming: &parts, threads: threads)
         }
-        return RawTable(source: name, schema: schema, codes: codes, dictionaries: dictionaries,
-                        ignoredColumns: ignored, bytes: index.bytes)
+        var table = RawTable(source: name, schema: schema, codes: codes, dictionaries: dictionaries,
+                             ignoredColumns: ignored, bytes: index.bytes)
+        if ranks != nil && keepsOwnRows {
+            table.isRankPart = true
+            table.firstRow = own.lowerBound
+            table.fileRowCount = index.rows
+        }
+        return table
     }
 
     // MARK: - the ranks of a group

@@ -19,6 +19,14 @@ public struct RawTable: Sendable {
     public var ignoredColumns: [String]
     /// Bytes of input read.
     public var bytes: Int
+    /// Whether this table is one rank's part of the file, the ranks of an `mpirun` holding the
+    /// rest (`CSVLoader.keepsOwnRows`): then it holds rows `firstRow ..< firstRow + rowCount` of
+    /// `fileRowCount`. Every rank's table of a file says the same.
+    public var isRankPart = false
+    /// The file's data rows (all of them `rowCount`, unless `isRankPart`).
+    public var fileRowCount: Int
+    /// The file row (0-based, data rows) of this table's first row.
+    public var firstRow = 0
 
     public init(source: String, schema: FeatureSchema, codes: CodeColumns, dictionaries: [Int: [String]],
                 ignoredColumns: [String] = [], bytes: Int = 0) {
@@ -29,6 +37,7 @@ public struct RawTable: Sendable {
         self.dictionaries = dictionaries
         self.ignoredColumns = ignoredColumns
         self.bytes = bytes
+        fileRowCount = codes.rows
     }
 
     /// A table from row-major values (tests, generated tables).
@@ -38,6 +47,7 @@ public struct RawTable: Sendable {
                   ignoredColumns: ignoredColumns, bytes: bytes)
     }
 
+    /// The rows this table holds (see `fileRowCount`).
     public var rowCount: Int { codes.rows }
 
     /// Every cell as a `Double`, row-major: for tests and small tables (the point of the compact

@@ -102,4 +102,66 @@ struct RowBlockPassesTests {
                     "rank \(r): \(same)")
         }
     }
+    /// The ranks of an `mpirun` each keeping only the rows they parsed (`CSVLoader.keepsOwnRows`, the
+    /// file cut into 64 KB chunks so that every rank parses some): the recipe and the assessment
+    /// from the gathered counts must be one process's, and the passes over each rank's own rows and
+    /// the rows sent to it (`SpreadRows`) must give the single process's bits. With five ranks, two
+    /// have no Gram run and rank 0 no k-means chunk, so it holds none of the rows it projects but
+    /// the first, which every rank's statistics are shifted by.
+    @Test("ranks holding only the rows they parsed fit one process's recipe and assessment, and their passes give its bits",
+          arguments: [2, 3, 5])
+    func partsHeldByRanks(_ ranks: Int) throws {
+        let folder = processTemporaryFolder("segment-parts-ranks")
+        _ = try SyntheticGenerator(populationRows: 70_000, customerRows: 10, seed: 5, threads: 2).write(to: folder)
+        let path = folder + "/azdias.csv"
+        let whole = try CSVLoader(schema: .azdias, threads: 2).load(path: path)
+        let (recipe, assessment) = try CleaningRecipe.fit(whole, threads: 2)
+        let prepared = try recipe.prepare(whole, threads: 2)
+        #expect(prepared.lowRows.count > 3 * ColumnScan.blockRows, "\(prepared.lowRows.count) rows")
+        @Sendable func passes(_ rows: any CleanedRowSource, _ group: (any ProcessGroup)?) throws -> RowBlockPasses.Result {
+            try RowBlockPasses.run(rows, imputer: Imputer(strategy: .median), pca: PCA(components: .count(12)),
+                                   backend: SwiftBackend(threads: 1), threads: 1, blockRows: ColumnScan.blockRows,
+                                   gramRunBlocks: 1, group: group, spreadProjection: group != nil, gatherPieceBytes: 8 << 10,
+                                   tooLarge: { _ in NotExpected() })
+        }
+        let single = try passes(prepared, nil)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let expected = try encoder.encode(assessment)
+        let n = prepared.lowRows.count
+        let results = try ThreadRanks(size: ranks).run { rank in
+            var loader = CSVLoader(schema: .azdias, threads: 1)
+            loader.group = rank
+            loader.keepsOwnRows = true
+            loader.chunkBytes = 65_536
+            let part = try loader.load(path: path)
+            let (partRecipe, partAssessment) = try CleaningRecipe.fit(part, threads: 1, group: rank)
+            let partPrepared = try partRecipe.prepare(part, threads: 1)
+            let rows = try SpreadRows(table: part, prepared: partPrepared, recipe: partRecipe, group: rank, threads: 1,
+                                      pieceBytes: 100_000) { r, n in
+                RowBlockPasses.Layout(rows: n, features: partPrepared.featureCount, blockRows: ColumnScan.blockRows, gramRunBlocks: 1,
+                                      rank: r, of: rank, spreadProjection: true).rowsFilled
+            }
+            return (part: (rows: part.rowCount, first: part.firstRow, of: part.fileRowCount, isPart: part.isRankPart),
+                    recipe: partRecipe == recipe, assessment: try encoder.encode(partAssessment) == expected,
+                    result: try passes(rows, rank), own: DistanceStep.ownRows(n, rank).rows, count: rows.rowCount)
+        }
+        func bits(_ values: [Double]) -> [UInt64] { values.map(\.bitPattern) }
+        #expect(results.map(\.part.rows).reduce(0, +) == whole.rowCount)
+        for (r, got) in results.enumerated() {
+            #expect(got.part.isPart && got.part.of == whole.rowCount && got.part.rows > 0 && got.part.rows < whole.rowCount,
+                    "rank \(r) parsed \(got.part)")
+            #expect(got.part.first == results[..<r].map(\.part.rows).reduce(0, +))
+            #expect(got.recipe && got.assessment && got.count == n, "rank \(r)")
+            let result = got.result
+            // Compared first, so that a failure does not print 700,000 numbers.
+            let same = (imputer: result.imputer == single.imputer, scaler: result.scaler == single.scaler,
+                        components: bits(result.pca.components.storage) == bits(single.pca.components.storage),
+                        projected: r > 0
+                            ? bits(try result.projected.rows(got.own).storage) == bits(try single.projected.rows(got.own).storage)
+                            : bits(result.projected.matrix!.storage) == bits(single.projected.matrix!.storage),
+                        unseen: result.unseenCodes == single.unseenCodes)
+            #expect(same.imputer && same.scaler && same.components && same.projected && same.unseen, "rank \(r): \(same)")
+        }
+    }
 }

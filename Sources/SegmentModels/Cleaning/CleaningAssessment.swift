@@ -52,10 +52,12 @@ public struct CleaningAssessment: Codable, Sendable {
     /// Jaccard similarity at or above which two columns are linked into a co-missing group.
     public static let coMissingJaccard = 0.9
 
-    init(table: RawTable, recipe: CleaningRecipe, missingCounts: [Int], perRow: [UInt16], histogram: [Int],
-         resolvers: [ColumnResolver], keptIndices: [Int], threads: Int) {
+    /// `rows`: every rank's rows; `perRow`: this rank's rows' missing counts (`table`'s rows).
+    /// `ranks`: the other processes of an `mpirun`, each holding its own rows: the counts below are
+    /// gathered and added, so every rank makes the assessment one process makes of every row.
+    init(table: RawTable, rows n: Int, recipe: CleaningRecipe, missingCounts: [Int], perRow: [UInt16], histogram: [Int],
+         resolvers: [ColumnResolver], keptIndices: [Int], threads: Int, ranks: (any ProcessGroup)? = nil) throws {
         let schema = table.schema
-        let n = table.rowCount
         rows = n
         let droppedBy = Dictionary(recipe.droppedColumns.map { ($0.name, $0.reason.rawValue) }, uniquingKeysWith: { a, _ in a })
         columns = schema.features.enumerated().map { c, f in
@@ -67,11 +69,11 @@ public struct CleaningAssessment: Codable, Sendable {
         rowThresholdRule = recipe.options.rowThreshold == .auto
             ? "auto: the middle of the gap between the two modes of the per-row histogram"
             : "given: --row-threshold \(recipe.options.rowThreshold)"
-        highMissingRows = perRow.reduce(0) { $0 + (Int($1) > recipe.rowThreshold ? 1 : 0) }
+        highMissingRows = histogram[min(histogram.count, recipe.rowThreshold + 1)...].reduce(0, +)
         lowMissingRows = n - highMissingRows
-        coMissingGroups = Self.groups(table, resolvers: resolvers, missingCounts: missingCounts)
-        groupDifferences = Self.differences(table, kept: keptIndices, resolvers: resolvers, perRow: perRow,
-                                            threshold: recipe.rowThreshold)
+        coMissingGroups = try Self.groups(table, rows: n, resolvers: resolvers, missingCounts: missingCounts, ranks: ranks)
+        groupDifferences = try Self.differences(table, kept: keptIndices, resolvers: resolvers, perRow: perRow,
+                                                threshold: recipe.rowThreshold, ranks: ranks)
         var enc: [String: String] = [:]
         for f in recipe.features {
             switch f.source {
@@ -86,22 +88,36 @@ public struct CleaningAssessment: Codable, Sendable {
         outputFeatures = recipe.features.count
     }
 
-    static func groups(_ table: RawTable, resolvers: [ColumnResolver], missingCounts: [Int]) -> [CoMissingGroup] {
-        let n = table.rowCount, p = table.codes.columns
+    /// `n`: every rank's rows; `missingCounts`: every rank's. Each rank intersects its own rows'
+    /// missing sets, and the intersections' sizes are added over the ranks.
+    static func groups(_ table: RawTable, rows n: Int, resolvers: [ColumnResolver], missingCounts: [Int],
+                       ranks: (any ProcessGroup)? = nil) throws -> [CoMissingGroup] {
+        let p = table.codes.columns
         let candidates = (0..<p).filter { missingCounts[$0] > 0 && missingCounts[$0] < n }
-        let words = (n + 63) / 64
+        let words = (table.rowCount + 63) / 64
         // A bit per row for each candidate column (each column in one pass, by its codes).
         let bits = Parallel.map(candidates.count, workers: ProcessInfoCompat.activeProcessorCount, schedule: .dynamic) { k in
             table.codes.bits(column: candidates[k]) { resolvers[candidates[k]].isMissing($0) }
         }
+        // Every pair's intersection, a < b, row by row of the upper triangle.
+        let m = candidates.count
+        var intersections = Parallel.map(m, workers: ProcessInfoCompat.activeProcessorCount, schedule: .dynamic) { a in
+            ((a + 1)..<max(a + 1, m)).map { b in
+                var inter = 0
+                for w in 0..<words { inter += (bits[a][w] & bits[b][w]).nonzeroBitCount }
+                return inter
+            }
+        }.flatMap { $0 }
+        intersections = try ranks?.summed(intersections) ?? intersections
         // Single linkage on Jaccard >= 0.9.
         var parent = Array(0..<candidates.count)
         func find(_ x: Int) -> Int { var x = x; while parent[x] != x { x = parent[x] }; return x }
         var linkJaccard: [Int: Double] = [:]
+        var pair = 0
         for a in 0..<candidates.count {
             for b in (a + 1)..<max(a + 1, candidates.count) {
-                var inter = 0
-                for w in 0..<words { inter += (bits[a][w] & bits[b][w]).nonzeroBitCount }
+                let inter = intersections[pair]
+                pair += 1
                 let union = missingCounts[candidates[a]] + missingCounts[candidates[b]] - inter
                 let j = union > 0 ? Double(inter) / Double(union) : 0
                 if j >= coMissingJaccard {
@@ -114,27 +130,37 @@ public struct CleaningAssessment: Codable, Sendable {
         }
         var members: [Int: [Int]] = [:]
         for k in 0..<candidates.count { members[find(k), default: []].append(k) }
-        var out: [CoMissingGroup] = []
-        for (_, ks) in members where ks.count >= 2 {
+        // The groups in a fixed order (by first member), and the rows missing in all of a group's
+        // columns counted on each rank and added.
+        let linked = members.values.filter { $0.count >= 2 }.sorted { $0[0] < $1[0] }
+        var inAll = linked.map { ks in
             var all = bits[ks[0]]
             for k in ks.dropFirst() { for w in 0..<words { all[w] &= bits[k][w] } }
+            return all.reduce(0) { $0 + $1.nonzeroBitCount }
+        }
+        inAll = try ranks?.summed(inAll) ?? inAll
+        var out: [CoMissingGroup] = []
+        for (g, ks) in linked.enumerated() {
             out.append(CoMissingGroup(columns: ks.map { table.schema.features[candidates[$0]].name },
                                       missingCounts: ks.map { missingCounts[candidates[$0]] },
-                                      rowsMissingInAll: all.reduce(0) { $0 + $1.nonzeroBitCount },
+                                      rowsMissingInAll: inAll[g],
                                       minimumJaccard: ks.map { linkJaccard[$0] ?? 1 }.min() ?? 1))
         }
         return out.sorted { ($0.rowsMissingInAll, $0.columns.first ?? "") > ($1.rowsMissingInAll, $1.columns.first ?? "") }
     }
 
     static func differences(_ table: RawTable, kept: [Int], resolvers: [ColumnResolver], perRow: [UInt16],
-                            threshold: Int) -> [GroupDifference] {
+                            threshold: Int, ranks: (any ProcessGroup)? = nil) throws -> [GroupDifference] {
         let group = perRow.map { Int($0) > threshold ? UInt8(1) : 0 }
         // Columns are independent: each is counted per code, apart for the low- and the
-        // high-missing rows, in one pass down the column.
+        // high-missing rows, in one pass down the column (on each rank, then added).
         let cores = min(ProcessInfoCompat.activeProcessorCount, max(1, kept.count))
-        let differences = Parallel.map(kept.count, workers: cores, schedule: .dynamic) { k -> GroupDifference in
+        let countedByColumn = try ValueCounts.gathered(Parallel.map(kept.count, workers: cores, schedule: .dynamic) { k in
+            ValueCounts(table, column: kept[k], group: group, groups: 2)
+        }, over: ranks)
+        let differences = kept.indices.map { k -> GroupDifference in
             let c = kept[k]
-            let counted = table.codes.valueCounts(column: c, group: group, groups: 2)
+            let counted = countedByColumn[k]
             // The present (not missing) values' counts in each group, aligned by value, ascending.
             var low: [Int] = [], high: [Int] = []
             // An empty cell is missing (`isMissing(.nan)` holds for every column).

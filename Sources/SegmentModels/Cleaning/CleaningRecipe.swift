@@ -68,12 +68,19 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
     // MARK: fitting
 
     /// Fits the recipe on the population and returns it with the assessment the reports show.
+    ///
+    /// `group`: the processes of an `mpirun`, each holding the rows it parsed (`RawTable.firstRow`).
+    /// Everything the fit and the assessment count is gathered and added (integer counts and code
+    /// sets), so every rank gets the recipe and the assessment one process gets from every row.
     public static func fit(_ table: RawTable, options: CleaningOptions = CleaningOptions(),
-                           threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> (CleaningRecipe, CleaningAssessment) {
-        let state = try fitState(table, options: options, threads: threads)
-        let assessment = CleaningAssessment(table: table, recipe: state.recipe, missingCounts: state.missingCounts,
-                                            perRow: state.perRow, histogram: state.histogram, resolvers: state.resolvers,
-                                            keptIndices: state.kept, threads: threads)
+                           threads: Int = ProcessInfoCompat.activeProcessorCount,
+                           group: (any ProcessGroup)? = nil) throws -> (CleaningRecipe, CleaningAssessment) {
+        let ranks = group.flatMap { $0.size > 1 ? $0 : nil }
+        let state = try fitState(table, options: options, threads: threads, ranks: ranks)
+        let assessment = try CleaningAssessment(table: table, rows: state.rows, recipe: state.recipe,
+                                                missingCounts: state.missingCounts, perRow: state.perRow,
+                                                histogram: state.histogram, resolvers: state.resolvers,
+                                                keptIndices: state.kept, threads: threads, ranks: ranks)
         return (state.recipe, assessment)
     }
 
@@ -86,22 +93,31 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
 
     struct FitState {
         var recipe: CleaningRecipe
+        /// Every rank's rows.
+        var rows: Int
         var missingCounts: [Int]
+        /// This rank's rows' missing counts.
         var perRow: [UInt16]
         var histogram: [Int]
         var resolvers: [ColumnResolver]
         var kept: [Int]
     }
 
-    static func fitState(_ given: RawTable, options: CleaningOptions, threads: Int) throws -> FitState {
-        let n = given.rowCount
+    static func fitState(_ given: RawTable, options: CleaningOptions, threads: Int,
+                         ranks: (any ProcessGroup)? = nil) throws -> FitState {
+        let n = try ranks?.summed([given.rowCount])[0] ?? given.rowCount
         guard n > 0 else { throw DataError(file: given.source, kind: .headerOnly) }
         for name in options.dropColumns where given.schema.index(of: name) == nil {
             throw DataError(file: given.source, kind: .unknownDropColumn(name))
         }
         let p = given.schema.count
+        // Every column's codes counted once (over every rank's rows): steps 0-2 and the
+        // categories of step 4 are read from these counts.
+        let counted = try ValueCounts.gathered(Parallel.map(p, workers: threads, schedule: .dynamic) {
+            ValueCounts(given, column: $0)
+        }, over: ranks)
         // Step 0: codes the metadata does not list are missing (`X` in CAMEO_DEUG_2015, `LP_*` 0).
-        let undocumented = undocumentedCodes(given, schema: given.schema, threads: threads)
+        let undocumented = undocumentedCodes(given, schema: given.schema, counted: counted, threads: threads)
         var features0 = given.schema.features
         for (c, codes) in undocumented { features0[c].missingCodes += codes }
         let schema = FeatureSchema(features: features0)
@@ -109,7 +125,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         table.schema = schema
         // Step 1-2: missing share per column.
         let resolvers = (0..<p).map { ColumnResolver(table: table, column: $0, codes: [], missingCodes: schema.features[$0].missingCodes) }
-        let missingCounts = columnMissingCounts(table, resolvers: resolvers, threads: threads)
+        let missingCounts = columnMissingCounts(counted, resolvers: resolvers)
         var dropped: [DroppedColumn] = []
         var kept: [Int] = []
         for (c, f) in schema.features.enumerated() {
@@ -131,6 +147,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         let perRow = rowMissingCounts(table, columns: kept, resolvers: resolvers, threads: threads)
         var histogram = [Int](repeating: 0, count: kept.count + 1)
         for m in perRow { histogram[Int(m)] += 1 }
+        histogram = try ranks?.summed(histogram) ?? histogram
         let threshold: Int
         switch options.rowThreshold {
         case let .count(t): threshold = t
@@ -138,7 +155,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         }
         // Steps 4-5: the encoding plan, with categories from the population.
         let categorical = kept.filter { schema.features[$0].type == .categorical }
-        let levelsByColumn = distinctCodes(table, columns: categorical, resolvers: resolvers, threads: threads)
+        let levelsByColumn = distinctCodes(table, columns: categorical, resolvers: resolvers, counted: counted, threads: threads)
         var features: [OutputFeature] = []
         for c in kept {
             let f = schema.features[c]
@@ -195,7 +212,7 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         let recipe = CleaningRecipe(options: options, schema: schema, droppedColumns: dropped,
                                     keptColumns: kept.map { schema.features[$0].name },
                                     rowThreshold: threshold, features: features)
-        return FitState(recipe: recipe, missingCounts: missingCounts, perRow: perRow, histogram: histogram,
+        return FitState(recipe: recipe, rows: n, missingCounts: missingCounts, perRow: perRow, histogram: histogram,
                         resolvers: resolvers, kept: kept)
     }
 
@@ -327,8 +344,9 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
 
     /// Per column (by schema index, or by position in `columns` when given), the codes present in
     /// the table that its metadata does not list and does not already call missing.
+    /// `counted`: every column's value counts, when counted already (by schema index).
     static func undocumentedCodes(_ table: RawTable, schema: FeatureSchema, columns: [Int]? = nil,
-                                  threads: Int) -> [Int: [Code]] {
+                                  counted: [ValueCounts]? = nil, threads: Int) -> [Int: [Code]] {
         let positions = columns ?? Array(0..<schema.count)
         let checked = schema.features.indices.filter { schema.features[$0].validCodes != nil && schema.features[$0].type != .numeric }
         guard !checked.isEmpty else { return [:] }
@@ -337,7 +355,8 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         var byColumn: [Int: ColumnResolver] = [:]
         for (i, c) in checked.enumerated() { byColumn[positions[c]] = resolvers[i] }
         let present = distinctCodes(table, columns: checked.map { positions[$0] },
-                                    resolvers: (0..<table.schema.count).map { byColumn[$0] ?? resolvers[0] }, threads: threads)
+                                    resolvers: (0..<table.schema.count).map { byColumn[$0] ?? resolvers[0] },
+                                    counted: counted, threads: threads)
         var out: [Int: [Code]] = [:]
         for c in checked {
             let valid = Set(schema.features[c].validCodes!)
@@ -364,12 +383,12 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
 
     // MARK: counting
 
-    static func columnMissingCounts(_ table: RawTable, resolvers: [ColumnResolver], threads: Int) -> [Int] {
-        // Each column's codes counted once; the missing ones summed.
-        Parallel.map(table.codes.columns, workers: threads, schedule: .dynamic) { c in
-            let counts = table.codes.valueCounts(column: c)
-            var missing = resolvers[c].isMissing(.nan) ? counts.empty : 0
-            for (v, n) in zip(counts.values, counts.counts) where resolvers[c].isMissing(v) { missing += n }
+    /// Each column's empty cells and missing codes, from its value counts.
+    static func columnMissingCounts(_ counted: [ValueCounts], resolvers: [ColumnResolver]) -> [Int] {
+        counted.indices.map { c in
+            let counts = counted[c]
+            var missing = resolvers[c].isMissing(.nan) ? counts.empty[0] : 0
+            for (v, n) in zip(counts.values, counts.all) where resolvers[c].isMissing(v) { missing += n }
             return missing
         }
     }
@@ -382,11 +401,14 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
 
     /// The distinct non-missing codes of each of `columns`, sorted, from one pass over the rows
     /// (contiguous row ranges on `threads` workers): a pass per column read a cache line per value.
-    static func distinctCodes(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver], threads: Int) -> [Int: [Code]] {
+    /// `counted`: every column's value counts, when counted already (by schema index).
+    static func distinctCodes(_ table: RawTable, columns: [Int], resolvers: [ColumnResolver],
+                              counted: [ValueCounts]? = nil, threads: Int) -> [Int: [Code]] {
         if columns.isEmpty { return [:] }
         // Each column's codes counted once (a count per code for the byte-wide columns).
-        let present = Parallel.map(columns.count, workers: threads, schedule: .dynamic) { j in
-            table.codes.valueCounts(column: columns[j]).values.filter { !resolvers[columns[j]].isMissing($0) }
+        let present = Parallel.map(columns.count, workers: counted == nil ? threads : 1, schedule: .dynamic) { j in
+            (counted?[columns[j]].values ?? table.codes.valueCounts(column: columns[j]).values)
+                .filter { !resolvers[columns[j]].isMissing($0) }
         }
         var result: [Int: [Code]] = [:]
         for (j, column) in columns.enumerated() {
