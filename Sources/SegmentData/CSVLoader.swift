@@ -279,7 +279,10 @@ public struct CSVLoader: Sendable {
             spilled = allSpilled
         }
         let codes: CodeColumns
-        if let spill {
+        if chunks.isEmpty && spilled.isEmpty {
+            // No rows here (a rank whose byte range holds none): the columns, empty.
+            codes = CodeColumns(chunks: [CodeColumns.Chunk(rowMajor: [], rows: 0, columns: p)], threads: 1)
+        } else if let spill {
             codes = try CodeColumns(joining: spilled.map { $0! }, from: spill, directory: spill.directory, threads: threads)
         } else {
             var parts = chunks.map { $0! }

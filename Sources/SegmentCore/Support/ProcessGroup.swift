@@ -39,9 +39,12 @@ public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
     /// and the k sweep's sample of them, which rank 0 sends to every rank.
     case projectedRows = "projected rows"
     /// An input file's rows, which each rank parses a byte range of: the row counts, the first
-    /// error, the text codes' dictionaries, and the compact codes themselves (`CSVLoader.group`).
+    /// error, the text codes' dictionaries, and the compact codes themselves (`CSVLoader.group`):
+    /// the customers' to every rank; of the population, only the rows a rank's passes reach
+    /// beyond its own, and every row's id and missing count to rank 0.
     case inputRows = "input rows"
-    /// The row-block passes' partials: the column statistics and the Gram matrix's parts.
+    /// The cleaning's counts (each rank's over its own rows, added) and the row-block passes'
+    /// partials: the column statistics and the Gram matrix's parts.
     case statistics = "statistics and Gram"
     /// Anything else: the ranks' settings and input fingerprints, once per run.
     case setup
