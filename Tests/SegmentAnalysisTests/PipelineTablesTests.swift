@@ -164,4 +164,16 @@ struct RowBlockPassesTests {
             #expect(same.imputer && same.scaler && same.components && same.projected && same.unseen, "rank \(r): \(same)")
         }
     }
+    /// Under `mpirun` with each rank holding its part of the population, rank 0 writes every row's
+    /// id: the parts' ids, in rank order (the file's), an empty cell still none.
+    @Test("every rank's person ids reach rank 0 in file order, an empty id still none")
+    func idsToRankZero() throws {
+        let parts: [[Int?]] = [[17, nil, 3], [], [999_999_999_999_999, 0]]
+        let got = try ThreadRanks(size: 3).run { rank in
+            try Pipeline.gathered((name: "LNR", values: parts[rank.rank]), to: rank)
+        }
+        #expect(got[0]?.name == "LNR" && got[0]?.values == [17, nil, 3, 999_999_999_999_999, 0])
+        #expect(got[1]?.values == [] && got[2]?.values == [])
+        #expect(try Pipeline.gathered(nil, to: nil) == nil)
+    }
 }
