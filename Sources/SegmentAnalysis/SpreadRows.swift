@@ -22,9 +22,10 @@ struct SpreadRows: CleanedRowSource {
 
     /// Shares out the rows: `table` is this rank's part of the population file and `prepared` its
     /// rows with the recipe compiled against it; `filled(rank, rows)` the rows rank `rank`'s passes
-    /// fill when there are `rows` in all. Every rank of `group` calls this at once.
+    /// fill when there are `rows` in all; `pieceRows`: the most rows one rank sends another in one
+    /// gather (65,536 rows, about 6 MB of codes). Every rank of `group` calls this at once.
     init(table: RawTable, prepared: PreparedTable, recipe: CleaningRecipe, group: any ProcessGroup, threads: Int,
-         pieceBytes: Int = 32 << 20, filled: (Int, Int) -> Range<Int>) throws {
+         pieceRows: Int = 65_536, filled: (Int, Int) -> Range<Int>) throws {
         let counts = try group.allGather([prepared.lowRows.count], for: .inputRows).map { $0[0] }
         let starts = counts.indices.map { counts[..<$0].reduce(0, +) }
         let n = counts.reduce(0, +)
@@ -36,45 +37,34 @@ struct SpreadRows: CleanedRowSource {
         let needs = owned.indices.map { r in
             Self.merged([n > 0 ? 0..<1 : 0..<0, filled(r, n)]).flatMap { Self.subtracting(owned[r], from: $0) }
         }
-        // This rank's pieces for the others, cut wherever a need starts or ends, so that a rank keeps
-        // a piece whole or not at all.
-        let mine = owned[group.rank]
-        let cuts = Set(needs.joined().flatMap { [$0.lowerBound, $0.upperBound] })
-        var pieces: [Range<Int>] = []
-        for range in Self.merged(needs.enumerated().filter { $0.offset != group.rank }.flatMap(\.element))
-            .map({ $0.clamped(to: mine) }) where !range.isEmpty {
-            var start = range.lowerBound
-            for end in (cuts.filter { range.contains($0) && $0 > start }.sorted() + [range.upperBound]) where end > start {
-                var at = start
-                while at < end {
-                    let stop = min(end, at + DistanceStep.chunkRows)
-                    pieces.append(at..<stop)
-                    at = stop
-                }
-                start = end
-            }
+        // Each rank sends each other rank the rows it needs of its own, `pieceRows` at a time: in a
+        // round, every rank gathers its own from every other (`MPI_Gatherv` to it alone). Every
+        // rank knows every need and every range, so they agree on the rounds.
+        let p = table.schema.count, mine = owned[group.rank]
+        func rows(of ranges: [Range<Int>], from s: Int) -> [Range<Int>] {
+            ranges.map { $0.clamped(to: owned[s]) }.filter { !$0.isEmpty }
         }
-        // Sent in gathers of about `pieceBytes` from each rank, until no rank has any left.
-        let p = table.schema.count
-        let need = needs[group.rank]
+        let rounds = owned.indices.flatMap { s in owned.indices.filter { $0 != s }.map { r in
+            (rows(of: needs[r], from: s).reduce(0) { $0 + $1.count } + pieceRows - 1) / pieceRows
+        } }.max() ?? 0
         var kept: [(index: Int, chunk: CodeColumns.Chunk)] = []
-        var next = 0
-        while true {
-            var batch: [(index: Int, chunk: CodeColumns.Chunk)] = []
-            var bytes = 0
-            while next < pieces.count && (batch.isEmpty || bytes < pieceBytes) {
-                let positions = pieces[next]
-                let chunk = Self.codes(of: positions.map { prepared.lowRows[$0 - mine.lowerBound] }, in: table, columns: p)
-                batch.append((positions.lowerBound, chunk))
-                bytes += chunk.byteCount
-                next += 1
-            }
-            let parts = try group.allGather(CodeColumns.pack(batch), for: .inputRows)
-            if parts.allSatisfy(\.isEmpty) { break }
-            for (r, part) in parts.enumerated() where r != group.rank {
-                for piece in CodeColumns.unpack(part) where need.contains(where: { $0.contains(piece.index) }) {
-                    kept.append(piece)
+        for round in 0..<rounds {
+            for r in owned.indices {
+                // Round `round`'s rows for rank `r`: the slice of them all from `round * pieceRows`.
+                var batch: [(index: Int, chunk: CodeColumns.Chunk)] = []
+                if r != group.rank {
+                    var skip = round * pieceRows, left = pieceRows
+                    for range in rows(of: needs[r], from: group.rank) where left > 0 {
+                        if skip >= range.count { skip -= range.count; continue }
+                        let positions = (range.lowerBound + skip)..<min(range.upperBound, range.lowerBound + skip + left)
+                        skip = 0
+                        left -= positions.count
+                        batch.append((positions.lowerBound, Self.codes(of: positions.map { prepared.lowRows[$0 - mine.lowerBound] },
+                                                                       in: table, columns: p)))
+                    }
                 }
+                let parts = try group.gather(CodeColumns.pack(batch), to: r, for: .inputRows)
+                for part in parts { kept += CodeColumns.unpack(part) }
             }
         }
         // The pieces received, joined into runs of consecutive positions, each prepared as the own rows are.

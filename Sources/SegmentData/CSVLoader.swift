@@ -51,9 +51,9 @@ public struct CSVLoader: Sendable {
     /// counts and parses only its own byte range of the file: a contiguous run of the ~8 MiB
     /// chunks the file is cut into at line starts, found alike by every rank. The ranks then
     /// gather their row counts (to number the lines), their first error (every rank throws the
-    /// first in the file), their text codes (every rank builds the same dictionaries) and their
-    /// compact chunks, so that every rank joins the same table, to the bit, as one process reading
-    /// the whole file. Every rank must load the same files in the same order.
+    /// first in the file), their text codes (every rank builds the same dictionaries) and, unless
+    /// `keepsOwnRows`, their compact chunks, so that every rank joins the same table, to the bit, as
+    /// one process reading the whole file. Every rank must load the same files in the same order.
     public var group: (any ProcessGroup)?
     /// Under a group: each rank keeps only the rows it parsed (a table of `fileRowCount` rows
     /// holding rows `firstRow ..<`, see `RawTable`), instead of gathering every rank's codes. The

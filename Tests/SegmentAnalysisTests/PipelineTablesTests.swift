@@ -138,7 +138,7 @@ struct RowBlockPassesTests {
             let (partRecipe, partAssessment) = try CleaningRecipe.fit(part, threads: 1, group: rank)
             let partPrepared = try partRecipe.prepare(part, threads: 1)
             let rows = try SpreadRows(table: part, prepared: partPrepared, recipe: partRecipe, group: rank, threads: 1,
-                                      pieceBytes: 100_000) { r, n in
+                                      pieceRows: 1_000) { r, n in
                 RowBlockPasses.Layout(rows: n, features: partPrepared.featureCount, blockRows: ColumnScan.blockRows, gramRunBlocks: 1,
                                       rank: r, of: rank, spreadProjection: true).rowsFilled
             }
