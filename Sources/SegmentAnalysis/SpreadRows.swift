@@ -59,8 +59,12 @@ struct SpreadRows: CleanedRowSource {
                         let positions = (range.lowerBound + skip)..<min(range.upperBound, range.lowerBound + skip + left)
                         skip = 0
                         left -= positions.count
-                        batch.append((positions.lowerBound, Self.codes(of: positions.map { prepared.lowRows[$0 - mine.lowerBound] },
-                                                                       in: table, columns: p)))
+                        // A chunk of codes per 16,384 rows: each is widened to doubles on the way.
+                        for start in stride(from: positions.lowerBound, to: positions.upperBound, by: DistanceStep.chunkRows) {
+                            let piece = start..<min(positions.upperBound, start + DistanceStep.chunkRows)
+                            batch.append((start, Self.codes(of: piece.map { prepared.lowRows[$0 - mine.lowerBound] },
+                                                            in: table, columns: p)))
+                        }
                     }
                 }
                 let parts = try group.gather(CodeColumns.pack(batch), to: r, for: .inputRows)

@@ -107,7 +107,8 @@ struct RowBlockPassesTests {
     /// from the gathered counts must be one process's, and the passes over each rank's own rows and
     /// the rows sent to it (`SpreadRows`) must give the single process's bits. With five ranks, two
     /// have no Gram run and rank 0 no k-means chunk, so it holds none of the rows it projects but
-    /// the first, which every rank's statistics are shifted by.
+    /// the first, which every rank's statistics are shifted by. The rows go 1,000 a round from each
+    /// rank to each (many rounds), or with three ranks 20,000 (each round in two chunks).
     @Test("ranks holding only the rows they parsed fit one process's recipe and assessment, and their passes give its bits",
           arguments: [2, 3, 5])
     func partsHeldByRanks(_ ranks: Int) throws {
@@ -138,7 +139,7 @@ struct RowBlockPassesTests {
             let (partRecipe, partAssessment) = try CleaningRecipe.fit(part, threads: 1, group: rank)
             let partPrepared = try partRecipe.prepare(part, threads: 1)
             let rows = try SpreadRows(table: part, prepared: partPrepared, recipe: partRecipe, group: rank, threads: 1,
-                                      pieceRows: 1_000) { r, n in
+                                      pieceRows: ranks == 3 ? 20_000 : 1_000) { r, n in
                 RowBlockPasses.Layout(rows: n, features: partPrepared.featureCount, blockRows: ColumnScan.blockRows, gramRunBlocks: 1,
                                       rank: r, of: rank, spreadProjection: true).rowsFilled
             }
