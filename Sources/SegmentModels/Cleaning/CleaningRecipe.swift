@@ -112,9 +112,18 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
         }
         let p = given.schema.count
         // Every column's codes counted once (over every rank's rows): steps 0-2 and the
-        // categories of step 4 are read from these counts.
-        let counted = try ValueCounts.gathered(Parallel.map(p, workers: threads, schedule: .dynamic) {
-            ValueCounts(given, column: $0)
+        // categories of step 4 are read from these counts. Of a column whose codes neither step 0
+        // nor step 4 reads, only the missing codes' counts are kept (an id column has a code a
+        // row: every rank would have gathered them all).
+        let read = Set(given.schema.features.indices.filter { c in
+            let f = given.schema.features[c]
+            return f.type == .categorical || isCheckedAgainstMetadata(f)
+        })
+        let counted = try ValueCounts.gathered(Parallel.map(p, workers: threads, schedule: .dynamic) { c in
+            let counts = ValueCounts(given, column: c)
+            guard !read.contains(c) else { return counts }
+            let missing = ColumnResolver(table: given, column: c, codes: [], missingCodes: given.schema.features[c].missingCodes)
+            return counts.keeping(missing.isMissing)
         }, over: ranks)
         // Step 0: codes the metadata does not list are missing (`X` in CAMEO_DEUG_2015, `LP_*` 0).
         let undocumented = undocumentedCodes(given, schema: given.schema, counted: counted, threads: threads)
@@ -342,13 +351,17 @@ public struct CleaningRecipe: Codable, Sendable, Equatable {
                              lowRows: lowRows, missingPerRow: perRow)
     }
 
+    /// Whether a column's codes are checked against the metadata's (step 0): it lists them, and
+    /// the column is not numeric.
+    static func isCheckedAgainstMetadata(_ f: Feature) -> Bool { f.validCodes != nil && f.type != .numeric }
+
     /// Per column (by schema index, or by position in `columns` when given), the codes present in
     /// the table that its metadata does not list and does not already call missing.
     /// `counted`: every column's value counts, when counted already (by schema index).
     static func undocumentedCodes(_ table: RawTable, schema: FeatureSchema, columns: [Int]? = nil,
                                   counted: [ValueCounts]? = nil, threads: Int) -> [Int: [Code]] {
         let positions = columns ?? Array(0..<schema.count)
-        let checked = schema.features.indices.filter { schema.features[$0].validCodes != nil && schema.features[$0].type != .numeric }
+        let checked = schema.features.indices.filter { isCheckedAgainstMetadata(schema.features[$0]) }
         guard !checked.isEmpty else { return [:] }
         let resolvers = checked.map { ColumnResolver(table: table, column: positions[$0], codes: [],
                                                      missingCodes: schema.features[$0].missingCodes) }

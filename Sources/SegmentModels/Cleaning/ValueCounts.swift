@@ -24,6 +24,12 @@ struct ValueCounts: Equatable {
     /// Group 0's counts (the only group of a column counted whole).
     var all: [Int] { counts[0] }
 
+    /// These counts of the values `keep` holds for alone (the empty cells still counted).
+    func keeping(_ keep: (Double) -> Bool) -> ValueCounts {
+        let kept = values.indices.filter { keep(values[$0]) }
+        return ValueCounts(values: kept.map { values[$0] }, counts: counts.map { g in kept.map { g[$0] } }, empty: empty)
+    }
+
     /// `parts` (of the same groups) added: every value any of them holds, ascending.
     static func sum(_ parts: [ValueCounts]) -> ValueCounts {
         guard let first = parts.first else { return ValueCounts(values: [], counts: [[]], empty: [0]) }
