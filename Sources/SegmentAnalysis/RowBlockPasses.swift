@@ -2,6 +2,22 @@ import SegmentCore
 import SegmentData
 import SegmentModels
 
+/// The cleaned rows the passes fill block by block (positions `0..<rowCount`): a prepared table's
+/// low-missing rows, or under `mpirun` the rows one rank holds of them (`SpreadRows`).
+protocol CleanedRowSource {
+    /// Every low-missing row, whether or not this process holds them all.
+    var rowCount: Int { get }
+    var featureCount: Int { get }
+    /// Fills `rows` into `matrix` (made `rows.count` x `featureCount`); per feature, the cells
+    /// holding a code the recipe never saw.
+    func fill(_ rows: Range<Int>, into matrix: inout Matrix, threads: Int) -> [Int]
+    func unseenCodes(_ unknownCounts: [Int]) -> [String: Int]
+}
+
+extension PreparedTable: CleanedRowSource {
+    var rowCount: Int { lowRows.count }
+}
+
 /// The population's cleaning, imputation, scaling and PCA over row blocks, without the whole
 /// cleaned matrix (rows x features, 0.84 GB on the default data) ever existing: the first matrix
 /// that exists in full is the projected one (rows x components). Three passes, each refilling a
@@ -21,22 +37,6 @@ import SegmentModels
 /// bits; the blocks, the runs and their order are fixed, so the result depends neither on the
 /// thread count nor on the number of processes.
 /// `segment run --export-matrices`, which writes the cleaned matrix, takes the one-matrix path.
-/// The cleaned rows the passes fill block by block (positions `0..<rowCount`): a prepared table's
-/// low-missing rows, or under `mpirun` the rows one rank holds of them (`SpreadRows`).
-protocol CleanedRowSource {
-    /// Every low-missing row, whether or not this process holds them all.
-    var rowCount: Int { get }
-    var featureCount: Int { get }
-    /// Fills `rows` into `matrix` (made `rows.count` x `featureCount`); per feature, the cells
-    /// holding a code the recipe never saw.
-    func fill(_ rows: Range<Int>, into matrix: inout Matrix, threads: Int) -> [Int]
-    func unseenCodes(_ unknownCounts: [Int]) -> [String: Int]
-}
-
-extension PreparedTable: CleanedRowSource {
-    var rowCount: Int { lowRows.count }
-}
-
 enum RowBlockPasses {
     /// Rows per block: whole ColumnScan blocks, at most four (65,536 rows, ~69 MB of cleaned rows
     /// at the subset's 131 features) and fewer for wider recipes, so a block stays within 72 MiB:
@@ -60,17 +60,6 @@ enum RowBlockPasses {
     /// share out from about a million rows on.
     static let gramRunBlocks = 4
 
-    /// `tooLarge(j)`: the error for feature `j`, whose scaled values (or statistics) are not finite
-    /// or beyond 1e150. `spillDirectory(bytes)`: where the projected rows go when they should not be
-    /// held in memory (nil: in memory).
-    ///
-    /// `group`: the processes of an `mpirun`. Each rank makes the first two passes over its own
-    /// share of the Gram runs only, and the ranks gather the statistics' per-block partials and
-    /// the runs' Gram matrices, which every rank combines in row order: the same bits as one
-    /// process. The projection (pass 3) is made whole on every rank, unless `spreadProjection`:
-    /// then each rank projects the blocks that hold its own k-means rows (`DistanceStep.ownRows`)
-    /// and sends those rows to rank 0, so rank 0 holds every projected row and each other rank
-    /// only its own (what `KMeans` reads when its rows are spread, `KMeans.rowsSpread`).
     /// The blocks of `n` rows of `p` features, the Gram runs, and which of them rank `rank` of `group`
     /// (nil: one process) makes each pass over.
     struct Layout {
@@ -109,6 +98,19 @@ enum RowBlockPasses {
         }
     }
 
+    /// `prepared`: the cleaned rows (a prepared table, or under `mpirun` with each rank holding its
+    /// own part of the file, `SpreadRows`: then they must hold the rows `Layout.rowsFilled` says).
+    /// `tooLarge(j)`: the error for feature `j`, whose scaled values (or statistics) are not finite
+    /// or beyond 1e150. `spillDirectory(bytes)`: where the projected rows go when they should not be
+    /// held in memory (nil: in memory).
+    ///
+    /// `group`: the processes of an `mpirun`. Each rank makes the first two passes over its own
+    /// share of the Gram runs only, and the ranks gather the statistics' per-block partials and
+    /// the runs' Gram matrices, which every rank combines in row order: the same bits as one
+    /// process. The projection (pass 3) is made whole on every rank, unless `spreadProjection`:
+    /// then each rank projects the blocks that hold its own k-means rows (`DistanceStep.ownRows`)
+    /// and sends those rows to rank 0, so rank 0 holds every projected row and each other rank
+    /// only its own (what `KMeans` reads when its rows are spread, `KMeans.rowsSpread`).
     static func run(_ prepared: any CleanedRowSource, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
                     threads: Int, blockRows: Int? = nil, gramRunBlocks: Int = Self.gramRunBlocks, group: (any ProcessGroup)? = nil,
                     spreadProjection: Bool = false, gatherPieceBytes: Int = 8 << 20,

@@ -173,7 +173,8 @@ public struct CSVLoader: Sendable {
         var results = [SegmentResult?](repeating: nil, count: segments.count)
         var chunks = [CodeColumns.Chunk?](repeating: nil, count: segments.count)
         // Or, when the table goes to a spill file, where each segment's codes were written.
-        let spill = try spillDirectory((keepsOwnRows && ranks != nil ? own.count : index.rows) * p).map { try CodeColumns.ChunkSpill(directory: $0, workers: workers) }
+        let held = keepsOwnRows && ranks != nil ? own.count : index.rows
+        let spill = try spillDirectory(held * p).map { try CodeColumns.ChunkSpill(directory: $0, workers: workers) }
         var spilled = [CodeColumns.SpilledChunk?](repeating: nil, count: segments.count)
         var spillFailure: Error?
 
