@@ -230,7 +230,7 @@ public struct Pipeline {
         return try run(population: {
             let table = widen ? try loader.loadWidening(path: populationPath) : try loader.load(path: populationPath)
             loader.schema = table.schema
-            // (The customers, a few per cent of the population, are held whole by every rank.)
+            // (The customers, a much smaller file, are held whole by every rank.)
             loader.keepsOwnRows = false
             return table
         }, customers: { widen ? try loader.loadWidening(path: customersPath) : try loader.load(path: customersPath) },
