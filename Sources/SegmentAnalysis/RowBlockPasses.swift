@@ -135,9 +135,7 @@ enum RowBlockPasses {
         }
         if let ranks {
             scan = try scan.gathered(over: ranks)
-            unknown = try ranks.allGather(unknown, for: .statistics).reduce(into: [Int](repeating: 0, count: p)) { sum, part in
-                for j in 0..<p { sum[j] += part[j] }
-            }
+            unknown = try ranks.summed(unknown)
         }
         let (imputed, scaler) = StandardScaler.fit(scan.finish(), rows: n, imputing: imputer)
         if let j = scaler.mean.indices.first(where: { !scaler.mean[$0].isFinite || !scaler.scale[$0].isFinite }) {

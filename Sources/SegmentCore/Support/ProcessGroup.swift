@@ -51,6 +51,14 @@ public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
 }
 
 extension ProcessGroup {
+    /// Every rank's integer counts, added element by element (the same on every rank).
+    public func summed(_ counts: [Int], for purpose: GatherPurpose = .statistics) throws -> [Int] {
+        try allGather(counts, for: purpose).reduce(into: [Int](repeating: 0, count: counts.count)) { sum, part in
+            precondition(part.count == counts.count, "summed: \(part.count) counts, not \(counts.count)")
+            for i in sum.indices { sum[i] += part[i] }
+        }
+    }
+
     public func allGather(_ bytes: [UInt8], for purpose: GatherPurpose) throws -> [[UInt8]] { try allGather(bytes) }
 
     /// `gather` as an `allGather` whose parts only `root` keeps (a group with no gather of its own).

@@ -82,13 +82,3 @@ struct ValueCounts: Equatable {
         return out
     }
 }
-
-extension ProcessGroup {
-    /// Every rank's integer counts, added element by element (the same on every rank).
-    func summed(_ counts: [Int], for purpose: GatherPurpose = .statistics) throws -> [Int] {
-        try allGather(counts, for: purpose).reduce(into: [Int](repeating: 0, count: counts.count)) { sum, part in
-            precondition(part.count == counts.count, "summed: \(part.count) counts, not \(counts.count)")
-            for i in sum.indices { sum[i] += part[i] }
-        }
-    }
-}
