@@ -15,17 +15,40 @@ public struct PCDensity: Codable, Sendable, Equatable {
 
     /// `nil` when there are fewer than two components or no rows.
     public static func make(population: Matrix, customers: Matrix, columns: Int = 40, rows: Int = 28) -> PCDensity? {
+        // (A store in memory reads nothing, so it cannot fail; nor can a group of one.)
+        try! make(population: RowStore(population), customers: customers, group: nil, columns: columns, rows: rows)
+    }
+
+    /// As `make` on a matrix, from a store in memory or spilled. Under `group`, the population's
+    /// rows are spread over it (rank r holding `DistanceStep.ownRows`): the quantiles are found by
+    /// counting (the same values as from every row), and the cells' counts are added. Every rank
+    /// gets the same map.
+    public static func make(population: RowStore, customers: Matrix, group: (any ProcessGroup)?,
+                            columns: Int = 40, rows: Int = 28) throws -> PCDensity? {
         guard population.columns >= 2, population.rows > 0 else { return nil }
+        let spread = group.flatMap { $0.size > 1 ? $0 : nil }
+        let own = DistanceStep.ownRows(population.rows, spread).rows
+        // This process's rows' first two components.
+        var pcs = [[Double]](repeating: [], count: 2)
+        for c in 0..<2 { pcs[c].reserveCapacity(own.count) }
+        var buffer = Matrix(rows: 0, columns: 0)
+        for start in stride(from: own.lowerBound, to: own.upperBound, by: 65_536) {
+            let range = start..<min(own.upperBound, start + 65_536)
+            try population.withRows(range, buffer: &buffer) { m, first in
+                for r in first..<(first + range.count) { pcs[0].append(m[r, 0]); pcs[1].append(m[r, 1]) }
+            }
+        }
+        let n = population.rows
+        let q = try orderStatistics(pcs, at: [Int(Double(n - 1) * 0.005), Int(Double(n - 1) * 0.995)], of: spread)
         func range(_ c: Int) -> [Double] {
-            let v = (0..<population.rows).map { population[$0, c] }.sorted()
-            let lo = v[Int(Double(v.count - 1) * 0.005)], hi = v[Int(Double(v.count - 1) * 0.995)]
+            let lo = q[c][0], hi = q[c][1]
             return hi > lo ? [lo, hi] : [lo - 0.5, lo + 0.5]
         }
         let r1 = range(0), r2 = range(1)
-        func counts(_ x: Matrix) -> [Int] {
+        func counts(_ x: [[Double]]) -> [Int] {
             var out = [Int](repeating: 0, count: columns * rows)
-            for i in 0..<x.rows {
-                let a = (x[i, 0] - r1[0]) / (r1[1] - r1[0]), b = (x[i, 1] - r2[0]) / (r2[1] - r2[0])
+            for i in x[0].indices {
+                let a = (x[0][i] - r1[0]) / (r1[1] - r1[0]), b = (x[1][i] - r2[0]) / (r2[1] - r2[0])
                 guard a.isFinite, b.isFinite else { continue }
                 let c = min(columns - 1, max(0, Int(a * Double(columns))))
                 let r = rows - 1 - min(rows - 1, max(0, Int(b * Double(rows))))
@@ -33,7 +56,39 @@ public struct PCDensity: Codable, Sendable, Equatable {
             }
             return out
         }
-        return PCDensity(pc1: r1, pc2: r2, columns: columns, rows: rows, population: counts(population),
-                         customers: customers.columns >= 2 ? counts(customers) : [Int](repeating: 0, count: columns * rows))
+        var population = counts(pcs)
+        if let spread { population = try spread.summed(population, for: .map) }
+        let customerPCs = customers.columns >= 2 ? (0..<2).map { c in (0..<customers.rows).map { customers[$0, c] } } : nil
+        return PCDensity(pc1: r1, pc2: r2, columns: columns, rows: rows, population: population,
+                         customers: customerPCs.map(counts) ?? [Int](repeating: 0, count: columns * rows))
+    }
+
+    /// For each of `columns` (every rank's values of it), its values of rank `at` (0-based, in
+    /// ascending order): with one process by sorting, over a group by halving the range of the
+    /// values' order-preserving bit patterns (64 rounds of counts, every column's at once). Both give
+    /// the same values, bit for bit.
+    static func orderStatistics(_ columns: [[Double]], at: [Int], of group: (any ProcessGroup)?) throws -> [[Double]] {
+        // Doubles as unsigned integers in the same order (-0 just below +0).
+        func key(_ x: Double) -> UInt64 { x.sign == .minus ? ~x.bitPattern : x.bitPattern | (1 << 63) }
+        func value(_ k: UInt64) -> Double { Double(bitPattern: k & (1 << 63) != 0 ? k & ~(1 << 63) : ~k) }
+        let keys = columns.map { $0.map(key).sorted() }
+        guard let group else { return keys.map { k in at.map { value(k[$0]) } } }
+        // Per column and rank: the least key with more than `at` keys at or below it.
+        let searches = columns.indices.flatMap { c in at.map { (column: c, at: $0) } }
+        var lo = [UInt64](repeating: 0, count: searches.count), hi = [UInt64](repeating: .max, count: searches.count)
+        while zip(lo, hi).contains(where: { $0 < $1 }) {
+            let mid = zip(lo, hi).map { $0 + ($1 - $0) / 2 }
+            // Keys at or below each middle, here, then over the group.
+            let below = try group.summed(searches.indices.map { i -> Int in
+                let k = keys[searches[i].column]
+                var l = 0, h = k.count
+                while l < h { let m = (l + h) / 2; if k[m] <= mid[i] { l = m + 1 } else { h = m } }
+                return l
+            }, for: .map)
+            for i in searches.indices where lo[i] < hi[i] {
+                if below[i] > searches[i].at { hi[i] = mid[i] } else { lo[i] = mid[i] + 1 }
+            }
+        }
+        return columns.indices.map { c in at.indices.map { value(lo[c * at.count + $0]) } }
     }
 }

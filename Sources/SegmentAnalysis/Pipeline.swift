@@ -162,8 +162,10 @@ public struct Pipeline {
     /// The processes of an `mpirun` (nil: this one alone). They share out the parsing of each file,
     /// the row-block passes, the k-means++ seedings and the k-means iterations; every process runs
     /// the rest up to the last gather (see `lastGatherDone`), after which only rank 0 may go on.
-    /// With Hamerly's iterations, each process projects only its own rows and rank 0 gathers them:
-    /// it alone holds every projected row. The results are the same bits as one process's.
+    /// With Hamerly's iterations, each process projects and holds only its own rows, and the
+    /// stages that read them (k-means, the customer-likeness model, the map) add their per-block
+    /// sums over the processes; rank 0 receives every row's results (label, distance, likeness).
+    /// The results are the same bits as one process's.
     public var processes: (any ProcessGroup)?
     /// The bytes the run should keep within (nil: no limit). With a limit, the projected population
     /// goes to a spill file in `spillDirectory` when it would take more than a quarter of it; every
@@ -172,8 +174,9 @@ public struct Pipeline {
     /// same rule (`CSVLoader.spillDirectory`).
     public var memoryLimit: Int?
     public var spillDirectory = NSTemporaryDirectory()
-    /// Called under `processes` once the last gather is done (the final fit's results): the stages
-    /// after it read nothing from the other processes. It returns the threads those stages may use
+    /// Called under `processes` once the last gather is done (the final fit's results, or with the
+    /// rows spread, the likeness model's decisions and the map's counts): the stages after it read
+    /// nothing from the other processes. It returns the threads those stages may use
     /// (a process whose peers have finished may take over their cores), or throws to end a
     /// process that has nothing more to do there (a follower, when rank 0 alone writes).
     public var lastGatherDone: (() throws -> Int)?
@@ -245,8 +248,10 @@ public struct Pipeline {
                     keepMatrices: Bool = false) throws -> Result {
         var timings: [(String, Double)] = []
         var clock = DispatchTime.now().uptimeNanoseconds
-        // Whether the projected rows are spread over the processes (rank 0 holding them all).
+        // Whether the projected rows are spread over the processes (each holding its own), and
+        // the group they are spread over.
         let rowsSpread = KMeans.rowsSpread(algorithm: config.kmeansAlgorithm, group: processes)
+        let spread = rowsSpread ? processes : nil
         func lap(_ name: String) {
             let now = DispatchTime.now().uptimeNanoseconds
             timings.append((name, Double(now - clock) / 1e9))
@@ -317,7 +322,7 @@ public struct Pipeline {
         } else {
             lap("clean population")
             // The default: no whole cleaned matrix, only its row blocks (RowBlockPasses). Under
-            // mpirun, with Hamerly's iterations, rank 0 alone holds every projected row.
+            // mpirun, with Hamerly's iterations, each rank holds only its own projected rows.
             let passes = try RowBlockPasses.run(rows!, imputer: Imputer(strategy: config.imputation),
                                                 pca: PCA(components: config.components), backend: backend,
                                                 threads: threads, group: processes, spreadProjection: rowsSpread,
@@ -363,15 +368,8 @@ public struct Pipeline {
         if let range = config.sweep {
             let upper = min(range.upperBound, projected.rows)
             if upper >= range.lowerBound {
-                let data: Matrix
-                if rowsSpread, let processes {
-                    // Rank 0 holds every row: it draws the sample and sends it to the others.
-                    let drawn = processes.rank == 0 ? try Self.sample(projected, size: config.sweepSample, seed: config.seed).storage : []
-                    let values = try processes.allGather(drawn, for: .projectedRows)[0]
-                    data = Matrix(rows: values.count / projected.columns, columns: projected.columns, elements: values)
-                } else {
-                    data = try Self.sample(projected, size: config.sweepSample, seed: config.seed)
-                }
+                // (Each rank gives the sampled rows it holds when they are spread.)
+                let data = try Self.sample(projected, size: config.sweepSample, seed: config.seed, spreadOver: spread)
                 let customerData = Self.sample(customersProjected, size: config.sweepSample, seed: config.seed)
                 let sweep = KSweep(ks: range.lowerBound...upper, nInit: config.sweepNInit, maxIterations: config.maxIterations,
                                    tolerance: config.tolerance, seed: config.seed, threads: threads,
@@ -396,11 +394,35 @@ public struct Pipeline {
             // Each start is most of the stage; the customers' assignment after them is quick.
             self.progress?("k-means", 0.9 * Double(done) / Double(total))
         }
-        // Nothing below gathers: the stages left may run on other threads (the same bits). They read
-        // every projected row, which only rank 0 holds when the rows are spread.
-        let threads = try processes.flatMap { $0.size > 1 ? try lastGatherDone?() : nil } ?? self.threads
-        precondition(!rowsSpread || processes?.rank == 0, "Pipeline: only rank 0 goes on after the last gather")
-        let backend = threads == self.threads ? self.backend : self.backend.withThreads(threads)
+        // After the last gather, the stages left may run on other threads (the same bits).
+        var threads = self.threads, backend = self.backend
+        func lastGather() throws {
+            threads = try processes.flatMap { $0.size > 1 ? try lastGatherDone?() : nil } ?? self.threads
+            precondition(!rowsSpread || processes?.rank == 0, "Pipeline: only rank 0 goes on after the last gather")
+            backend = threads == self.threads ? self.backend : self.backend.withThreads(threads)
+        }
+        // With the rows spread, the likeness model and the map are made over the group, each rank
+        // reading its own rows; otherwise every rank holds them all, and rank 0 alone goes on.
+        if spread == nil { try lastGather() }
+        lap("k-means")
+        // The finer, per-person score: customers against the population on the PCA features.
+        progress?("customer likeness", 0)
+        let likeness = try LogisticRegression(threads: threads).fit(negatives: projected, positives: RowStore(customersProjected),
+                                                                    backend: backend, group: spread)
+        progress?("customer likeness", 0.2)
+        // Every row's decision: each rank's own, on rank 0.
+        var decisions = try likeness.decision(projected, rows: DistanceStep.ownRows(projected.rows, spread).rows, threads: threads)
+        if let spread {
+            let parts = (0..<spread.size).map { DistanceStep.ownRows(projected.rows, rank: $0, of: spread) }
+            if spread.rank == 0 { decisions += [Double](repeating: 0, count: projected.rows - decisions.count) }
+            try decisions.withUnsafeMutableBufferPointer {
+                try spread.gather(into: $0, parts: parts, to: 0, for: .likeness)
+            }
+        }
+        let negativeSample = try LogisticRegression.negativeSample(projected, seed: config.seed, group: spread)
+        let density = try PCDensity.make(population: projected, customers: customersProjected, group: spread)
+        if projected.isSpilled { spilled += projected.byteCount }
+        if spread != nil { try lastGather() }
         var populationAssign = Assignments(rows: populationRows, lowRows: lowRows, labels: labels, distances: distances,
                                            missingPerRow: missingPerRow, unseenCodes: [:])
         // The same steps as `FittedPipeline.assign`, on the customers already projected.
@@ -411,16 +433,10 @@ public struct Pipeline {
                                           unseenCodes: customersCleaned.unseenCodes)
         populationAssign.ids = populationIDs
         customersAssign.ids = customerIDs
-        lap("k-means")
-        // The finer, per-person score: customers against the population on the PCA features.
-        progress?("customer likeness", 0)
-        let logistic = LogisticRegression(threads: threads)
-        let likeness = try logistic.fit(negatives: projected, positives: RowStore(customersProjected), backend: backend)
-        progress?("customer likeness", 0.2)
-        let foldAUCs = try logistic.crossValidatedAUC(negatives: projected, positives: customersProjected,
-                                                       seed: config.seed, backend: backend)
-        populationAssign.setLikeness(decisions: try likeness.decision(projected), lowRows: lowRows)
-        customersAssign.setLikeness(decisions: likeness.decision(customersProjected), lowRows: customersCleaned.lowRows)
+        let foldAUCs = try LogisticRegression(threads: threads).crossValidatedAUC(
+            negativeSample: negativeSample, positives: customersProjected, seed: config.seed, backend: backend)
+        populationAssign.setLikeness(decisions: decisions, lowRows: lowRows)
+        customersAssign.setLikeness(decisions: likeness.decision(customersProjected, threads: threads), lowRows: customersCleaned.lowRows)
         lap("customer likeness")
         var fitted = FittedPipeline(config: config, recipe: recipe, imputer: imputer, scaler: scaler, pca: pca,
                                     kmeans: model, customerShares: nil, comparison: nil, likeness: likeness)
@@ -431,8 +447,6 @@ public struct Pipeline {
                                   uniquingKeysWith: { a, _ in a })
         let profiles = try ClusterProfile.profiles(centers: model.centers, pca: pca, scaler: scaler,
                                                    features: recipe.features, backend: backend, meanings: meanings)
-        let populationMap = try projected.matrix ?? projected.firstColumns(min(2, projected.columns))
-        if projected.isSpilled { spilled += projected.byteCount }
         lap("compare and explain")
         return Result(fitted: fitted, assessment: assessment, sweep: sweepResult, chosenK: k,
                       population: populationAssign, customers: customersAssign, comparison: comparison,
@@ -442,8 +456,7 @@ public struct Pipeline {
                       populationSource: populationSource, customerSource: customerSource,
                       populationRows: populationRows, customerRows: customerRows,
                       spilledBytes: spilled > 0 ? spilled : nil, ignoredColumns: ignored,
-                      pcDensity: PCDensity.make(population: populationMap,
-                                                customers: customersProjected))
+                      pcDensity: density)
     }
 }
 
@@ -483,11 +496,14 @@ extension Pipeline {
         return x.rows(at: seededSample(rows: x.rows, size: size, seed: seed))
     }
 
-    /// `size` seeded rows of a store (all of them when `size` is nil or not smaller).
-    static func sample(_ x: RowStore, size: Int?, seed: UInt64) throws -> Matrix {
-        if let matrix = x.matrix { return sample(matrix, size: size, seed: seed) }
-        guard let size, size < x.rows else { return try x.rows(0..<x.rows) }
-        return try x.rows(at: seededSample(rows: x.rows, size: size, seed: seed))
+    /// `size` seeded rows of a store (all of them when `size` is nil or not smaller). Under
+    /// `group`, the rows are spread over it (rank r holding `DistanceStep.ownRows`), and every
+    /// rank gets the sample.
+    static func sample(_ x: RowStore, size: Int?, seed: UInt64, spreadOver group: (any ProcessGroup)? = nil) throws -> Matrix {
+        if group == nil, let matrix = x.matrix { return sample(matrix, size: size, seed: seed) }
+        let indices = size.map { seededSample(rows: x.rows, size: min($0, x.rows), seed: seed) } ?? Array(0..<x.rows)
+        if group == nil && indices.count == x.rows { return try x.rows(0..<x.rows) }
+        return try x.rows(at: indices, spreadOver: group, for: .projectedRows)
     }
 }
 

@@ -109,11 +109,11 @@ enum RowBlockPasses {
     /// the runs' Gram matrices, which every rank combines in row order: the same bits as one
     /// process. The projection (pass 3) is made whole on every rank, unless `spreadProjection`:
     /// then each rank projects the blocks that hold its own k-means rows (`DistanceStep.ownRows`)
-    /// and sends those rows to rank 0, so rank 0 holds every projected row and each other rank
-    /// only its own (what `KMeans` reads when its rows are spread, `KMeans.rowsSpread`).
+    /// and keeps them; no rank holds the others' (what `KMeans` reads when its rows are spread,
+    /// `KMeans.rowsSpread`).
     static func run(_ prepared: any CleanedRowSource, imputer: Imputer, pca: PCA, backend: any LinearAlgebraBackend,
                     threads: Int, blockRows: Int? = nil, gramRunBlocks: Int = Self.gramRunBlocks, group: (any ProcessGroup)? = nil,
-                    spreadProjection: Bool = false, gatherPieceBytes: Int = 8 << 20,
+                    spreadProjection: Bool = false,
                     spillDirectory: (Int) -> String? = { _ in nil },
                     tooLarge: (Int) -> Error) throws -> Result {
         let n = prepared.rowCount, p = prepared.featureCount
@@ -189,29 +189,14 @@ enum RowBlockPasses {
         // process does (a GEMM over another block shape could round a row differently).
         var projected = try RowStore.Builder(rows: n, columns: model.count,
                                              spillDirectory: spillDirectory(n * model.count * 8))
-        let spread = spreadProjection ? ranks : nil
         for b in layout.projectedBlocks {
             let rows = blocks[b]
             scale(rows)
             let part = try model.transform(block, backend: backend)
             try projected.setRows(rows.lowerBound, from: part)
         }
-        if let spread { try gatherProjected(&projected, to: spread, pieceBytes: gatherPieceBytes) }
         return Result(imputer: imputed, scaler: scaler, pca: model, projected: projected.finish(),
                       unseenCodes: prepared.unseenCodes(unknown))
-    }
-
-    /// Sends each rank's own projected rows to rank 0, 8 MiB from each rank at a time; rank 0
-    /// writes them into its store. The ranks other than 0 keep only their own rows.
-    static func gatherProjected(_ store: inout RowStore.Builder, to group: any ProcessGroup, pieceBytes: Int = 8 << 20) throws {
-        let n = store.rows, q = store.columns
-        // (Rank 0's own rows are in its store already.)
-        let parts = (0..<group.size).map { $0 == 0 ? 0..<0 : DistanceStep.ownRows(n, rank: $0, of: group) }
-        try group.gatherPieces(parts, to: 0, for: .projectedRows, per: pieceBytes / max(1, q * 8),
-                               send: { rows in try store.rows(rows).storage }) { r, rows, values in
-            precondition(values.count == rows.count * q, "gatherProjected: rank \(r) sent \(values.count) values")
-            try store.setRows(rows.lowerBound, from: Matrix(rows: rows.count, columns: q, elements: values))
-        }
     }
 
     /// The first column (in row order, then column order) of a scaled matrix holding a value that is

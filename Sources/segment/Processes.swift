@@ -12,10 +12,11 @@ import SegmentMPI
 /// seedings and the k-means iterations (the sweep's fits and the final one) spread their row
 /// chunks over the processes and gather their per-chunk partials. Every partial is combined in
 /// row order on every process, so all of them hold the same bits as a single process would (see
-/// `ProcessGroup`). The rest (the cleaning's counts, the projection, the likeness model) runs
-/// whole in each, up to the final fit's results (the last gather): after it, the others end and
-/// rank 0 alone goes on (`Pipeline.lastGatherDone`), preparing and writing the output folder and
-/// printing. A failure ends every rank (`MPI_Abort`), so no rank waits for another and nothing is
+/// `ProcessGroup`). The cleaning's counts are each process's over its own rows, added; each
+/// projects and keeps its own rows, and the likeness model's Newton steps and the map add their
+/// per-block sums over the processes too. After the last gather (every row's results sent to rank
+/// 0), the others end and rank 0 alone goes on (`Pipeline.lastGatherDone`), preparing and writing
+/// the output folder and printing. A failure ends every rank (`MPI_Abort`), so no rank waits for another and nothing is
 /// written; the error is said once (`fail`).
 enum Processes {
     nonisolated(unsafe) static var world: MPIWorld?

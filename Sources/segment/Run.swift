@@ -104,9 +104,9 @@ struct Run: ParsableCommand {
                 FileHandle.standardError.write(Data("  left out \(d.column): \(d.reason)\n".utf8))
             }
         }
-        // Under mpirun, after the last gather only rank 0 has work left (the likeness model, the
-        // comparison, the outputs): the others finish there, and rank 0 takes over the cores they
-        // were given on its machine.
+        // Under mpirun, after the last gather only rank 0 has work left (the likeness model's
+        // cross-validation, the comparison, the outputs): the others finish there, and rank 0
+        // takes over the cores they were given on its machine.
         let leaderThreads = self.input.threads * Processes.onThisMachine
         pipeline.lastGatherDone = {
             guard leads else { throw Processes.Finished() }

@@ -64,10 +64,8 @@ struct RowBlockPassesTests {
 
     /// About 60,000 low-missing rows: four blocks of 16,384 rows, a Gram run each (so the order of
     /// the runs' addition shows in the bits); two ranks take two runs each, three take 1, 1 and 2.
-    /// With `spreadProjection`, each rank projects only its own k-means rows and rank 0 gathers the
-    /// rest (in 8 KB pieces here, so in many gathers): rank 0 must hold every row, the others
-    /// their own.
-    @Test("ranks that each make the first two passes over their own Gram runs end with the single process's bits (and, projecting only their own rows, rank 0 with every projected row)",
+    /// With `spreadProjection`, each rank projects only its own k-means rows, and holds them alone.
+    @Test("ranks that each make the first two passes over their own Gram runs end with the single process's bits (and, projecting only their own rows, each with its own rows' bits)",
           arguments: [(2, false), (3, false), (2, true), (3, true)])
     func spreadOverRanks(_ ranks: Int, _ spreadProjection: Bool) throws {
         let folder = processTemporaryFolder("segment-passes-ranks")
@@ -79,7 +77,7 @@ struct RowBlockPassesTests {
         @Sendable func passes(_ group: (any ProcessGroup)?) throws -> RowBlockPasses.Result {
             try RowBlockPasses.run(prepared, imputer: Imputer(strategy: .median), pca: PCA(components: .count(12)),
                                    backend: SwiftBackend(threads: 1), threads: 1, blockRows: ColumnScan.blockRows,
-                                   gramRunBlocks: 1, group: group, spreadProjection: spreadProjection, gatherPieceBytes: 8 << 10,
+                                   gramRunBlocks: 1, group: group, spreadProjection: spreadProjection,
                                    tooLarge: { _ in NotExpected() })
         }
         let single = try passes(nil)
@@ -94,7 +92,7 @@ struct RowBlockPassesTests {
                         eigenvalues: bits(result.pca.allEigenvalues) == bits(single.pca.allEigenvalues),
                         components: bits(result.pca.components.storage) == bits(single.pca.components.storage),
                         mean: bits(result.pca.mean) == bits(single.pca.mean),
-                        projected: spreadProjection && r > 0
+                        projected: spreadProjection
                             ? bits(try result.projected.rows(own).storage) == bits(try single.projected.rows(own).storage)
                             : bits(result.projected.matrix!.storage) == bits(single.projected.matrix!.storage),
                         unseen: result.unseenCodes == single.unseenCodes)
@@ -122,7 +120,7 @@ struct RowBlockPassesTests {
         @Sendable func passes(_ rows: any CleanedRowSource, _ group: (any ProcessGroup)?) throws -> RowBlockPasses.Result {
             try RowBlockPasses.run(rows, imputer: Imputer(strategy: .median), pca: PCA(components: .count(12)),
                                    backend: SwiftBackend(threads: 1), threads: 1, blockRows: ColumnScan.blockRows,
-                                   gramRunBlocks: 1, group: group, spreadProjection: group != nil, gatherPieceBytes: 8 << 10,
+                                   gramRunBlocks: 1, group: group, spreadProjection: group != nil,
                                    tooLarge: { _ in NotExpected() })
         }
         let single = try passes(prepared, nil)
@@ -158,13 +156,43 @@ struct RowBlockPassesTests {
             // Compared first, so that a failure does not print 700,000 numbers.
             let same = (imputer: result.imputer == single.imputer, scaler: result.scaler == single.scaler,
                         components: bits(result.pca.components.storage) == bits(single.pca.components.storage),
-                        projected: r > 0
-                            ? bits(try result.projected.rows(got.own).storage) == bits(try single.projected.rows(got.own).storage)
-                            : bits(result.projected.matrix!.storage) == bits(single.projected.matrix!.storage),
+                        projected: bits(try result.projected.rows(got.own).storage) == bits(try single.projected.rows(got.own).storage),
                         unseen: result.unseenCodes == single.unseenCodes)
             #expect(same.imputer && same.scaler && same.components && same.projected && same.unseen, "rank \(r): \(same)")
         }
     }
+    /// The report's map under `mpirun`: each rank holds its own projected rows only (NaN elsewhere,
+    /// so a row read from another's share would show). The quantiles the grid spans are found by
+    /// counting over the ranks, and must be the values a sort of every row gives, ties and signs
+    /// included; the cells' counts must be one process's.
+    @Test("the map over 2, 3 and 5 ranks, each holding its own rows: one process's grid and counts; order statistics by counting are a sort's",
+          arguments: [2, 3, 5])
+    func mapSpread(_ ranks: Int) throws {
+        var rng = SplitMix64(seed: 8)
+        // Values on a 0.01 grid: many ties, both signs, exact zeros.
+        var values = Matrix(rows: 50_000, columns: 3)
+        for i in 0..<values.rows { for j in 0..<3 { values[i, j] = ((rng.nextUnit() * 2 - 1) * 100 * Double(j + 1)).rounded() / 100 } }
+        let x = values
+        let customers = x.rows(at: Array(stride(from: 0, to: x.rows, by: 17)))
+        let single = try #require(PCDensity.make(population: x, customers: customers))
+        #expect(single.population.reduce(0, +) == x.rows && single.customers.reduce(0, +) == customers.rows)
+        let ks = [0, 1, 249, 49_750, 49_998, 49_999]
+        let columns = (0..<2).map { c in (0..<x.rows).map { x[$0, c] } }
+        let sorted = columns.map { $0.sorted() }
+        let got = try ThreadRanks(size: ranks).run { rank in
+            let own = DistanceStep.ownRows(x.rows, rank).rows
+            var held = x
+            for i in 0..<x.rows where !own.contains(i) { for j in 0..<3 { held[i, j] = .nan } }
+            return (try PCDensity.make(population: RowStore(held), customers: customers, group: rank),
+                    try PCDensity.orderStatistics(columns.map { Array($0[own]) }, at: ks, of: rank))
+        }
+        for (r, (density, statistics)) in got.enumerated() {
+            #expect(density == single, "rank \(r)")
+            #expect(statistics == sorted.map { c in ks.map { c[$0] } }, "rank \(r)")
+        }
+        #expect(try PCDensity.orderStatistics(columns, at: ks, of: nil) == sorted.map { c in ks.map { c[$0] } })
+    }
+
     /// Under `mpirun` with each rank holding its part of the population, rank 0 writes every row's
     /// id: the parts' ids, in rank order (the file's), an empty cell still none.
     @Test("every rank's person ids reach rank 0 in file order, an empty id still none")

@@ -81,8 +81,11 @@ struct EstimatorTests {
         let backend = SwiftBackend(threads: 2)
         let lr = LogisticRegression(l2: 1, threads: 2)
         let thinned = try lr.fit(negatives: negatives, positives: positives, backend: backend)
-        let plain = try lr.newton(negatives: RowStore(negatives), positives: RowStore(positives), l2: 1, from: [Double](repeating: 0, count: 13),
-                                  tolerance: lr.tolerance, backend: backend)
+        let classes = [(negatives, 0.0), (positives, 1.0)].map { m, label in
+            LogisticRegression.Part(store: RowStore(m), offset: 0, rows: m.rows, blockRows: LogisticRegression.blockRows, label: label)
+        }
+        let plain = try lr.newton(classes, l2: 1, from: [Double](repeating: 0, count: 13), tolerance: lr.tolerance,
+                                  backend: backend, group: nil)
         let worst = zip(thinned.coefficients + [thinned.intercept], plain.beta).map { abs($0 - $1) }.max()!
         #expect(worst < 1e-7, "largest difference \(worst)")
         #expect(plain.beta.map(abs).max()! > 0.1)   // a real fit, not two zero vectors

@@ -148,10 +148,10 @@ struct ProcessGroupTests {
         }
     }
 
-    /// What the pipeline hands a fit under `mpirun` (`KMeans.rowsSpread`): rank 0's store holds
-    /// every row, the others' only their own (NaN elsewhere). Rank 0 measures the tolerance's
-    /// variance, every rank its own rows' norms; the labels and distances go to rank 0 alone.
-    @Test("a k-means fit over 2, 3 and 5 ranks, rank 0 holding every row and the others their own: the single process's model and results, bit for bit",
+    /// What the pipeline hands a fit under `mpirun` (`KMeans.rowsSpread`): each rank's store holds
+    /// only its own rows (NaN elsewhere). Each rank measures the tolerance's variance and the norms
+    /// over its own rows; the labels and distances go to rank 0 alone.
+    @Test("a k-means fit over 2, 3 and 5 ranks, each holding its own rows only: the single process's model and results, bit for bit",
           arguments: [2, 3, 5])
     func fitSpread(ranks: Int) throws {
         let (x, _) = blobs(k: 6, per: 9_000, dims: 5, spread: 6, seed: 31)
@@ -161,19 +161,68 @@ struct ProcessGroupTests {
                 .fitWithDistances(RowStore(x), backend: backend)
         }
         let single = try fit(x, nil)
+        let variance = try KMeans.Prepared(RowStore(x), threads: 2).meanVariance
         let spread = try ThreadRanks(size: ranks).run { rank in
             #expect(KMeans(clusters: 6, group: rank).rowsSpread)
-            return (try fit(rank.rank == 0 ? x : Self.held(x, by: rank), rank), DistanceStep.ownRows(x.rows, rank).rows)
+            let held = Self.held(x, by: rank)
+            return (try fit(held, rank), DistanceStep.ownRows(x.rows, rank).rows,
+                    try KMeans.Prepared(RowStore(held), threads: 2, spreadOver: rank).meanVariance)
         }
         // Rank 0 receives every row's label and distance, the others keep their own rows'.
-        for (r, (run, own)) in spread.enumerated() {
+        for (r, (run, own, spreadVariance)) in spread.enumerated() {
             let rows = r == 0 ? 0..<x.rows : own
             let same = (centres: run.0.centers.storage.map(\.bitPattern) == single.0.centers.storage.map(\.bitPattern),
                         inertia: run.0.inertia.bitPattern == single.0.inertia.bitPattern,
                         iterations: run.0.iterations == single.0.iterations,
                         labels: run.1 == Array(single.1[rows]),
-                        distances: run.2.map(\.bitPattern) == single.2[rows].map(\.bitPattern))
-            #expect(same.centres && same.inertia && same.iterations && same.labels && same.distances, "rank \(r): \(same)")
+                        distances: run.2.map(\.bitPattern) == single.2[rows].map(\.bitPattern),
+                        variance: spreadVariance.bitPattern == variance.bitPattern)
+            #expect(same.centres && same.inertia && same.iterations && same.labels && same.distances && same.variance,
+                    "rank \(r): \(same)")
         }
+    }
+
+    /// The customer-likeness model under `mpirun`: the population (the negatives, 70,000 rows, so
+    /// the thinned start runs too) spread over the ranks, each holding its own rows only (NaN
+    /// elsewhere, so a row read from another rank's share would show), the customers whole on
+    /// every rank. Every rank must end with one process's coefficients, bit for bit; rank 0 with
+    /// one process's sample for the cross-validation.
+    @Test("the customer-likeness model over 2, 3 and 5 ranks, each holding its own population rows: one process's model, bit for bit",
+          arguments: [2, 3, 5])
+    func likenessSpread(ranks: Int) throws {
+        var rng = SplitMix64(seed: 23)
+        func rows(_ n: Int, shift: Double) -> Matrix {
+            var m = Matrix(rows: n, columns: 7)
+            for i in 0..<n { for j in 0..<7 { m[i, j] = rng.nextUnit() * 2 - 1 + (j < 3 ? shift : 0) } }
+            return m
+        }
+        let (negatives, positives) = (rows(70_000, shift: 0), rows(5_000, shift: 0.4))
+        let backend = SwiftBackend(threads: 1)
+        let lr = LogisticRegression(threads: 2)
+        let single = try lr.fit(negatives: RowStore(negatives), positives: RowStore(positives), backend: backend)
+        let sample = try LogisticRegression.negativeSample(RowStore(negatives), size: 20_000, seed: 4)
+        #expect(single.coefficients.map(abs).max()! > 0.1)   // a real fit
+        let spread = try ThreadRanks(size: ranks).run { rank in
+            let held = RowStore(Self.held(negatives, by: rank))
+            return (try lr.fit(negatives: held, positives: RowStore(positives), backend: backend, group: rank),
+                    try LogisticRegression.negativeSample(held, size: 20_000, seed: 4, group: rank))
+        }
+        for (r, (model, drawn)) in spread.enumerated() {
+            #expect((model.coefficients + [model.intercept]).map(\.bitPattern)
+                        == (single.coefficients + [single.intercept]).map(\.bitPattern) && model.iterations == single.iterations,
+                    "rank \(r)")
+            #expect(r == 0 ? drawn.storage.map(\.bitPattern) == sample.storage.map(\.bitPattern) : drawn.rows == 0, "rank \(r)")
+        }
+    }
+
+    /// Rows drawn from a store spread over ranks, to every rank: the rows in order.
+    @Test("rows drawn from a store spread over 3 ranks reach every rank in order")
+    func rowsFromSpreadStore() throws {
+        let x = Matrix(rows: 40_000, columns: 2, elements: (0..<80_000).map(Double.init))
+        let indices = [0, 5, 16_383, 16_384, 20_000, 32_768, 39_999]
+        let got = try ThreadRanks(size: 3).run { rank in
+            try RowStore(Self.held(x, by: rank)).rows(at: indices, spreadOver: rank, for: .setup)
+        }
+        for m in got { #expect(m == x.rows(at: indices)) }
     }
 }

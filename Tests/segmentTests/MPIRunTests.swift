@@ -70,15 +70,22 @@ struct MPIRunTests {
             // rank's passes reach beyond its own), the statistics (the cleaning's six gathers of
             // counts, then the row-block passes' partials and Gram matrices), the k-means++ seedings (the first row, then per step a
             // running total from each rank, the draws and the potentials), one per k-means step,
-            // a few per fit for its results, and the projected rows: each rank projects its own,
-            // and rank 0 receives the others' (over 40,000 low-missing rows, at least 10 components).
+            // a few per fit for its results, the projected rows (each rank projects and keeps its
+            // own: only the k sweep's sample of them, here every row, over 40,000 low-missing rows
+            // of at least 10 components, goes to every rank), the likeness model (a gather per
+            // Newton step, then every row's decision to rank 0, and the folds' sample), and the map
+            // (the quantiles' 64 rounds of counts, then the cells' counts).
             let parts = communication?["byPurpose"] as? [String: [String: Any]] ?? [:]
             #expect(Set(parts.keys) == ["setup", "input rows", "statistics and Gram", "k-means seeding", "k-means steps",
-                                        "fit results", "projected rows"],
+                                        "fit results", "projected rows", "customer likeness", "map"],
                     "\(parts)")
             #expect((parts["projected rows"]?["bytesGathered"] as? Int ?? 0) >= 40_000 * 10 * 8 * (n - 1) / n, "\(parts)")
+            #expect((parts["customer likeness"]?["gathers"] as? Int ?? 0) >= 4, "\(parts)")
+            #expect((parts["customer likeness"]?["bytesGathered"] as? Int ?? 0) >= 40_000 * 8 * (n - 1) / n, "\(parts)")
+            #expect(parts["map"]?["gathers"] as? Int == 64 + 1, "\(parts)")
             #expect((parts["k-means seeding"]?["gathers"] as? Int ?? 0) >= 1 + (n + 2), "\(parts)")
-            #expect(parts["statistics and Gram"]?["gathers"] as? Int == 6 + 5)
+            // (The last: the k-means tolerance's variance, each rank's own rows' per-block sums.)
+            #expect(parts["statistics and Gram"]?["gathers"] as? Int == 6 + 5 + 1)
             #expect(parts["setup"]?["gathers"] as? Int == 1)
             #expect((parts["input rows"]?["gathers"] as? Int ?? 0) >= 8)
             #expect((parts["input rows"]?["bytesGathered"] as? Int ?? 0) >= 12_000 * 85 * (n - 1) / n)

@@ -87,17 +87,24 @@ public struct RowStore: Sendable {
     /// Row `i`.
     public func row(_ i: Int) throws -> [Double] { try rows(at: [i]).storage }
 
-    /// Rows 0, `step`, 2 `step`, ... (a thinned copy).
-    public func everyRow(_ step: Int) throws -> Matrix {
+    /// Rows 0, `step`, 2 `step`, ... (a thinned copy); of them, those in `range` (all: nil).
+    public func everyRow(_ step: Int, of range: Range<Int>? = nil) throws -> Matrix {
         precondition(step >= 1, "RowStore.everyRow: step \(step)")
-        let picked = Array(stride(from: 0, to: rows, by: step))
+        let range = range ?? 0..<rows
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "RowStore.everyRow: rows \(range) of \(rows)")
+        let first = (range.lowerBound + step - 1) / step * step
+        let picked = Array(stride(from: first, to: range.upperBound, by: step))
         if let memory { return memory.rows(at: picked) }
         var out = Matrix(uninitializedRows: picked.count, columns: columns)
         var next = 0
-        try forEachBlock(rows: step * 8_192) { range, block in
-            for r in stride(from: range.lowerBound, to: range.upperBound, by: step) {
-                for t in 0..<columns { out[next, t] = block[r - range.lowerBound, t] }
-                next += 1
+        var buffer = Matrix(rows: 0, columns: 0)
+        for start in stride(from: first, to: range.upperBound, by: step * 8_192) {
+            let block = start..<min(range.upperBound, start + step * 8_192)
+            try withRows(block, buffer: &buffer) { m, at in
+                for r in stride(from: block.lowerBound, to: block.upperBound, by: step) {
+                    for t in 0..<columns { out[next, t] = m[at + r - block.lowerBound, t] }
+                    next += 1
+                }
             }
         }
         return out
@@ -161,5 +168,22 @@ public struct RowStore: Sendable {
             if let memory { return RowStore(memory) }
             return RowStore(spill: spill!, rows: rows, columns: columns)
         }
+    }
+}
+
+extension RowStore {
+    /// The rows at `indices` (ascending), on every rank of `group` (or on rank `root` alone, the
+    /// others getting no rows), of a store whose rows are spread over it: rank r holds only its
+    /// own, `DistanceStep.ownRows` (without a group: this store's rows). Each rank gives the rows
+    /// it holds; in rank order they are the rows in order.
+    package func rows(at indices: [Int], spreadOver group: (any ProcessGroup)?, to root: Int? = nil,
+                      for purpose: GatherPurpose) throws -> Matrix {
+        guard let group, group.size > 1 else { return try rows(at: indices) }
+        precondition(zip(indices, indices.dropFirst()).allSatisfy { $0 < $1 }, "RowStore.rows(at:spreadOver:): indices not ascending")
+        let own = DistanceStep.ownRows(rows, group).rows
+        let mine = try self.rows(at: indices.filter { own.contains($0) }).storage
+        let parts = try root.map { try group.gather(mine, to: $0, for: purpose) } ?? group.allGather(mine, for: purpose)
+        guard !parts.isEmpty else { return Matrix(rows: 0, columns: columns) }
+        return Matrix(rows: indices.count, columns: columns, elements: parts.flatMap { $0 })
     }
 }

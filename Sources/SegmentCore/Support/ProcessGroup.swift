@@ -35,9 +35,12 @@ public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
     /// The labels, distances and per-chunk inertia at the end of a k-means fit (and the rows'
     /// distances when a cluster is left empty).
     case fitResults = "fit results"
-    /// The projected population: each rank's own rows sent to rank 0, which alone holds them all,
-    /// and the k sweep's sample of them, which rank 0 sends to every rank.
+    /// The projected population's rows: the k sweep's sample of them, which each rank gives the
+    /// rows it holds of (every rank holds only its own).
     case projectedRows = "projected rows"
+    /// The customer-likeness model: its Newton steps' per-block gradient and Hessian parts, the
+    /// population's sample its cross-validation folds, and every row's decision, to rank 0.
+    case likeness = "customer likeness"
     /// An input file's rows, which each rank parses a byte range of: the row counts, the first
     /// error, the text codes' dictionaries, and the compact codes themselves (`CSVLoader.group`):
     /// the customers' to every rank; of the population, only the rows a rank's passes reach
@@ -46,6 +49,8 @@ public enum GatherPurpose: String, Sendable, CaseIterable, Codable {
     /// The cleaning's counts (each rank's over its own rows, added) and the row-block passes'
     /// partials: the column statistics and the Gram matrix's parts.
     case statistics = "statistics and Gram"
+    /// The report's map of the population: its quantiles found by counting, and its cells' counts.
+    case map = "map"
     /// Anything else: the ranks' settings and input fingerprints, once per run.
     case setup
 }

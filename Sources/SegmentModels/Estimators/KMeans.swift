@@ -30,14 +30,14 @@ public struct KMeans: Sendable {
     /// the same bits either way (see `ProcessGroup`), and so is the k-means++ seeding's arithmetic.
     /// Lloyd's iterations run whole in every process.
     ///
-    /// With Hamerly's, a fit over the group reads from rank 0 every row, and from each other rank
-    /// only the rows of its own chunks (`DistanceStep.ownRows`): the other rows of its store need
-    /// not be there (`rowsSpread`). Rank 0 alone then receives every row's label and distance;
-    /// each other rank returns its own rows' only.
+    /// With Hamerly's, a fit over the group reads from each rank only the rows of its own chunks
+    /// (`DistanceStep.ownRows`): the other rows of its store need not be there (`rowsSpread`).
+    /// Rank 0 alone then receives every row's label and distance; each other rank returns its own
+    /// rows' only.
     public var group: (any ProcessGroup)?
 
-    /// Whether a fit over `group` reads only each rank's own rows on the ranks other than 0 (Hamerly),
-    /// or every row on every rank (Lloyd).
+    /// Whether a fit over `group` reads only each rank's own rows (Hamerly), or every row on every
+    /// rank (Lloyd).
     public var rowsSpread: Bool { Self.rowsSpread(algorithm: algorithm, group: group) }
 
     public static func rowsSpread(algorithm: Algorithm, group: (any ProcessGroup)?) -> Bool {
@@ -149,39 +149,49 @@ public struct KMeans: Sendable {
             try self.init(RowStore(x), threads: threads, xnorm: given)
         }
 
-        /// `spreadOver`: the rows are spread over these processes (`KMeans.rowsSpread`). Rank 0,
-        /// which holds them all, checks them and measures the variance, and sends it to the
-        /// others; each process computes the norms of its own rows only.
+        /// `spreadOver`: the rows are spread over these processes (`KMeans.rowsSpread`): each
+        /// process checks and measures its own rows only (the variance's per-block sums gathered),
+        /// and computes their norms only.
         package init(_ x: RowStore, threads: Int, xnorm given: [Double]? = nil, spreadOver group: (any ProcessGroup)? = nil) throws {
             let spread = group.flatMap { $0.size > 1 ? $0 : nil }
+            meanVariance = try Self.meanVariance(x, threads: threads, group: spread)
             if let spread {
-                let variance = spread.rank == 0 ? [try Self.meanVariance(x, threads: threads)] : []
-                meanVariance = try spread.allGather(variance, for: .kmeansStep)[0][0]
                 xnorm = try given ?? DistanceStep.rowNorms(x, threads: threads, only: DistanceStep.ownRows(x.rows, spread).rows)
             } else {
-                meanVariance = try Self.meanVariance(x, threads: threads)
                 xnorm = try given ?? DistanceStep.rowNorms(x, threads: threads)
             }
         }
 
-        /// The mean per-feature variance of `x`, checked for NaN.
-        static func meanVariance(_ x: RowStore, threads: Int) throws -> Double {
+        /// The mean per-feature variance of `x`, checked for NaN. Under `group`, each rank holds and
+        /// reads its own rows (`DistanceStep.ownRows`, whole scan blocks): their per-block sums are
+        /// gathered and joined in row order, shifted by the first row, as one process's are.
+        static func meanVariance(_ x: RowStore, threads: Int, group: (any ProcessGroup)? = nil) throws -> Double {
             func nan(_ at: (row: Int, column: Int)) -> Error {
                 LinearAlgebraError.nanInInput(routine: "k-means input", row: at.row, column: at.column)
             }
             let m2: [Double]
-            if let matrix = x.matrix {
+            if group == nil, let matrix = x.matrix {
                 if let at = matrix.firstNaN { throw nan(at) }
                 m2 = columnMoments(matrix, threads: threads).m2
             } else {
                 // The same statistics in parts of whole scan blocks (the same bits as in one pass).
-                var scan: ColumnScan.Partial?
-                try x.forEachBlock(rows: 4 * ColumnScan.blockRows) { rows, block in
-                    if let at = block.firstNaN { throw nan((rows.lowerBound + at.row, at.column)) }
-                    if scan == nil { scan = ColumnScan.Partial(columns: x.columns, histograms: false, shift: ColumnScan.shift(of: block)) }
-                    scan!.scan(block, threads: threads)
+                let rows = DistanceStep.ownRows(x.rows, group).rows
+                var shift = rows.lowerBound == 0 && !rows.isEmpty ? ColumnScan.shift(of: try x.rows(0..<1)) : []
+                if let group { shift = try group.allGather(shift, for: .kmeansStep).first { !$0.isEmpty } ?? [] }
+                var scan = ColumnScan.Partial(columns: x.columns, histograms: false,
+                                              shift: shift.isEmpty ? [Double](repeating: 0, count: x.columns) : shift)
+                var buffer = Matrix(rows: 0, columns: 0)
+                let step = 4 * ColumnScan.blockRows
+                for start in stride(from: rows.lowerBound, to: rows.upperBound, by: step) {
+                    let range = start..<min(rows.upperBound, start + step)
+                    try x.withRows(range, buffer: &buffer) { m, first in
+                        let block = first == 0 && m.rows == range.count ? m : m.rows(first..<(first + range.count))
+                        if let at = block.firstNaN { throw nan((range.lowerBound + at.row, at.column)) }
+                        scan.scan(block, threads: threads)
+                    }
                 }
-                m2 = scan?.finish().moments.m2 ?? [Double](repeating: 0, count: x.columns)
+                if let group { scan = try scan.gathered(over: group) }
+                m2 = x.rows > 0 ? scan.finish().moments.m2 : [Double](repeating: 0, count: x.columns)
             }
             return m2.reduce(0, +) / Double(max(1, x.columns)) / Double(max(1, x.rows))
         }

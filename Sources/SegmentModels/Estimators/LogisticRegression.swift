@@ -53,14 +53,16 @@ public struct LogisticRegression: Sendable {
             }
         }
 
-        /// `decision` of every row of a store, read a block at a time.
-        public func decision(_ x: RowStore, threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> [Double] {
-            if let matrix = x.matrix { return decision(matrix, threads: threads) }
+        /// `decision` of every row of a store (or of rows `rows` of it), read a block at a time.
+        public func decision(_ x: RowStore, rows: Range<Int>? = nil,
+                             threads: Int = ProcessInfoCompat.activeProcessorCount) throws -> [Double] {
+            let rows = rows ?? 0..<x.rows
+            if let matrix = x.matrix { return decision(matrix, rows: rows, threads: threads) }
             var out: [Double] = []
-            out.reserveCapacity(x.rows)
+            out.reserveCapacity(rows.count)
             var buffer = Matrix(rows: 0, columns: 0)
-            for start in stride(from: 0, to: x.rows, by: 65_536) {
-                let range = start..<min(x.rows, start + 65_536)
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 65_536) {
+                let range = start..<min(rows.upperBound, start + 65_536)
                 out += try x.withRows(range, buffer: &buffer) { m, first in
                     decision(m, rows: first..<(first + range.count), threads: threads)
                 }
@@ -88,14 +90,35 @@ public struct LogisticRegression: Sendable {
     }
 
     /// As `fit` on matrices, on rows in memory or spilled to a file (the same bits).
-    public func fit(negatives: RowStore, positives: RowStore, backend: any LinearAlgebraBackend) throws -> Model {
+    ///
+    /// `group`: the processes of an `mpirun`, over which the negatives are spread: rank r holds
+    /// (and reads) only its own rows, `DistanceStep.ownRows`; the positives are whole on every
+    /// rank. Each rank sums its share of every class's row blocks, the blocks' partial sums are
+    /// gathered, and every rank adds them in block order: the same model as one process's, bit for
+    /// bit, on every rank.
+    public func fit(negatives: RowStore, positives: RowStore, backend: any LinearAlgebraBackend,
+                    group: (any ProcessGroup)? = nil) throws -> Model {
         let p = negatives.columns, d = p + 1
         guard positives.columns == p else { throw FitError.shape(rows: positives.columns, labels: p) }
         guard negatives.rows > 0, positives.rows > 0 else { throw FitError.oneClass }
-        for store in [negatives, positives] {
-            if let matrix = store.matrix { try backend.checkFinite(matrix, routine: "logistic regression input"); continue }
-            try store.forEachBlock(rows: 65_536) { _, block in try backend.checkFinite(block, routine: "logistic regression input") }
+        let spread = group.flatMap { $0.size > 1 ? $0 : nil }
+        // The negatives' rows this process holds: all, or its own.
+        let held = DistanceStep.ownRows(negatives.rows, spread).rows
+        for (store, rows) in [(negatives, held), (positives, 0..<positives.rows)] {
+            if let matrix = store.matrix, rows == 0..<store.rows {
+                try backend.checkFinite(matrix, routine: "logistic regression input")
+                continue
+            }
+            var buffer = Matrix(rows: 0, columns: 0)
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.blockRows) {
+                let range = start..<min(rows.upperBound, start + Self.blockRows)
+                try store.withRows(range, buffer: &buffer) { m, first in
+                    try backend.checkFinite(m.rows(first..<(first + range.count)), routine: "logistic regression input")
+                }
+            }
         }
+        let classes = [Part(store: negatives, offset: 0, rows: negatives.rows, blockRows: Self.blockRows, label: 0),
+                       Part(store: positives, offset: 0, rows: positives.rows, blockRows: Self.blockRows, label: 1)]
         // A start from an eighth of the larger class (every eighth row; the smaller class whole),
         // solved loosely: Newton from zero spends most of its Hessians (8 on the mail-out's
         // 42,962 x 449) far from the optimum, where a much smaller Hessian serves as well; from the
@@ -108,25 +131,29 @@ public struct LogisticRegression: Sendable {
         var startIterations = 0
         let larger = max(negatives.rows, positives.rows)
         if larger >= Self.warmStartRows {
-            let thin = { (m: RowStore) in m.rows == larger ? RowStore(try m.everyRow(8)) : m }
-            let (sn, sp) = try (thin(negatives), thin(positives))
+            // Block b of a thinned class is thinned from block b of the whole one, so the process
+            // that holds the one holds the other.
+            let thinned = try classes.enumerated().map { c, part -> Part in
+                guard part.rows == larger else { return part }
+                let rows = c == 0 ? held : 0..<part.rows
+                return Part(store: RowStore(try part.store.everyRow(8, of: rows)), offset: (rows.lowerBound + 7) / 8,
+                            rows: (part.rows + 7) / 8, blockRows: Self.blockRows / 8, label: part.label)
+            }
             // The same penalty on an eighth of the data: a more regularised problem, whose optimum lies
             // between zero and the full one. (Scaling the penalty down with the rows aims closer, but
             // on a cross-validation fold of the mail-out, 340 positives and 449 features, that
             // problem was nearly separable and the full Newton from its optimum did not converge.)
-            let stage = try newton(negatives: sn, positives: sp, l2: l2, from: start,
-                                   tolerance: Self.warmStartTolerance, backend: backend)
+            let stage = try newton(thinned, l2: l2, from: start, tolerance: Self.warmStartTolerance,
+                                   backend: backend, group: spread)
             if stage.converged {
                 start = stage.beta
                 startIterations = stage.iterations
             }
         }
-        var full = try newton(negatives: negatives, positives: positives, l2: l2, from: start, tolerance: tolerance,
-                              backend: backend)
+        var full = try newton(classes, l2: l2, from: start, tolerance: tolerance, backend: backend, group: spread)
         if !full.converged && startIterations > 0 {
             // Newton has no line search: from a start it cannot use, it starts again from zero.
-            let again = try newton(negatives: negatives, positives: positives, l2: l2, from: zero, tolerance: tolerance,
-                                   backend: backend)
+            let again = try newton(classes, l2: l2, from: zero, tolerance: tolerance, backend: backend, group: spread)
             full = (again.beta, full.iterations + again.iterations, again.converged)
         }
         return Model(intercept: full.beta[p], coefficients: Array(full.beta[0..<p]),
@@ -138,16 +165,47 @@ public struct LogisticRegression: Sendable {
     /// The thinned start stops at this Newton step: close enough for the full problem's quadratic
     /// convergence, loose enough to cost few iterations.
     static let warmStartTolerance = 1e-3
+    /// Rows per block of Newton's sums: k-means' chunks (`DistanceStep.chunkRows`), so that the
+    /// blocks of the negatives spread over processes are each held by one process.
+    static let blockRows = DistanceStep.chunkRows
+    /// Rows per chunk of a block's gradient sum.
+    static let gradientChunkRows = 4_096
 
-    /// Newton's method from `beta` (coefficients, then the intercept) on the weighted loss.
-    func newton(negatives: RowStore, positives: RowStore, l2: Double, from start: [Double], tolerance: Double,
-                backend: any LinearAlgebraBackend) throws -> (beta: [Double], iterations: Int, converged: Bool) {
-        let p = negatives.columns, d = p + 1
-        let n = Double(negatives.rows + positives.rows)
-        let parts = [(x: negatives, label: 0.0, weight: n / 2 / Double(negatives.rows)),
-                     (x: positives, label: 1.0, weight: n / 2 / Double(positives.rows))]
+    /// One class of rows in Newton's sums: `rows` rows in blocks of `blockRows`, of which this
+    /// process holds rows `offset..<offset + store.rows` (at least the blocks it sums).
+    struct Part {
+        var store: RowStore
+        var offset: Int
+        var rows: Int
+        var blockRows: Int
+        var label: Double
+
+        var blockCount: Int { (rows + blockRows - 1) / blockRows }
+        func block(_ b: Int) -> Range<Int> { (b * blockRows)..<min(rows, (b + 1) * blockRows) }
+        /// The blocks rank `rank` of `size` sums: a contiguous share, in block order.
+        func blocks(rank: Int, size: Int) -> Range<Int> {
+            (blockCount * rank / size)..<(blockCount * (rank + 1) / size)
+        }
+    }
+
+    /// Newton's method from `beta` (coefficients, then the intercept) on the weighted loss over
+    /// `classes`. Every row block's gradient (in chunks) and Hessian are summed alone, and the
+    /// blocks' sums added in a fixed order (class by class, block by block): under `group` each
+    /// rank sums its share of the blocks and the sums are gathered, so every rank adds the same
+    /// numbers in the same order as one process.
+    func newton(_ classes: [Part], l2: Double, from start: [Double], tolerance: Double,
+                backend: any LinearAlgebraBackend, group: (any ProcessGroup)?) throws -> (beta: [Double], iterations: Int, converged: Bool) {
+        let p = classes[0].store.columns, d = p + 1
+        let n = Double(classes.map(\.rows).reduce(0, +))
+        let weights = classes.map { n / 2 / Double($0.rows) }
+        let (rank, size) = (group?.rank ?? 0, group?.size ?? 1)
+        for part in classes {
+            let mine = part.blocks(rank: rank, size: size)
+            precondition(mine.isEmpty || (part.offset <= part.block(mine.lowerBound).lowerBound
+                                          && part.block(mine.upperBound - 1).upperBound <= part.offset + part.store.rows),
+                         "LogisticRegression: blocks \(mine) are not all held by this process")
+        }
         var beta = start
-        let blockRows = 16_384
         var iterations = 0
         var converged = false
         // Newton's method with the Hessian's Cholesky factor kept while it serves (a chord or
@@ -159,36 +217,45 @@ public struct LogisticRegression: Sendable {
         var factor: CholeskyFactor?
         var previousStep = Double.infinity
         var scaled = Matrix(rows: 0, columns: d)
+        var blockHessian = Matrix(rows: d, columns: d)
         var buffer = Matrix(rows: 0, columns: 0)
         for _ in 0..<maxIterations {
             iterations += 1
             let refresh = factor == nil
             let model = Model(intercept: beta[p], coefficients: Array(beta[0..<p]), iterations: iterations)
-            // Gradient (and, on a refresh, the Hessian) of the weighted loss, the Hessian by SYRK on
-            // row blocks scaled by sqrt(s p (1 - p)), with a column for the intercept; blocks in a
-            // fixed order.
             var gradient = [Double](repeating: 0, count: d)
-            var hessian = Matrix(rows: refresh ? d : 0, columns: refresh ? d : 0)
-            for part in parts {
-                let n = part.x.rows
-                // Block by block (the part's own matrix when in memory, else read into `buffer`):
-                // the rows' values, the gradient's chunk sums and the Hessian's blocks are each
-                // taken in row order, so the bits do not depend on where the rows are.
-                var start = 0
-                while start < n {
-                    let end = min(n, start + blockRows)
-                    try part.x.withRows(start..<end, buffer: &buffer) { xm, first in
-                        let rows = end - start
+            var hessian = [Double](repeating: 0, count: refresh ? d * d : 0)
+            // Adds a block's sums (`values` from `at`): its gradient's chunk sums, then its Hessian.
+            func add(_ values: [Double], at: inout Int, rows: Int) {
+                for _ in 0..<((rows + Self.gradientChunkRows - 1) / Self.gradientChunkRows) {
+                    for j in 0..<d { gradient[j] += values[at + j] }
+                    at += d
+                }
+                guard refresh else { return }
+                for i in 0..<(d * d) { hessian[i] += values[at + i] }
+                at += d * d
+            }
+            // Each block's sums: its gradient chunk sums, then (on a refresh) its Hessian, by SYRK on
+            // the block's rows scaled by sqrt(s p (1 - p)), with a column for the intercept. One
+            // process adds them as they come; a group's ranks keep theirs to gather.
+            var sums: [Double] = []
+            for (c, part) in classes.enumerated() {
+                let weight = weights[c]
+                for b in part.blocks(rank: rank, size: size) {
+                    let range = part.block(b)
+                    try part.store.withRows((range.lowerBound - part.offset)..<(range.upperBound - part.offset),
+                                            buffer: &buffer) { xm, first in
+                        let rows = range.count
                         let eta = model.decision(xm, rows: first..<(first + rows), threads: threads)
                         var residual = [Double](repeating: 0, count: rows), root = residual
                         for r in 0..<rows {
                             let prob = 1 / (1 + exp(-eta[r]))
-                            residual[r] = part.weight * (prob - part.label)
-                            root[r] = (part.weight * prob * (1 - prob)).squareRoot()
+                            residual[r] = weight * (prob - part.label)
+                            root[r] = (weight * prob * (1 - prob)).squareRoot()
                         }
-                        // Xᵀ r over fixed chunks of rows in parallel, the chunks' sums added in chunk order:
-                        // the same bits whatever the thread count (a threaded GEMV splits the sum by threads).
-                        let chunk = 4_096, chunks = (rows + chunk - 1) / chunk
+                        // Xᵀ r over fixed chunks of rows in parallel: the same bits whatever the
+                        // thread count (a threaded GEMV splits the sum by threads).
+                        let chunk = Self.gradientChunkRows, chunks = (rows + chunk - 1) / chunk
                         let cells = xm.storage
                         let partial = Parallel.map(chunks, workers: threads) { c -> [Double] in
                             var g = [Double](repeating: 0, count: d)
@@ -200,10 +267,13 @@ public struct LogisticRegression: Sendable {
                             }
                             return g
                         }
-                        for g in partial { for j in 0..<d { gradient[j] += g[j] } }
+                        var blockSums = partial.flatMap { $0 }
+                        defer {
+                            if group == nil { var at = 0; add(blockSums, at: &at, rows: rows) } else { sums += blockSums }
+                        }
                         guard refresh else { return }
-                        // One buffer for every full block (a fresh 60 MB block each time was page
-                        // faults more than arithmetic); the last, shorter block gets its own.
+                        // One buffer for every full block (a fresh block each time was page faults
+                        // more than arithmetic); the last, shorter block gets its own.
                         if scaled.rows != rows { scaled = Matrix(rows: rows, columns: d) }
                         RowBlocks(rows: rows, threads: threads).fill(&scaled) { block, out in
                             let x = cells.span
@@ -213,14 +283,27 @@ public struct LogisticRegression: Sendable {
                                 out[to + p] = w
                             }
                         }
-                        try backend.gram(scaled, alpha: 1, beta: 1, into: &hessian)
+                        try backend.gram(scaled, alpha: 1, beta: 0, into: &blockHessian)
+                        blockSums += blockHessian.storage
                     }
-                    start = end
                 }
+            }
+            if let group {
+                // Every block's sums, added class by class and block by block (each rank's blocks of
+                // a class follow the ranks' before it): the order one process adds them in.
+                let all = try group.allGather(sums, for: .likeness)
+                var at = [Int](repeating: 0, count: all.count)
+                for part in classes {
+                    for r in all.indices {
+                        for b in part.blocks(rank: r, size: all.count) { add(all[r], at: &at[r], rows: part.block(b).count) }
+                    }
+                }
+                precondition(zip(at, all).allSatisfy { $0 == $1.count }, "LogisticRegression: block sums left over")
             }
             for j in 0..<p { gradient[j] += l2 * beta[j] }
             var step: [Double]
             if refresh {
+                var hessian = Matrix(rows: d, columns: d, elements: hessian)
                 for j in 0..<p { hessian[j, j] += l2 }
                 do {
                     factor = try backend.cholesky(hessian)
@@ -264,7 +347,23 @@ public struct LogisticRegression: Sendable {
     /// As `crossValidatedAUC` on matrices, with the negatives in memory or spilled to a file.
     public func crossValidatedAUC(negatives: RowStore, positives: Matrix, folds: Int = 5, sample: Int = 100_000,
                                   seed: UInt64, backend: any LinearAlgebraBackend) throws -> [Double] {
-        let neg = try negatives.rows(at: seededSample(rows: negatives.rows, size: min(sample, negatives.rows), seed: seed))
+        try crossValidatedAUC(negativeSample: Self.negativeSample(negatives, size: sample, seed: seed), positives: positives,
+                              folds: folds, sample: sample, seed: seed, backend: backend)
+    }
+
+    /// The seeded sample of up to `size` negatives that `crossValidatedAUC` folds. Under `group`,
+    /// the negatives are spread over it (rank r holding `DistanceStep.ownRows`), and rank 0 alone
+    /// gets the sample (the others, no rows).
+    public static func negativeSample(_ negatives: RowStore, size: Int = 100_000, seed: UInt64,
+                                      group: (any ProcessGroup)? = nil) throws -> Matrix {
+        try negatives.rows(at: seededSample(rows: negatives.rows, size: min(size, negatives.rows), seed: seed),
+                           spreadOver: group, to: 0, for: .likeness)
+    }
+
+    /// `crossValidatedAUC` on the negatives' sample already drawn (`negativeSample` with the same
+    /// `sample` and `seed`).
+    public func crossValidatedAUC(negativeSample neg: Matrix, positives: Matrix, folds: Int = 5, sample: Int = 100_000,
+                                  seed: UInt64, backend: any LinearAlgebraBackend) throws -> [Double] {
         let pos = positives.rows(at: seededSample(rows: positives.rows, size: min(sample, positives.rows), seed: seed &+ 1))
         var rng = SplitMix64.stream(seed: seed, 0xF01D)
         let negFold = (0..<neg.rows).map { _ in rng.nextInt(below: folds) }
