@@ -91,6 +91,50 @@ struct EstimatorTests {
         #expect(plain.beta.map(abs).max()! > 0.1)   // a real fit, not two zero vectors
     }
 
+    /// Newton's full steps from a start far from the optimum, where every probability is near 0 or
+    /// 1 and the Hessian is nearly the penalty alone, overshoot and run away: from coefficients of
+    /// 30 they ended near 1e14, "converged" (the steps had stopped changing anything), as the
+    /// generated mail-out's model ended with an intercept of -9e228 from the thinned start. With the
+    /// steps halved while they raise the loss, the fit must end at the optimum: the penalised
+    /// loss's gradient zero, computed here apart from the fit, and the point Newton from zero reaches.
+    @Test("the logistic regression's Newton steps from a far start are halved until the loss falls, and end at the optimum")
+    func logisticFarStart() throws {
+        var rng = SplitMix64(seed: 3)
+        let p = 5
+        func rows(_ n: Int, shift: Double) -> Matrix {
+            var m = Matrix(rows: n, columns: p)
+            for i in 0..<n { for j in 0..<p { m[i, j] = (rng.nextUnit() * 2 - 1) + (j < 2 ? shift : 0) } }
+            return m
+        }
+        let (negatives, positives) = (rows(4_000, shift: 0), rows(40, shift: 0.8))
+        let classes = [(negatives, 0.0), (positives, 1.0)].map { m, label in
+            LogisticRegression.Part(store: RowStore(m), offset: 0, rows: m.rows, blockRows: LogisticRegression.blockRows, label: label)
+        }
+        let lr = LogisticRegression(l2: 1, threads: 2), backend = SwiftBackend(threads: 2)
+        let far = try lr.newton(classes, l2: 1, from: [Double](repeating: 30, count: p) + [-30], tolerance: 1e-10,
+                                backend: backend, group: nil)
+        let near = try lr.newton(classes, l2: 1, from: [Double](repeating: 0, count: p + 1), tolerance: 1e-10,
+                                 backend: backend, group: nil)
+        #expect(far.converged && near.converged)
+        // The gradient of the loss the fit minimises (each class weighing half the rows) at its end.
+        let n = Double(negatives.rows + positives.rows)
+        var gradient = [Double](repeating: 0, count: p + 1)
+        for (x, label) in [(negatives, 0.0), (positives, 1.0)] {
+            let weight = n / 2 / Double(x.rows)
+            for i in 0..<x.rows {
+                var eta = far.beta[p]
+                for j in 0..<p { eta += far.beta[j] * x[i, j] }
+                let e = weight * (1 / (1 + exp(-eta)) - label)
+                for j in 0..<p { gradient[j] += e * x[i, j] }
+                gradient[p] += e
+            }
+        }
+        for j in 0..<p { gradient[j] += far.beta[j] }
+        #expect(gradient.map(abs).max()! < 1e-6, "gradient \(gradient), coefficients \(far.beta)")
+        #expect(zip(far.beta, near.beta).map { abs($0 - $1) }.max()! < 1e-7, "\(far.beta) against \(near.beta)")
+        #expect(near.beta.map(abs).max()! > 0.5)   // a real fit
+    }
+
     @Test("the rule refits the k's it decides between and reads the refit evidence")
     func refit() throws {
         // Overlapping blobs, where the sweep's single path lands in poorer optima at some k.
