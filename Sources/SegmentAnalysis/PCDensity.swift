@@ -39,7 +39,8 @@ public struct PCDensity: Codable, Sendable, Equatable {
             }
         }
         let n = population.rows
-        let q = try orderStatistics(pcs, at: [Int(Double(n - 1) * 0.005), Int(Double(n - 1) * 0.995)], of: spread)
+        // (A column at a time: one sorted copy of a column is held at once.)
+        let q = try pcs.map { try orderStatistics($0, at: [Int(Double(n - 1) * 0.005), Int(Double(n - 1) * 0.995)], of: spread) }
         func range(_ c: Int) -> [Double] {
             let lo = q[c][0], hi = q[c][1]
             return hi > lo ? [lo, hi] : [lo - 0.5, lo + 0.5]
@@ -63,32 +64,31 @@ public struct PCDensity: Codable, Sendable, Equatable {
                          customers: customerPCs.map(counts) ?? [Int](repeating: 0, count: columns * rows))
     }
 
-    /// For each of `columns` (every rank's values of it), its values of rank `at` (0-based, in
-    /// ascending order): with one process by sorting, over a group by halving the range of the
-    /// values' order-preserving bit patterns (64 rounds of counts, every column's at once). Both give
-    /// the same values, bit for bit.
-    static func orderStatistics(_ columns: [[Double]], at: [Int], of group: (any ProcessGroup)?) throws -> [[Double]] {
+    /// The values of ranks `at` (0-based, in ascending order) among every rank's `values`: with
+    /// one process by sorting, over a group by halving the range of the values' order-preserving
+    /// bit patterns (64 rounds of counts, both quantiles at once). Both give the same values, bit for
+    /// bit.
+    static func orderStatistics(_ values: [Double], at: [Int], of group: (any ProcessGroup)?) throws -> [Double] {
         // Doubles as unsigned integers in the same order (-0 just below +0).
         func key(_ x: Double) -> UInt64 { x.sign == .minus ? ~x.bitPattern : x.bitPattern | (1 << 63) }
         func value(_ k: UInt64) -> Double { Double(bitPattern: k & (1 << 63) != 0 ? k & ~(1 << 63) : ~k) }
-        let keys = columns.map { $0.map(key).sorted() }
-        guard let group else { return keys.map { k in at.map { value(k[$0]) } } }
-        // Per column and rank: the least key with more than `at` keys at or below it.
-        let searches = columns.indices.flatMap { c in at.map { (column: c, at: $0) } }
-        var lo = [UInt64](repeating: 0, count: searches.count), hi = [UInt64](repeating: .max, count: searches.count)
+        var keys = values.map(key)
+        keys.sort()
+        guard let group else { return at.map { value(keys[$0]) } }
+        // For each rank wanted: the least key with more than `at` keys at or below it.
+        var lo = [UInt64](repeating: 0, count: at.count), hi = [UInt64](repeating: .max, count: at.count)
         while zip(lo, hi).contains(where: { $0 < $1 }) {
             let mid = zip(lo, hi).map { $0 + ($1 - $0) / 2 }
             // Keys at or below each middle, here, then over the group.
-            let below = try group.summed(searches.indices.map { i -> Int in
-                let k = keys[searches[i].column]
-                var l = 0, h = k.count
-                while l < h { let m = (l + h) / 2; if k[m] <= mid[i] { l = m + 1 } else { h = m } }
+            let below = try group.summed(mid.map { m -> Int in
+                var l = 0, h = keys.count
+                while l < h { let c = (l + h) / 2; if keys[c] <= m { l = c + 1 } else { h = c } }
                 return l
             }, for: .map)
-            for i in searches.indices where lo[i] < hi[i] {
-                if below[i] > searches[i].at { hi[i] = mid[i] } else { lo[i] = mid[i] + 1 }
+            for i in at.indices where lo[i] < hi[i] {
+                if below[i] > at[i] { hi[i] = mid[i] } else { lo[i] = mid[i] + 1 }
             }
         }
-        return columns.indices.map { c in at.indices.map { value(lo[c * at.count + $0]) } }
+        return lo.map(value)
     }
 }

@@ -184,13 +184,13 @@ struct RowBlockPassesTests {
             var held = x
             for i in 0..<x.rows where !own.contains(i) { for j in 0..<3 { held[i, j] = .nan } }
             return (try PCDensity.make(population: RowStore(held), customers: customers, group: rank),
-                    try PCDensity.orderStatistics(columns.map { Array($0[own]) }, at: ks, of: rank))
+                    try columns.map { try PCDensity.orderStatistics(Array($0[own]), at: ks, of: rank) })
         }
         for (r, (density, statistics)) in got.enumerated() {
             #expect(density == single, "rank \(r)")
             #expect(statistics == sorted.map { c in ks.map { c[$0] } }, "rank \(r)")
         }
-        #expect(try PCDensity.orderStatistics(columns, at: ks, of: nil) == sorted.map { c in ks.map { c[$0] } })
+        #expect(try columns.map { try PCDensity.orderStatistics($0, at: ks, of: nil) } == sorted.map { c in ks.map { c[$0] } })
     }
 
     /// Under `mpirun` with each rank holding its part of the population, rank 0 writes every row's
