@@ -31,12 +31,8 @@ public struct PCDensity: Codable, Sendable, Equatable {
         // This process's rows' first two components.
         var pcs = [[Double]](repeating: [], count: 2)
         for c in 0..<2 { pcs[c].reserveCapacity(own.count) }
-        var buffer = Matrix(rows: 0, columns: 0)
-        for start in stride(from: own.lowerBound, to: own.upperBound, by: 65_536) {
-            let range = start..<min(own.upperBound, start + 65_536)
-            try population.withRows(range, buffer: &buffer) { m, first in
-                for r in first..<(first + range.count) { pcs[0].append(m[r, 0]); pcs[1].append(m[r, 1]) }
-            }
+        try population.forEachBlock(rows: 65_536, of: own) { range, m, first in
+            for r in first..<(first + range.count) { pcs[0].append(m[r, 0]); pcs[1].append(m[r, 1]) }
         }
         let n = population.rows
         // (A column at a time: one sorted copy of a column is held at once.)

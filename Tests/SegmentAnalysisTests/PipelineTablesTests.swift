@@ -181,9 +181,7 @@ struct RowBlockPassesTests {
         let sorted = columns.map { $0.sorted() }
         let got = try ThreadRanks(size: ranks).run { rank in
             let own = DistanceStep.ownRows(x.rows, rank).rows
-            var held = x
-            for i in 0..<x.rows where !own.contains(i) { for j in 0..<3 { held[i, j] = .nan } }
-            return (try PCDensity.make(population: RowStore(held), customers: customers, group: rank),
+            return (try PCDensity.make(population: RowStore(rank.held(x)), customers: customers, group: rank),
                     try columns.map { try PCDensity.orderStatistics(Array($0[own]), at: ks, of: rank) })
         }
         for (r, (density, statistics)) in got.enumerated() {

@@ -49,13 +49,6 @@ struct ProcessGroupTests {
         for (r, values) in toRoot.enumerated() { #expect(values == (r == root ? whole : Array(whole[parts[r]])), "rank \(r)") }
     }
 
-    /// `x` as `rank` holds it: the rows of its own share of the k-means chunks, every other row NaN.
-    static func held(_ x: Matrix, by rank: ThreadRanks.Rank) -> Matrix {
-        let own = DistanceStep.ownRows(x.rows, rank).rows
-        var held = x
-        for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
-        return held
-    }
 
     /// Each rank is given the rows of its own chunks only (every other row NaN): it can only end
     /// with the single process's bits if it computes its share alone and takes the rest from the
@@ -72,7 +65,7 @@ struct ProcessGroupTests {
                                      tolAbs: 1e-9, backend: backend, threads: 2)
         #expect(single.iterations >= 8 && single.relocated == 0)
         let spread = try ThreadRanks(size: ranks).run { rank in
-            let held = Self.held(x, by: rank)
+            let held = rank.held(x)
             return try Hamerly.run(RowStore(held), centers: start, xnorm: DistanceStep.rowNorms(held, threads: 2), maxIterations: 300,
                                    tolAbs: 1e-9, backend: backend, threads: 2, group: rank)
         }
@@ -107,7 +100,7 @@ struct ProcessGroupTests {
         let picked = (0..<9).map { c in (0..<x.rows).first { x.row($0) == single.0.row(c) }! }
         #expect(Set(picked.map { $0 / DistanceStep.chunkRows }).count >= 3, "\(picked)")
         let spread = try ThreadRanks(size: ranks).run { rank in
-            let held = Self.held(x, by: rank)
+            let held = rank.held(x)
             return try seed(RowStore(held), DistanceStep.rowNorms(held, threads: 2), rank)
         }
         for (r, run) in spread.enumerated() {
@@ -136,7 +129,7 @@ struct ProcessGroupTests {
                                      tolAbs: 1e-9, backend: backend, threads: 2)
         #expect(single.relocated >= 1)
         let spread = try ThreadRanks(size: ranks).run { rank in
-            let held = Self.held(x, by: rank)
+            let held = rank.held(x)
             return try Hamerly.run(RowStore(held), centers: start, xnorm: DistanceStep.rowNorms(held, threads: 2), maxIterations: 300,
                                    tolAbs: 1e-9, backend: backend, threads: 2, group: rank)
         }
@@ -164,7 +157,7 @@ struct ProcessGroupTests {
         let variance = try KMeans.Prepared(RowStore(x), threads: 2).meanVariance
         let spread = try ThreadRanks(size: ranks).run { rank in
             #expect(KMeans(clusters: 6, group: rank).rowsSpread)
-            let held = Self.held(x, by: rank)
+            let held = rank.held(x)
             return (try fit(held, rank), DistanceStep.ownRows(x.rows, rank).rows,
                     try KMeans.Prepared(RowStore(held), threads: 2, spreadOver: rank).meanVariance)
         }
@@ -203,7 +196,7 @@ struct ProcessGroupTests {
         let sample = try LogisticRegression.negativeSample(RowStore(negatives), size: 20_000, seed: 4)
         #expect(single.coefficients.map(abs).max()! > 0.1)   // a real fit
         let spread = try ThreadRanks(size: ranks).run { rank in
-            let held = RowStore(Self.held(negatives, by: rank))
+            let held = RowStore(rank.held(negatives))
             return (try lr.fit(negatives: held, positives: RowStore(positives), backend: backend, group: rank),
                     try LogisticRegression.negativeSample(held, size: 20_000, seed: 4, group: rank))
         }
@@ -221,7 +214,7 @@ struct ProcessGroupTests {
         let x = Matrix(rows: 40_000, columns: 2, elements: (0..<80_000).map(Double.init))
         let indices = [0, 5, 16_383, 16_384, 20_000, 32_768, 39_999]
         let got = try ThreadRanks(size: 3).run { rank in
-            try RowStore(Self.held(x, by: rank)).rows(at: indices, spreadOver: rank, for: .setup)
+            try RowStore(rank.held(x)).rows(at: indices, spreadOver: rank, for: .setup)
         }
         for m in got { #expect(m == x.rows(at: indices)) }
     }

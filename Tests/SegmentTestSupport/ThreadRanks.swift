@@ -58,3 +58,15 @@ public final class ThreadRanks: @unchecked Sendable {
         return try results.value.map { try $0!.get() }
     }
 }
+
+extension ThreadRanks.Rank {
+    /// `x` as this rank holds it when the rows are spread over the ranks (`DistanceStep.ownRows`):
+    /// the rows of its own share of the k-means chunks, every other row NaN, so that a row read
+    /// from another rank's share shows.
+    public func held(_ x: Matrix) -> Matrix {
+        let own = DistanceStep.ownRows(x.rows, self).rows
+        var held = x
+        for i in 0..<x.rows where !own.contains(i) { for t in 0..<x.columns { held[i, t] = .nan } }
+        return held
+    }
+}

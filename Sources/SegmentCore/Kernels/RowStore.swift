@@ -97,39 +97,25 @@ public struct RowStore: Sendable {
         if let memory { return memory.rows(at: picked) }
         var out = Matrix(uninitializedRows: picked.count, columns: columns)
         var next = 0
-        var buffer = Matrix(rows: 0, columns: 0)
-        for start in stride(from: first, to: range.upperBound, by: step * 8_192) {
-            let block = start..<min(range.upperBound, start + step * 8_192)
-            try withRows(block, buffer: &buffer) { m, at in
-                for r in stride(from: block.lowerBound, to: block.upperBound, by: step) {
-                    for t in 0..<columns { out[next, t] = m[at + r - block.lowerBound, t] }
-                    next += 1
-                }
+        try forEachBlock(rows: step * 8_192, of: first..<range.upperBound) { block, m, at in
+            for r in stride(from: block.lowerBound, to: block.upperBound, by: step) {
+                for t in 0..<columns { out[next, t] = m[at + r - block.lowerBound, t] }
+                next += 1
             }
         }
         return out
     }
 
-    /// The first `count` columns of every row.
-    public func firstColumns(_ count: Int) throws -> Matrix {
-        precondition(count >= 0 && count <= columns, "RowStore.firstColumns: \(count) of \(columns)")
-        var out = Matrix(uninitializedRows: rows, columns: count)
-        try forEachBlock(rows: 65_536) { range, block in
-            for r in range { for t in 0..<count { out[r, t] = block[r - range.lowerBound, t] } }
-        }
-        return out
-    }
-
-    /// `body(rows, block)` for consecutive blocks of `blockRows` rows in row order, `block` holding
-    /// just those rows (one buffer reused for every full block of a spilled store).
-    public func forEachBlock(rows blockRows: Int, _ body: (Range<Int>, Matrix) throws -> Void) throws {
+    /// `body(rows, matrix, first)` for consecutive blocks of `blockRows` rows of `range` (nil: every
+    /// row), in row order, where rows `rows` of the store are rows `first..<first + rows.count` of
+    /// `matrix` (as `withRows`: the store's own matrix in memory, else one buffer for every block).
+    public func forEachBlock(rows blockRows: Int, of range: Range<Int>? = nil,
+                             _ body: (Range<Int>, Matrix, Int) throws -> Void) throws {
+        let range = range ?? 0..<rows
         var buffer = Matrix(rows: 0, columns: 0)
-        for start in stride(from: 0, to: rows, by: max(1, blockRows)) {
-            let range = start..<min(rows, start + blockRows)
-            if let memory { try body(range, memory.rows(range)); continue }
-            if buffer.rows != range.count { buffer = Matrix(uninitializedRows: range.count, columns: columns) }
-            try read(range, into: &buffer)
-            try body(range, buffer)
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: max(1, blockRows)) {
+            let block = start..<min(range.upperBound, start + max(1, blockRows))
+            try withRows(block, buffer: &buffer) { matrix, first in try body(block, matrix, first) }
         }
     }
 

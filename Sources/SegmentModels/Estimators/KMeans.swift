@@ -180,15 +180,10 @@ public struct KMeans: Sendable {
                 if let group { shift = try group.allGather(shift, for: .kmeansStep).first { !$0.isEmpty } ?? [] }
                 var scan = ColumnScan.Partial(columns: x.columns, histograms: false,
                                               shift: shift.isEmpty ? [Double](repeating: 0, count: x.columns) : shift)
-                var buffer = Matrix(rows: 0, columns: 0)
-                let step = 4 * ColumnScan.blockRows
-                for start in stride(from: rows.lowerBound, to: rows.upperBound, by: step) {
-                    let range = start..<min(rows.upperBound, start + step)
-                    try x.withRows(range, buffer: &buffer) { m, first in
-                        let block = first == 0 && m.rows == range.count ? m : m.rows(first..<(first + range.count))
-                        if let at = block.firstNaN { throw nan((range.lowerBound + at.row, at.column)) }
-                        scan.scan(block, threads: threads)
-                    }
+                try x.forEachBlock(rows: 4 * ColumnScan.blockRows, of: rows) { range, m, first in
+                    let block = first == 0 && m.rows == range.count ? m : m.rows(first..<(first + range.count))
+                    if let at = block.firstNaN { throw nan((range.lowerBound + at.row, at.column)) }
+                    scan.scan(block, threads: threads)
                 }
                 if let group { scan = try scan.gathered(over: group) }
                 m2 = x.rows > 0 ? scan.finish().moments.m2 : [Double](repeating: 0, count: x.columns)

@@ -60,12 +60,8 @@ public struct LogisticRegression: Sendable {
             if let matrix = x.matrix { return decision(matrix, rows: rows, threads: threads) }
             var out: [Double] = []
             out.reserveCapacity(rows.count)
-            var buffer = Matrix(rows: 0, columns: 0)
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 65_536) {
-                let range = start..<min(rows.upperBound, start + 65_536)
-                out += try x.withRows(range, buffer: &buffer) { m, first in
-                    decision(m, rows: first..<(first + range.count), threads: threads)
-                }
+            try x.forEachBlock(rows: 65_536, of: rows) { range, m, first in
+                out += decision(m, rows: first..<(first + range.count), threads: threads)
             }
             return out
         }
@@ -109,12 +105,8 @@ public struct LogisticRegression: Sendable {
                 try backend.checkFinite(matrix, routine: "logistic regression input")
                 continue
             }
-            var buffer = Matrix(rows: 0, columns: 0)
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.blockRows) {
-                let range = start..<min(rows.upperBound, start + Self.blockRows)
-                try store.withRows(range, buffer: &buffer) { m, first in
-                    try backend.checkFinite(m.rows(first..<(first + range.count)), routine: "logistic regression input")
-                }
+            try store.forEachBlock(rows: Self.blockRows, of: rows) { range, m, first in
+                try backend.checkFinite(m.rows(first..<(first + range.count)), routine: "logistic regression input")
             }
         }
         let classes = [Part(store: negatives, offset: 0, rows: negatives.rows, blockRows: Self.blockRows, label: 0),
@@ -182,9 +174,9 @@ public struct LogisticRegression: Sendable {
 
         var blockCount: Int { (rows + blockRows - 1) / blockRows }
         func block(_ b: Int) -> Range<Int> { (b * blockRows)..<min(rows, (b + 1) * blockRows) }
-        /// The blocks rank `rank` of `size` sums: a contiguous share, in block order.
-        func blocks(rank: Int, size: Int) -> Range<Int> {
-            (blockCount * rank / size)..<(blockCount * (rank + 1) / size)
+        /// The blocks rank `rank` of `group` sums (`ProcessGroup.share`); all without a group.
+        func blocks(rank: Int, of group: (any ProcessGroup)?) -> Range<Int> {
+            group.map { type(of: $0).share(of: blockCount, rank: rank, size: $0.size) } ?? 0..<blockCount
         }
     }
 
@@ -198,9 +190,9 @@ public struct LogisticRegression: Sendable {
         let p = classes[0].store.columns, d = p + 1
         let n = Double(classes.map(\.rows).reduce(0, +))
         let weights = classes.map { n / 2 / Double($0.rows) }
-        let (rank, size) = (group?.rank ?? 0, group?.size ?? 1)
+        let rank = group?.rank ?? 0
         for part in classes {
-            let mine = part.blocks(rank: rank, size: size)
+            let mine = part.blocks(rank: rank, of: group)
             precondition(mine.isEmpty || (part.offset <= part.block(mine.lowerBound).lowerBound
                                           && part.block(mine.upperBound - 1).upperBound <= part.offset + part.store.rows),
                          "LogisticRegression: blocks \(mine) are not all held by this process")
@@ -252,7 +244,7 @@ public struct LogisticRegression: Sendable {
             var sums: [Double] = []
             for (c, part) in classes.enumerated() {
                 let weight = weights[c]
-                for b in part.blocks(rank: rank, size: size) {
+                for b in part.blocks(rank: rank, of: group) {
                     let range = part.block(b)
                     try part.store.withRows((range.lowerBound - part.offset)..<(range.upperBound - part.offset),
                                             buffer: &buffer) { xm, first in
@@ -282,23 +274,22 @@ public struct LogisticRegression: Sendable {
                             return g
                         }
                         var blockSums = partial.flatMap { $0 }
-                        defer {
-                            if group == nil { var at = 0; add(blockSums, at: &at, rows: rows) } else { sums += blockSums }
-                        }
-                        guard refresh else { return }
-                        // One buffer for every full block (a fresh block each time was page faults
-                        // more than arithmetic); the last, shorter block gets its own.
-                        if scaled.rows != rows { scaled = Matrix(rows: rows, columns: d) }
-                        RowBlocks(rows: rows, threads: threads).fill(&scaled) { block, out in
-                            let x = cells.span
-                            for (i, r) in block.enumerated() {
-                                let w = root[r], from = (first + r) * p, to = i * d
-                                for j in 0..<p { out[to + j] = w * x[from + j] }
-                                out[to + p] = w
+                        if refresh {
+                            // One buffer for every full block (a fresh block each time was page
+                            // faults more than arithmetic); the last, shorter block gets its own.
+                            if scaled.rows != rows { scaled = Matrix(rows: rows, columns: d) }
+                            RowBlocks(rows: rows, threads: threads).fill(&scaled) { block, out in
+                                let x = cells.span
+                                for (i, r) in block.enumerated() {
+                                    let w = root[r], from = (first + r) * p, to = i * d
+                                    for j in 0..<p { out[to + j] = w * x[from + j] }
+                                    out[to + p] = w
+                                }
                             }
+                            try backend.gram(scaled, alpha: 1, beta: 0, into: &blockHessian)
+                            blockSums += blockHessian.storage
                         }
-                        try backend.gram(scaled, alpha: 1, beta: 0, into: &blockHessian)
-                        blockSums += blockHessian.storage
+                        if group == nil { var at = 0; add(blockSums, at: &at, rows: rows) } else { sums += blockSums }
                     }
                 }
             }
@@ -309,7 +300,7 @@ public struct LogisticRegression: Sendable {
                 var at = [Int](repeating: 0, count: all.count)
                 for part in classes {
                     for r in all.indices {
-                        for b in part.blocks(rank: r, size: all.count) { add(all[r], at: &at[r], rows: part.block(b).count) }
+                        for b in part.blocks(rank: r, of: group) { add(all[r], at: &at[r], rows: part.block(b).count) }
                     }
                 }
                 precondition(zip(at, all).allSatisfy { $0 == $1.count }, "LogisticRegression: block sums left over")
