@@ -50,7 +50,7 @@ help:
 	@echo "                make run LAYOUT=full: the 366-column capstone files in data-full/ (generated if absent)"
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
-	@echo "make bench-scale  $(SCALE_ROWS) rows: segment alone, with --memory-limit and under mpirun, against scikit-learn's partial_fit estimators (~25 min; SPARK=1 adds Spark MLlib)"
+	@echo "make bench-scale  $(SCALE_ROWS) rows (time per row against the default data's in-memory run): segment alone, with --memory-limit and under mpirun, against scikit-learn's partial_fit estimators (~25 min; SPARK=1 adds Spark MLlib)"
 	@echo "make bench-full the full capstone layout against pandas + scikit-learn on the same files (~16 GB)"
 	@echo "make bench-response  segment train against LightGBM and scikit-learn on the same features and folds, over seeds $(RESPONSE_SEEDS)"
 	@echo "make report-shots  screenshots of $(OUT)/report.html at 400 and 1400 px in $(OUT)/shots (headless Chromium), with the layout check"
@@ -140,12 +140,12 @@ SCALE_DATA         ?= .build/scale-$(SCALE_ROWS)
 SCALE_PROCESSES    ?= 2
 SCALE_MEMORY_LIMIT ?= 2G
 SPARK              ?=
-bench-scale: build
+bench-scale: build $(DATA)/azdias.csv
 	@$(MAKE) --no-print-directory $(VENV)/bin/python
 	$(if $(SPARK),$(VENV)/bin/pip install -q pyspark)
 	@[ -f $(SCALE_DATA)/azdias.csv ] || $(BIN_DIR)/segment generate --output $(SCALE_DATA) --seed $(SEED) --population-rows $(SCALE_ROWS)
 	@echo '{"benchmark": "scale", "date": "'$$(date -u +%FT%TZ)'", "rows": $(SCALE_ROWS), "result": '"$$($(VENV)/bin/python bench/scale.py \
-	  --segment $(BIN_DIR)/segment --data $(SCALE_DATA) --processes $(SCALE_PROCESSES) --memory-limit '$(SCALE_MEMORY_LIMIT)' \
+	  --segment $(BIN_DIR)/segment --data $(SCALE_DATA) --reference $(DATA) --processes $(SCALE_PROCESSES) --memory-limit '$(SCALE_MEMORY_LIMIT)' \
 	  $(if $(SPARK),--spark))"'}' | tee -a $(BENCH_OUT)
 
 # The full capstone layout side by side (bench/full_layout.py): segment run against a pandas +

@@ -21,6 +21,10 @@
 5. With --spark, Spark MLlib in local mode (bench/spark_scale.py): the same cleaning in DataFrame
    expressions, Imputer, one-hot, StandardScaler, PCA(30) and KMeans at segment's k.
 
+With --reference (the default data, `make data`), first `segment run` in memory on it: the time
+per row the issue's 1.5x target is measured against, in the same run, on the same machine, and
+each 20 M-row run's time per row as a ratio to it.
+
 Prints one JSON line: each side's seconds and peak memory, and the inertia of each side's
 segments on its own projection.
 """
@@ -38,6 +42,7 @@ ap.add_argument("--data", required=True, help="folder with azdias.csv, customers
 ap.add_argument("--processes", type=int, default=2, help="mpirun -np (0 skips it)")
 ap.add_argument("--chunk-rows", type=int, default=500_000)
 ap.add_argument("--memory-limit", default="2G", help="segment run --memory-limit for the second run ('' skips it)")
+ap.add_argument("--reference", help="folder with the default data: segment run on it in memory, for the time per row")
 ap.add_argument("--skip-sklearn", action="store_true")
 ap.add_argument("--spark", action="store_true", help="also Spark MLlib in local mode (pyspark)")
 ap.add_argument("--spark-driver-memory", default="16g")
@@ -60,6 +65,13 @@ def same_bytes(a, b):
 
 
 with tempfile.TemporaryDirectory() as tmp:
+    if a.reference:
+        ref = [os.path.join(a.reference, f) for f in ("azdias.csv", "customers.csv", "feature_summary.csv")]
+        out["reference_seconds"], out["reference_peak_mb"] = peak_of(
+            [a.segment, "run", "--population", ref[0], "--customers", ref[1], "--features", ref[2], "-q",
+             "--output", tmp + "/reference"])
+        out["reference_rows"] = json.load(open(tmp + "/reference/summary.json"))["inputs"]["populationRows"]
+        out["reference_us_per_row"] = out["reference_seconds"] / out["reference_rows"] * 1e6
     args = ["run", "--population", population, "--customers", customers, "--features", features, "-q"]
     out["segment_seconds"], out["segment_peak_mb"] = peak_of([a.segment] + args + ["--output", tmp + "/one"])
     summary = json.load(open(tmp + "/one/summary.json"))
@@ -70,6 +82,8 @@ with tempfile.TemporaryDirectory() as tmp:
     out["rows_low_missing"] = summary["cleaning"]["assessment"]["lowMissingRows"]
     rows = summary["inputs"]["populationRows"]
     out["segment_us_per_row"] = out["segment_seconds"] / rows * 1e6
+    if a.reference:
+        out["segment_per_row_vs_reference"] = out["segment_us_per_row"] / out["reference_us_per_row"]
     if a.memory_limit:
         out["limited_memory_limit"] = a.memory_limit
         out["limited_seconds"], out["limited_peak_mb"] = peak_of(
@@ -79,6 +93,8 @@ with tempfile.TemporaryDirectory() as tmp:
         out["limited_stages"] = {k: round(v, 2) for k, v in limited["stageSeconds"].items()}
         out["limited_same_bytes"] = same_bytes(tmp + "/one", tmp + "/limited")
         out["limited_us_per_row"] = out["limited_seconds"] / rows * 1e6
+        if a.reference:
+            out["limited_per_row_vs_reference"] = out["limited_us_per_row"] / out["reference_us_per_row"]
     if a.spark:
         spark = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "spark_scale.py"),
                                 "--population", population, "--features", features, "--summary", tmp + "/one/summary.json",
@@ -111,6 +127,8 @@ with tempfile.TemporaryDirectory() as tmp:
             out["mpirun_fit_results_bytes"] = results["bytesGathered"]
             out["mpirun_fit_results_seconds"] = results["seconds"]
         out["mpirun_us_per_row"] = out["mpirun_seconds"] / rows * 1e6
+        if a.reference:
+            out["mpirun_per_row_vs_reference"] = out["mpirun_us_per_row"] / out["reference_us_per_row"]
         out["mpirun_stages"] = {k: round(v, 2) for k, v in many["stageSeconds"].items()}
         out["mpirun_same_bytes"] = same_bytes(tmp + "/one", tmp + "/many")
 
