@@ -50,7 +50,7 @@ help:
 	@echo "                make run LAYOUT=full: the 366-column capstone files in data-full/ (generated if absent)"
 	@echo "                make run POPULATION=... CUSTOMERS=... [FEATURES=...] for your own files"
 	@echo "make bench      the side-by-side benchmarks; results appended to $(BENCH_OUT); then make fidelity"
-	@echo "make bench-scale  $(SCALE_ROWS) rows (time per row against the default data's in-memory run): segment alone, with --memory-limit and under mpirun, against scikit-learn's partial_fit estimators (~25 min; SPARK=1 adds Spark MLlib)"
+	@echo "make bench-scale  $(SCALE_ROWS) rows (time per row against the default data's in-memory run): segment alone, with --memory-limit and under mpirun, against scikit-learn's partial_fit estimators (25-55 min; SPARK=1 adds Spark MLlib)"
 	@echo "make bench-full the full capstone layout against pandas + scikit-learn on the same files (~16 GB)"
 	@echo "make bench-response  segment train against LightGBM and scikit-learn on the same features and folds, over seeds $(RESPONSE_SEEDS)"
 	@echo "make report-shots  screenshots of $(OUT)/report.html at 400 and 1400 px in $(OUT)/shots (headless Chromium), with the layout check"
@@ -128,12 +128,13 @@ bench-notebook: build $(DATA)/azdias.csv
 	@echo '{"benchmark": "whole workflow against the notebook", "date": "'$$(date -u +%FT%TZ)'", "result": '"$$($(VENV)/bin/python bench/notebook.py \
 	  --segment $(BIN_DIR)/segment --population "$(POPULATION)" --customers "$(CUSTOMERS)" --features "$(or $(FEATURES),$(DATA)/feature_summary.csv)" --threads $(THREADS))"'}' | tee -a $(BENCH_OUT)
 
-# A population beyond the notebook (bench/scale.py): SCALE_ROWS generated once into SCALE_DATA, then
+# A population beyond the notebook (bench/scale.py): SCALE_ROWS generated once into SCALE_DATA; first
+# segment run on the default DATA in memory (the time per row the 20 M-row runs are compared with), then
 # segment run in one process, again with --memory-limit SCALE_MEMORY_LIMIT, under mpirun -np
 # SCALE_PROCESSES, and the scikit-learn way for data beyond memory (pandas chunks, StandardScaler /
 # IncrementalPCA / MiniBatchKMeans partial_fit), with each side's time, peak memory and inertia;
 # SPARK=1 adds Spark MLlib in local mode (pyspark from PyPI, Java 17). One JSON line appended to
-# $(BENCH_OUT). Long: about 25 minutes and 17 GB of memory at the default 20 M rows, and Spark
+# $(BENCH_OUT). Long: 25-55 minutes (as this machine's speed goes) and 17 GB of memory at the default 20 M rows, and Spark
 # about 5 minutes per million rows on 2 cores (docs/scale.md).
 SCALE_ROWS         ?= 20000000
 SCALE_DATA         ?= .build/scale-$(SCALE_ROWS)
