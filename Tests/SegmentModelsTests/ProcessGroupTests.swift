@@ -49,7 +49,6 @@ struct ProcessGroupTests {
         for (r, values) in toRoot.enumerated() { #expect(values == (r == root ? whole : Array(whole[parts[r]])), "rank \(r)") }
     }
 
-
     /// Each rank is given the rows of its own chunks only (every other row NaN): it can only end
     /// with the single process's bits if it computes its share alone and takes the rest from the
     /// gathered chunk sums.

@@ -111,10 +111,10 @@ public struct RowStore: Sendable {
     /// `matrix` (as `withRows`: the store's own matrix in memory, else one buffer for every block).
     public func forEachBlock(rows blockRows: Int, of range: Range<Int>? = nil,
                              _ body: (Range<Int>, Matrix, Int) throws -> Void) throws {
-        let range = range ?? 0..<rows
+        let range = range ?? 0..<rows, step = max(1, blockRows)
         var buffer = Matrix(rows: 0, columns: 0)
-        for start in stride(from: range.lowerBound, to: range.upperBound, by: max(1, blockRows)) {
-            let block = start..<min(range.upperBound, start + max(1, blockRows))
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: step) {
+            let block = start..<min(range.upperBound, start + step)
             try withRows(block, buffer: &buffer) { matrix, first in try body(block, matrix, first) }
         }
     }
